@@ -8,7 +8,7 @@ namespace HilBridge.Core.Dma;
 /// </summary>
 public interface IDmaSpace
 {
-    DmaStatus Read(ulong address, Span<byte> destination);
+    DmaStatus Read(ulong address, Span<byte> destination, DmaPurpose purpose);
 
-    DmaStatus Write(ulong address, ReadOnlySpan<byte> source);
+    DmaStatus Write(ulong address, ReadOnlySpan<byte> source, DmaPurpose purpose);
 }
