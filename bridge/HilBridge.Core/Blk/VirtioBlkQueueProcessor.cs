@@ -1,0 +1,61 @@
+using HilBridge.Core.Virtio;
+
+namespace HilBridge.Core.Blk;
+
+/// <summary>
+/// One kick's worth of work for a virtio-blk queue: pop every available chain, serve it, push it used,
+/// then decide once whether the driver wants an interrupt. Requests complete in order, one at a time,
+/// so used idx always catches up with avail before the queue goes idle (GET_VRING_BASE relies on it).
+/// </summary>
+public static class VirtioBlkQueueProcessor
+{
+    /// <param name="queue">The queue; payload DMA goes through its <see cref="SplitVirtqueue.Dma"/>.</param>
+    /// <param name="device">The request model.</param>
+    /// <param name="chain">A reusable segment list (one per queue thread).</param>
+    public static QueueRunResult ProcessAvailable(SplitVirtqueue queue, VirtioBlkRequestProcessor device, List<DescriptorSegment> chain)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(chain);
+
+        int completed = 0, failed = 0, badChains = 0, statusUnwritten = 0;
+        ulong bytesRead = 0, bytesWritten = 0;
+        var lastChainError = ChainStatus.Ok;
+        var lastFailure = RequestOutcome.Ok;
+
+        while (queue.TryPopAvailable(out var head, out _))
+        {
+            var walk = queue.ReadChain(head, chain);
+            RequestResult result;
+            if (walk == ChainStatus.Ok)
+            {
+                result = device.Process(queue.Dma, chain);
+            }
+            else
+            {
+                result = VirtioBlkRequestProcessor.CompleteBadChain(queue.Dma, chain);
+                badChains++;
+                lastChainError = walk;
+            }
+
+            // The data moved whether or not the used ring takes the completion.
+            bytesRead += result.BytesRead;
+            bytesWritten += result.BytesWritten;
+            if (!queue.PushUsed(head, result.UsedLength))
+                break;
+            completed++;
+            if (!result.StatusWritten)
+                statusUnwritten++;
+            if (result.Status != VirtioBlkStatus.Ok || result.Outcome != RequestOutcome.Ok)
+            {
+                failed++;
+                lastFailure = result.Outcome;
+            }
+        }
+
+        var notify = completed > 0 && queue.ShouldNotify();
+        return new QueueRunResult(
+            completed, failed, badChains, statusUnwritten, bytesRead, bytesWritten, notify,
+            lastChainError, lastFailure, queue.Error);
+    }
+}

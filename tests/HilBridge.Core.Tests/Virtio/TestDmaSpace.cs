@@ -1,0 +1,65 @@
+using HilBridge.Core.Dma;
+
+namespace HilBridge.Core.Tests.Virtio;
+
+/// <summary>
+/// Guest memory for tests: a byte array where IOVA = offset. Ranges can be made to fail with a chosen
+/// status (for reads, writes or both), payload can be fenced, and every access is counted.
+/// </summary>
+internal sealed class TestDmaSpace : IDmaSpace
+{
+    private readonly List<(ulong Start, ulong Length, AccessKind Kind, DmaStatus Status)> _failures = [];
+
+    public TestDmaSpace(int size = 1 << 20) => Memory = new byte[size];
+
+    public byte[] Memory { get; }
+
+    /// <summary>Every Payload access returns <see cref="DmaStatus.Fenced"/>, as with STE.EATS=0.</summary>
+    public bool FencePayload { get; set; }
+
+    public int ControlAccesses { get; private set; }
+    public int PayloadAccesses { get; private set; }
+
+    /// <summary>Runs after every successful write (address, length): lets a test play the driver mid-access.</summary>
+    public Action<ulong, int>? AfterWrite { get; set; }
+
+    public void Fail(ulong start, ulong length, DmaStatus status = DmaStatus.Fault, AccessKind kind = AccessKind.ReadWrite) =>
+        _failures.Add((start, length, kind, status));
+
+    public DmaStatus Read(ulong address, Span<byte> destination, DmaPurpose purpose)
+    {
+        var status = Check(address, destination.Length, AccessKind.Read, purpose);
+        if (status == DmaStatus.Ok)
+            Memory.AsSpan((int)address, destination.Length).CopyTo(destination);
+        return status;
+    }
+
+    public DmaStatus Write(ulong address, ReadOnlySpan<byte> source, DmaPurpose purpose)
+    {
+        var status = Check(address, source.Length, AccessKind.Write, purpose);
+        if (status == DmaStatus.Ok)
+        {
+            source.CopyTo(Memory.AsSpan((int)address, source.Length));
+            AfterWrite?.Invoke(address, source.Length);
+        }
+        return status;
+    }
+
+    private DmaStatus Check(ulong address, int length, AccessKind kind, DmaPurpose purpose)
+    {
+        if (purpose == DmaPurpose.Control)
+            ControlAccesses++;
+        else
+            PayloadAccesses++;
+        if (purpose == DmaPurpose.Payload && FencePayload)
+            return DmaStatus.Fenced;
+        foreach (var f in _failures)
+        {
+            if ((f.Kind & kind) != 0 && address < f.Start + f.Length && f.Start < address + (ulong)Math.Max(length, 1))
+                return f.Status;
+        }
+        if (address > (ulong)Memory.Length || (ulong)length > (ulong)Memory.Length - address)
+            return DmaStatus.Fault;
+        return DmaStatus.Ok;
+    }
+}
