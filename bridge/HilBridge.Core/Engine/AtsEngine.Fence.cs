@@ -1,0 +1,119 @@
+namespace HilBridge.Core.Engine;
+
+// Fencing and the recovery flow that ends it.
+public sealed partial class AtsEngine
+{
+    /// <summary>Fences the device now (control plane). Fencing again during recovery restarts the recovery.</summary>
+    public void Fence(string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        Advance();
+        FenceDevice(reason);
+        Settle();
+    }
+
+    /// <summary>Unfences the device now without the recovery flow (control plane); no-op when not fenced.</summary>
+    public void Unfence(string reason)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        Advance();
+        if (_fence.IsFenced)
+        {
+            UnfenceDevice(reason);
+        }
+
+        Settle();
+    }
+
+    /// <summary>
+    /// The rings were stopped (GET_VRING_BASE / RESET): the guest reset the device. Like a function
+    /// reset, it empties the ATC and cancels queued stragglers; after a fence it is recovery step 1.
+    /// </summary>
+    public void OnDeviceStopped()
+    {
+        Advance();
+        _entryScratch.Clear();
+        _atc.Clear(_entryScratch);
+        ForgetRemovedFromAtc(_entryScratch);
+        CancelStragglers();
+        if (_fence.IsFenced)
+        {
+            // A stop after a start means the device is down again: it must be restarted once more.
+            _fence = _fence with { DeviceStopped = true, DeviceRestarted = false };
+        }
+
+        Settle();
+    }
+
+    /// <summary>The rings started again after (re)initialisation; after a fence and a stop it is recovery step 2.</summary>
+    public void OnDeviceStarted()
+    {
+        Advance();
+        if (_fence.IsFenced && _fence.DeviceStopped)
+        {
+            _fence = _fence with { DeviceRestarted = true };
+            TryRecover();
+        }
+
+        Settle();
+    }
+
+    /// <summary>
+    /// CFGI_STE (or a CFGI_STE_RANGE covering <paramref name="streamId"/>) in the guest's SMMU command
+    /// stream: the STE was rewritten, i.e. a fresh domain attach. Counts for recovery only for the
+    /// device's StreamID, or for any StreamID when <see cref="EngineOptions.StreamId"/> is unknown.
+    /// </summary>
+    public void OnSteInvalidated(uint streamId)
+    {
+        Advance();
+        if (_fence.IsFenced && (_streamId is null || _streamId == streamId))
+        {
+            _fence = _fence with { SteInvalidated = true };
+            TryRecover();
+        }
+
+        Settle();
+    }
+
+    /// <summary>
+    /// Blocks translated requests, then lets every outstanding flush complete: the ATC is flushed and
+    /// every pending invalidation is acknowledged as soon as accesses in flight through it have ended.
+    /// </summary>
+    private void FenceDevice(string reason)
+    {
+        _fence = FenceState.FencedAt(reason, _now);
+        Counters.Fences++;
+        Emit(EngineEffect.FencedBy(_now, reason));
+
+        _entryScratch.Clear();
+        _atc.Clear(_entryScratch);
+        ForgetRemovedFromAtc(_entryScratch);
+        foreach (var inv in _live)
+        {
+            if (inv.State == InvalidationState.Pending)
+            {
+                inv.State = InvalidationState.Forced;
+            }
+        }
+
+        ProgressAllLive();
+    }
+
+    private void TryRecover()
+    {
+        if (_fence.RecoveryComplete)
+        {
+            var ste = _streamId is uint sid ? $"STE 0x{sid:x}" : "an STE";
+            UnfenceDevice($"fresh attach: device reset and restarted, {ste} rewritten");
+        }
+    }
+
+    private void UnfenceDevice(string reason)
+    {
+        var recovery = _now - _fence.Since!.Value;
+        _fence = FenceState.Unfenced;
+        Counters.Unfences++;
+        Counters.LastRecoveryTime = recovery;
+        Emit(EngineEffect.UnfencedBy(_now, reason, recovery));
+    }
+}

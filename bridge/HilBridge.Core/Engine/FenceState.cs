@@ -1,0 +1,21 @@
+namespace HilBridge.Core.Engine;
+
+/// <summary>
+/// Whether the device is fenced and, if so, why, since when, and how far the recovery flow has come.
+/// Unfencing needs all three recovery steps after the fence: a device stop (reset), a start after that
+/// stop, and a STE invalidation for the device's StreamID (the fresh domain attach).
+/// </summary>
+public readonly record struct FenceState(
+    bool IsFenced,
+    string? Reason,
+    DateTimeOffset? Since,
+    bool DeviceStopped,
+    bool DeviceRestarted,
+    bool SteInvalidated)
+{
+    public static FenceState Unfenced => default;
+
+    internal static FenceState FencedAt(string reason, DateTimeOffset at) => new(true, reason, at, false, false, false);
+
+    internal bool RecoveryComplete => IsFenced && DeviceStopped && DeviceRestarted && SteInvalidated;
+}
