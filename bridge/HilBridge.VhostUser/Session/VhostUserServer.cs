@@ -1,0 +1,105 @@
+using HilBridge.VhostUser.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HilBridge.VhostUser.Session;
+
+/// <summary>
+/// Serves front-ends on a listener one at a time, as QEMU expects of a vhost-user-blk back-end:
+/// accept, run the session to its end, accept the next (QEMU reconnects after a restart or with
+/// <c>reconnect=N</c>). Connections arriving meanwhile wait in the listen backlog.
+/// </summary>
+public sealed partial class VhostUserServer
+{
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(100);
+
+    private readonly VhostUserListener _listener;
+    private readonly Func<IVhostUserBackend> _backendFactory;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private VhostUserSession? _current;
+    private int _sessionsServed;
+
+    /// <param name="listener">Owned by the caller; dispose it after <see cref="RunAsync"/> completes.</param>
+    /// <param name="backendFactory">Called once per connection; may return the same device each time.</param>
+    public VhostUserServer(VhostUserListener listener, Func<IVhostUserBackend> backendFactory, ILoggerFactory? loggerFactory = null)
+    {
+        _listener = listener ?? throw new ArgumentNullException(nameof(listener));
+        _backendFactory = backendFactory ?? throw new ArgumentNullException(nameof(backendFactory));
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<VhostUserServer>();
+    }
+
+    /// <summary>The session being served, if any.</summary>
+    public VhostUserSession? CurrentSession => Volatile.Read(ref _current);
+
+    /// <summary>Sessions that have ended so far.</summary>
+    public int SessionsServed => Volatile.Read(ref _sessionsServed);
+
+    /// <summary>Serves until <paramref name="cancellationToken"/> fires (closing the current session) on a dedicated thread.</summary>
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() => Serve(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Serve(CancellationToken cancellationToken)
+    {
+        Log.Listening(_logger, _listener.Path);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            VhostUserEndpoint? endpoint;
+            try
+            {
+                endpoint = _listener.Accept(cancellationToken);
+            }
+            catch (VhostUserTransportException e)
+            {
+                // E.g. EMFILE: keep serving once resources free up, without spinning.
+                Log.AcceptFailed(_logger, e);
+                cancellationToken.WaitHandle.WaitOne(AcceptRetryDelay);
+                continue;
+            }
+
+            if (endpoint is null)
+            {
+                break;
+            }
+
+            IVhostUserBackend backend;
+            try
+            {
+                backend = _backendFactory();
+            }
+            catch (Exception e)
+            {
+                Log.BackendFactoryFailed(_logger, e);
+                endpoint.Dispose();
+                continue;
+            }
+
+            Log.FrontendConnected(_logger);
+            var session = new VhostUserSession(endpoint, backend, _loggerFactory.CreateLogger<VhostUserSession>());
+            Volatile.Write(ref _current, session);
+            using (cancellationToken.Register(static s => ((VhostUserSession)s!).Close(), session))
+            {
+                session.Run();
+            }
+
+            Volatile.Write(ref _current, null);
+            Interlocked.Increment(ref _sessionsServed);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(101, LogLevel.Information, "vhost-user back-end listening on {Path}")]
+        public static partial void Listening(ILogger logger, string path);
+
+        [LoggerMessage(102, LogLevel.Information, "vhost-user front-end connected")]
+        public static partial void FrontendConnected(ILogger logger);
+
+        [LoggerMessage(103, LogLevel.Error, "creating the back-end for a new connection failed; connection dropped")]
+        public static partial void BackendFactoryFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(104, LogLevel.Error, "accepting a vhost-user connection failed; retrying")]
+        public static partial void AcceptFailed(ILogger logger, Exception exception);
+    }
+}

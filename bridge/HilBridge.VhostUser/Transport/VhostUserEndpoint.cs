@@ -1,0 +1,330 @@
+using System.Runtime.InteropServices;
+using HilBridge.VhostUser.Protocol;
+
+namespace HilBridge.VhostUser.Transport;
+
+/// <summary>
+/// One side of a connected stream UNIX socket speaking vhost-user framing: a message is a 12-byte
+/// header plus <c>size</c> payload bytes, with up to 8 fds as SCM_RIGHTS ancillary data.
+/// <para>
+/// Receiving is single-reader: the payload span returned by <see cref="TryReceive"/> points into a
+/// buffer owned by this endpoint and is valid until the next receive. The size in the header is
+/// checked against <see cref="MaxPayloadSize"/> before any payload byte is read. Fds sent with a
+/// message arrive with its first bytes; any that arrive while the message is being read belong to it.
+/// </para>
+/// <para>Sending is thread-safe: each message goes out whole under a lock, so replies written from
+/// several threads never interleave.</para>
+/// </summary>
+public sealed unsafe class VhostUserEndpoint : IDisposable
+{
+    private static readonly int ControlBytes = LibC.CmsgSpace(VhostUserLimits.MaxFds * sizeof(int));
+
+    private readonly OwnedFd _socket;
+    private readonly byte[] _payload;
+    private readonly Lock _sendLock = new();
+
+    /// <summary>Takes ownership of a connected stream socket.</summary>
+    public VhostUserEndpoint(OwnedFd socket, int maxPayloadSize = VhostUserLimits.DefaultMaxPayloadSize)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxPayloadSize);
+        _socket = socket;
+        _payload = new byte[maxPayloadSize];
+    }
+
+    public int MaxPayloadSize => _payload.Length;
+
+    /// <summary>The socket, for polling. Still owned by the endpoint.</summary>
+    public SafeHandle Socket => _socket;
+
+    /// <summary>
+    /// Reads one message. Returns false on an orderly close at a message boundary. The caller owns
+    /// <paramref name="fds"/> and must dispose it. Throws <see cref="VhostUserProtocolException"/>
+    /// for a truncated or oversized message or too many fds (fds already received are closed),
+    /// <see cref="VhostUserTransportException"/> for socket errors and <see cref="TimeoutException"/>
+    /// when a receive timeout expires (the stream is then out of step: discard the endpoint).
+    /// </summary>
+    public bool TryReceive(out VhostUserHeader header, out ReadOnlySpan<byte> payload, out ReceivedFds fds)
+    {
+        Span<int> fdBuffer = stackalloc int[VhostUserLimits.MaxFds];
+        var fdCount = 0;
+        try
+        {
+            using var lease = new FdLease(_socket);
+            Span<byte> headerBytes = stackalloc byte[VhostUserHeader.Length];
+            if (!ReceiveExact(lease.Fd, headerBytes, fdBuffer, ref fdCount, cleanEofAllowed: true))
+            {
+                header = default;
+                payload = default;
+                fds = ReceivedFds.Empty;
+                return false;
+            }
+
+            header = VhostUserHeader.Read(headerBytes);
+            if (header.Size > (uint)_payload.Length)
+            {
+                throw new VhostUserProtocolException($"payload size {header.Size} exceeds the limit of {_payload.Length}", header.Request);
+            }
+
+            var body = _payload.AsSpan(0, (int)header.Size);
+            ReceiveExact(lease.Fd, body, fdBuffer, ref fdCount, cleanEofAllowed: false);
+            fds = ReceivedFds.Create(fdBuffer[..fdCount]);
+            fdCount = 0;
+            payload = body;
+            return true;
+        }
+        finally
+        {
+            // Only non-zero when an exception escaped: nobody can claim these any more.
+            CloseAll(fdBuffer[..fdCount]);
+        }
+    }
+
+    /// <summary>
+    /// Sends one message whole (header, payload, and <paramref name="fds"/> with the first byte).
+    /// <paramref name="header"/>.Size must equal the payload length. The fds stay owned by the caller.
+    /// </summary>
+    public void Send(in VhostUserHeader header, ReadOnlySpan<byte> payload, ReadOnlySpan<SafeHandle> fds = default)
+    {
+        if (header.Size != (uint)payload.Length)
+        {
+            throw new ArgumentException($"header size {header.Size} does not match payload length {payload.Length}", nameof(header));
+        }
+
+        if (fds.Length > VhostUserLimits.MaxFds)
+        {
+            throw new ArgumentException($"at most {VhostUserLimits.MaxFds} fds per message", nameof(fds));
+        }
+
+        Span<byte> headerBytes = stackalloc byte[VhostUserHeader.Length];
+        header.Write(headerBytes);
+        Span<bool> added = stackalloc bool[fds.Length];
+        var control = stackalloc nuint[(ControlBytes / sizeof(nuint)) + 1];
+        lock (_sendLock)
+        {
+            using var lease = new FdLease(_socket);
+            try
+            {
+                var controlLength = 0;
+                if (!fds.IsEmpty)
+                {
+                    var cmsg = (LibC.CmsgHdr*)control;
+                    cmsg->Length = (nuint)LibC.CmsgLen(fds.Length * sizeof(int));
+                    cmsg->Level = LibC.SOL_SOCKET;
+                    cmsg->Type = LibC.SCM_RIGHTS;
+                    var data = (int*)((byte*)control + LibC.CmsgDataOffset);
+                    for (var i = 0; i < fds.Length; i++)
+                    {
+                        fds[i].DangerousAddRef(ref added[i]);
+                        data[i] = (int)fds[i].DangerousGetHandle();
+                    }
+
+                    controlLength = LibC.CmsgSpace(fds.Length * sizeof(int));
+                }
+
+                SendAll(lease.Fd, headerBytes, payload, control, controlLength);
+            }
+            finally
+            {
+                for (var i = 0; i < fds.Length; i++)
+                {
+                    if (added[i])
+                    {
+                        fds[i].DangerousRelease();
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Makes a blocked receive fail with <see cref="TimeoutException"/> after <paramref name="timeout"/> (infinite to disable).</summary>
+    public void SetReceiveTimeout(TimeSpan timeout)
+    {
+        var value = timeout == Timeout.InfiniteTimeSpan
+            ? default
+            : new LibC.TimeVal { Seconds = (nint)(timeout.Ticks / TimeSpan.TicksPerSecond), Microseconds = (nint)(timeout.Ticks % TimeSpan.TicksPerSecond / 10) };
+        using var lease = new FdLease(_socket);
+        if (LibC.setsockopt(lease.Fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, &value, (uint)sizeof(LibC.TimeVal)) != 0)
+        {
+            throw VhostUserTransportException.FromLastError("setsockopt(SO_RCVTIMEO)");
+        }
+    }
+
+    /// <summary>Shuts the socket down both ways: a receive blocked on another thread returns end-of-stream.</summary>
+    public void Shutdown()
+    {
+        var added = false;
+        try
+        {
+            _socket.DangerousAddRef(ref added);
+            LibC.shutdown((int)_socket.DangerousGetHandle(), LibC.SHUT_RDWR);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (added)
+            {
+                _socket.DangerousRelease();
+            }
+        }
+    }
+
+    public void Dispose() => _socket.Dispose();
+
+    private static void SendAll(int fd, ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload, nuint* control, int controlLength)
+    {
+        var total = header.Length + payload.Length;
+        var sent = 0;
+        fixed (byte* h = header)
+        fixed (byte* p = payload)
+        {
+            var iov = stackalloc LibC.IoVec[2];
+            while (sent < total)
+            {
+                var count = 0;
+                if (sent < header.Length)
+                {
+                    iov[count++] = new LibC.IoVec { Base = h + sent, Length = (nuint)(header.Length - sent) };
+                }
+
+                var payloadSent = Math.Max(0, sent - header.Length);
+                if (payload.Length > payloadSent)
+                {
+                    iov[count++] = new LibC.IoVec { Base = p + payloadSent, Length = (nuint)(payload.Length - payloadSent) };
+                }
+
+                // The fds travel with the first byte; once anything went out they went with it.
+                var msg = new LibC.MsgHdr
+                {
+                    Iov = iov,
+                    IovLength = (nuint)count,
+                    Control = sent == 0 && controlLength > 0 ? control : null,
+                    ControlLength = sent == 0 ? (nuint)controlLength : 0,
+                };
+                var n = LibC.sendmsg(fd, &msg, LibC.MSG_NOSIGNAL);
+                if (n < 0)
+                {
+                    var errno = LibC.LastError;
+                    if (errno == LibC.EINTR)
+                    {
+                        continue;
+                    }
+
+                    throw new VhostUserTransportException("sendmsg", errno);
+                }
+
+                sent += (int)n;
+            }
+        }
+    }
+
+    /// <summary>Fills <paramref name="buffer"/>; false only for EOF before the first byte when that is allowed.</summary>
+    private static bool ReceiveExact(int fd, Span<byte> buffer, Span<int> fdBuffer, ref int fdCount, bool cleanEofAllowed)
+    {
+        var received = 0;
+        while (received < buffer.Length)
+        {
+            var n = ReceiveOnce(fd, buffer[received..], fdBuffer, ref fdCount);
+            if (n == 0)
+            {
+                if (cleanEofAllowed && received == 0 && fdCount == 0)
+                {
+                    return false;
+                }
+
+                throw new VhostUserProtocolException($"peer closed the connection mid-message ({received} of {buffer.Length} bytes)");
+            }
+
+            received += n;
+        }
+
+        return true;
+    }
+
+    private static int ReceiveOnce(int fd, Span<byte> buffer, Span<int> fdBuffer, ref int fdCount)
+    {
+        var control = stackalloc nuint[(ControlBytes / sizeof(nuint)) + 1];
+        fixed (byte* p = buffer)
+        {
+            var iov = new LibC.IoVec { Base = p, Length = (nuint)buffer.Length };
+            while (true)
+            {
+                var msg = new LibC.MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = (nuint)ControlBytes };
+                var n = LibC.recvmsg(fd, &msg, LibC.MSG_CMSG_CLOEXEC);
+                if (n < 0)
+                {
+                    var errno = LibC.LastError;
+                    if (errno == LibC.EINTR)
+                    {
+                        continue;
+                    }
+
+                    if (errno == LibC.EAGAIN)
+                    {
+                        throw new TimeoutException("vhost-user receive timed out");
+                    }
+
+                    throw new VhostUserTransportException("recvmsg", errno);
+                }
+
+                var overflow = CollectFds(&msg, fdBuffer, ref fdCount);
+                if ((msg.Flags & LibC.MSG_CTRUNC) != 0 || overflow)
+                {
+                    throw new VhostUserProtocolException($"more than {VhostUserLimits.MaxFds} fds sent with one message");
+                }
+
+                return (int)n;
+            }
+        }
+    }
+
+    /// <summary>Moves SCM_RIGHTS fds into the buffer; fds beyond its capacity are closed at once.</summary>
+    private static bool CollectFds(LibC.MsgHdr* msg, Span<int> fdBuffer, ref int fdCount)
+    {
+        var overflow = false;
+        var headerSize = LibC.CmsgDataOffset;
+        var offset = 0;
+        var controlLength = (int)msg->ControlLength;
+        while (offset + headerSize <= controlLength)
+        {
+            var cmsg = (LibC.CmsgHdr*)((byte*)msg->Control + offset);
+            var length = (int)cmsg->Length;
+            if (length < headerSize || offset + length > controlLength)
+            {
+                break;
+            }
+
+            if (cmsg->Level == LibC.SOL_SOCKET && cmsg->Type == LibC.SCM_RIGHTS)
+            {
+                var data = (int*)((byte*)cmsg + headerSize);
+                var count = (length - headerSize) / sizeof(int);
+                for (var i = 0; i < count; i++)
+                {
+                    if (fdCount < fdBuffer.Length)
+                    {
+                        fdBuffer[fdCount++] = data[i];
+                    }
+                    else
+                    {
+                        LibC.close(data[i]);
+                        overflow = true;
+                    }
+                }
+            }
+
+            offset += LibC.CmsgAlign(length);
+        }
+
+        return overflow;
+    }
+
+    private static void CloseAll(ReadOnlySpan<int> fds)
+    {
+        foreach (var fd in fds)
+        {
+            LibC.close(fd);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using System.Runtime.InteropServices;
+using HilBridge.VhostUser.Protocol;
+using HilBridge.VhostUser.Tests.TestSupport;
+using HilBridge.VhostUser.Transport;
+
+namespace HilBridge.VhostUser.Tests.Transport;
+
+public class VhostUserEndpointTests
+{
+    [Fact]
+    public void TryReceive_PeerClosedAtMessageBoundary_ReturnsFalse()
+    {
+        var (sender, receiver) = FdPassingTests.Pair();
+        using (receiver)
+        {
+            sender.Dispose();
+
+            Assert.False(receiver.TryReceive(out _, out _, out var fds));
+            Assert.Same(ReceivedFds.Empty, fds);
+        }
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(12 + 3)]
+    public void TryReceive_PeerClosedMidMessage_ThrowsProtocolException(int bytesSent)
+    {
+        var (sender, receiver) = FdPassingTests.Pair();
+        using (receiver)
+        {
+            var message = new byte[VhostUserHeader.Length + 8];
+            VhostUserHeader.ForRequest(VhostUserRequest.SetFeatures, 8).Write(message);
+            RawSocket.Write(sender.Socket, message.AsSpan(0, bytesSent));
+            sender.Dispose();
+
+            var e = Assert.Throws<VhostUserProtocolException>(() => receiver.TryReceive(out _, out _, out _));
+
+            Assert.Contains("mid-message", e.Message);
+        }
+    }
+
+    [Fact]
+    public void TryReceive_OversizedHeader_ThrowsWithoutWaitingForPayload()
+    {
+        var (sender, receiver) = FdPassingTests.Pair();
+        using (sender)
+        using (receiver)
+        {
+            receiver.SetReceiveTimeout(TimeSpan.FromSeconds(5));
+            var header = new byte[VhostUserHeader.Length];
+            new VhostUserHeader((uint)VhostUserRequest.SetConfig, VhostUserHeaderFlags.Version1, uint.MaxValue).Write(header);
+            RawSocket.Write(sender.Socket, header);
+
+            var e = Assert.Throws<VhostUserProtocolException>(() => receiver.TryReceive(out _, out _, out _));
+
+            Assert.Contains("exceeds the limit", e.Message);
+            Assert.Equal((uint)VhostUserRequest.SetConfig, e.Request);
+        }
+    }
+
+    [Fact]
+    public void TryReceive_MessageWrittenInPieces_Reassembled()
+    {
+        var (sender, receiver) = FdPassingTests.Pair();
+        using (sender)
+        using (receiver)
+        {
+            var message = new byte[VhostUserHeader.Length + 8];
+            VhostUserHeader.ForRequest(VhostUserRequest.SetFeatures, 8).Write(message);
+            U64Payload.Write(0x1234, message.AsSpan(VhostUserHeader.Length));
+            var writer = Task.Run(() =>
+            {
+                foreach (var (start, length) in new[] { (0, 5), (5, 9), (14, 6) })
+                {
+                    RawSocket.Write(sender.Socket, message.AsSpan(start, length));
+                    Thread.Sleep(20);
+                }
+            });
+
+            Assert.True(receiver.TryReceive(out var header, out var payload, out var fds));
+
+            Assert.Equal((uint)VhostUserRequest.SetFeatures, header.Request);
+            Assert.Equal(0x1234UL, U64Payload.Read(payload));
+            fds.Dispose();
+            writer.Wait();
+        }
+    }
+
+    [Fact]
+    public void TryReceive_NothingArrivesBeforeTimeout_ThrowsTimeoutException()
+    {
+        var (sender, receiver) = FdPassingTests.Pair();
+        using (sender)
+        using (receiver)
+        {
+            receiver.SetReceiveTimeout(TimeSpan.FromMilliseconds(50));
+
+            Assert.Throws<TimeoutException>(() => receiver.TryReceive(out _, out _, out _));
+        }
+    }
+
+    [Fact]
+    public void Shutdown_WhileReceiveBlocked_ReceiveReturnsFalse()
+    {
+        var (sender, receiver) = FdPassingTests.Pair();
+        using (sender)
+        using (receiver)
+        {
+            var blocked = Task.Run(() => receiver.TryReceive(out _, out _, out _));
+            Thread.Sleep(50);
+
+            receiver.Shutdown();
+
+            Assert.True(blocked.Wait(TimeSpan.FromSeconds(5)));
+            Assert.False(blocked.Result);
+        }
+    }
+
+    [Fact]
+    public void Send_SizeDisagreesWithPayload_ThrowsArgumentException()
+    {
+        var (sender, receiver) = FdPassingTests.Pair();
+        using (sender)
+        using (receiver)
+        {
+            Assert.Throws<ArgumentException>(() => sender.Send(VhostUserHeader.ForRequest(VhostUserRequest.SetFeatures, 8), new byte[4]));
+        }
+    }
+
+    [Fact]
+    public void Send_NineFds_ThrowsArgumentException()
+    {
+        var (sender, receiver) = FdPassingTests.Pair();
+        using (sender)
+        using (receiver)
+        {
+            var handles = Enumerable.Repeat((SafeHandle)sender.Socket, 9).ToArray();
+
+            Assert.Throws<ArgumentException>(() => sender.Send(VhostUserHeader.ForRequest(VhostUserRequest.SetMemTable, 0), ReadOnlySpan<byte>.Empty, handles));
+        }
+    }
+
+    [Fact]
+    public void Send_FromManyThreadsAtOnce_MessagesNeverInterleave()
+    {
+        const int Threads = 4;
+        const int PerThread = 300;
+        var (sender, receiver) = FdPassingTests.Pair();
+        using (sender)
+        using (receiver)
+        {
+            var writers = Enumerable.Range(1, Threads).Select(id => Task.Run(() =>
+            {
+                var payload = Enumerable.Repeat((byte)id, 3000).ToArray();
+                for (var i = 0; i < PerThread; i++)
+                {
+                    sender.Send(new VhostUserHeader((uint)id, VhostUserHeaderFlags.Version1, (uint)payload.Length), payload);
+                }
+            })).ToArray();
+
+            for (var i = 0; i < Threads * PerThread; i++)
+            {
+                Assert.True(receiver.TryReceive(out var header, out var payload, out var fds));
+                fds.Dispose();
+                Assert.Equal(3000, payload.Length);
+                Assert.True(payload.IndexOfAnyExcept((byte)header.Request) < 0, "payload bytes from another message");
+            }
+
+            Task.WaitAll(writers);
+        }
+    }
+}
