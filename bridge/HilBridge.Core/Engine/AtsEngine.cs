@@ -21,7 +21,7 @@ public sealed partial class AtsEngine
     private readonly TimeSpan _timeout;
     private readonly FencePolicy _fencePolicy;
     private readonly FenceMode _fenceMode;
-    private readonly uint? _streamId;
+    private uint? _streamId;
     private readonly ulong _refusedStatus;
     private readonly DateTimeOffset _start;
     private DateTimeOffset _now;
@@ -107,6 +107,12 @@ public sealed partial class AtsEngine
     internal AddressTranslationCache Cache => _atc;
 
     /// <summary>Replaces the fault policy; it decides from the next invalidation on (rule counters restart).</summary>
+    /// <summary>The device's StreamID, once learned (QEMU only knows it after the guest numbered the bus).</summary>
+    public uint? StreamId => _streamId;
+
+    /// <summary>Sets the StreamID that CFGI_STE must name for recovery and that violations report.</summary>
+    public void SetStreamId(uint streamId) => _streamId = streamId;
+
     public void SetPolicy(FaultPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);

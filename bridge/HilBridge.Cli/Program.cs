@@ -1,0 +1,7 @@
+using System.CommandLine;
+using HilBridge.Cli;
+
+var root = new RootCommand("HilBridge: prove that a device whose ATS invalidations are slow, lost or refused cannot corrupt memory.");
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using HilBridge.Host.Hosting;
+using HilBridge.Host.Run;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace HilBridge.Cli;
+
+/// <summary>`hilbridge run`: the main job, a live scenario against a real QEMU guest.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Output folder for the console log, summary.json and disk image (default out/run-<time>)" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds the guest has to report its result", DefaultValueFactory = _ => 300 };
+        var kernel = new Option<FileInfo?>("--kernel") { Description = "Your own guest kernel (with --initrd) instead of the default Debian guest" };
+        var initrd = new Option<FileInfo?>("--initrd") { Description = "Your own initramfs (with --kernel)" };
+        var rounds = new Option<int>("--rounds") { Description = "Write/read/verify rounds in the guest workload", DefaultValueFactory = _ => 2 };
+        var blocks = new Option<int>("--blocks") { Description = "4 KiB blocks per round", DefaultValueFactory = _ => 256 };
+        var qemu = new Option<string>("--qemu") { Description = "QEMU binary", DefaultValueFactory = _ => "qemu-system-aarch64" };
+        var noIommu = new Option<bool>("--no-iommu") { Description = "Serve the device without iommu_platform (no ATC; for comparison)" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
+
+        var command = new Command("run", "Boot a real aarch64 guest under QEMU's SMMUv3 against the bridge, run the I/O workload and summarize")
+        {
+            output, timeout, kernel, initrd, rounds, blocks, qemu, noIommu, verbose,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            if ((parse.GetValue(kernel) is null) != (parse.GetValue(initrd) is null))
+            {
+                Console.Error.WriteLine("--kernel and --initrd go together");
+                return 2;
+            }
+            var options = new LiveRunOptions
+            {
+                OutputDirectory = parse.GetValue(output)?.FullName ?? Path.Combine("out", "run-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")),
+                Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+                Kernel = parse.GetValue(kernel)?.FullName,
+                Initrd = parse.GetValue(initrd)?.FullName,
+            };
+            options.Qemu.Binary = parse.GetValue(qemu)!;
+            options.Qemu.IommuPlatform = !parse.GetValue(noIommu);
+            options.Qemu.WorkloadArguments = $"hb.rounds={parse.GetValue(rounds)} hb.blocks={parse.GetValue(blocks)}";
+            return await ExecuteAsync(options, parse.GetValue(verbose), ct);
+        });
+        return command;
+    }
+
+    internal static async Task<int> ExecuteAsync(LiveRunOptions options, bool verbose, CancellationToken ct)
+    {
+        var builder = CliHost.CreateBuilder(verbose);
+        builder.Services.AddHilBridgeLiveRun(options, new ConsoleProgress());
+        using var host = builder.Build();
+        // The provider is disposed when the host stops; keep the result object.
+        var result = host.Services.GetRequiredService<LiveRunResult>();
+        await host.RunAsync(ct);
+        if (result.Error is { } error)
+        {
+            Console.Error.WriteLine($"hilbridge run: {error.Message}");
+            return 3;
+        }
+        if (result.Summary is not { } summary)
+            return 3;
+        Console.Write(summary.Render());
+        Console.WriteLine($"results in {options.OutputDirectory}");
+        return summary.Passed ? 0 : 1;
+    }
+}

@@ -1,0 +1,135 @@
+using HilBridge.Core.Engine;
+using HilBridge.VhostUser.Session;
+using HilBridge.VhostUser.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace HilBridge.Host.Device;
+
+/// <summary>
+/// The bridge: a vhost-user-blk device with an ATS engine, served on a private UNIX socket to one
+/// front-end at a time. Engine effects (acks, fences, violations) are logged and observable.
+/// </summary>
+public sealed partial class VhostBlkBridge : IDisposable
+{
+    private readonly FileBlockStore _store;
+    private readonly AtsEngine _engine;
+    private readonly EngineGate _gate;
+    private readonly InvalidationReplies _replies;
+    private readonly DeviceCounters _counters = new();
+    private readonly VhostBlkDevice _device;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private VhostUserListener? _listener;
+    private Task? _serving;
+
+    public VhostBlkBridge(BridgeOptions options, ILoggerFactory loggers, TimeProvider time)
+    {
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<VhostBlkBridge>();
+        _store = new FileBlockStore(options.DiskImage, options.DiskSizeBytes);
+        _engine = new AtsEngine(options.Engine, time);
+        _gate = new EngineGate(_engine, time, OnEffect);
+        _replies = new InvalidationReplies(_gate);
+        _device = new VhostBlkDevice(options, _store, _gate, _replies, _counters, loggers.CreateLogger<VhostBlkDevice>());
+    }
+
+    /// <summary>Every engine effect, in order, on the thread that caused it (under the engine lock: be quick).</summary>
+    public event Action<EngineEffect>? EffectObserved;
+
+    public uint? StreamId => _gate.Run(e => e.StreamId);
+
+    public string SocketPath => _listener?.Path ?? "";
+
+    /// <summary>Binds the socket (0600) and serves front-ends until disposed.</summary>
+    public void Start(string socketPath)
+    {
+        _listener = VhostUserListener.Bind(socketPath);
+        var server = new VhostUserServer(_listener, () => _device, _loggers);
+        _serving = Task.Run(() => server.RunAsync(_stop.Token));
+    }
+
+    public void SetStreamId(uint streamId)
+    {
+        _gate.Run(e => e.SetStreamId(streamId));
+        LogStreamId(streamId);
+    }
+
+    /// <summary>A CFGI_STE for this StreamID seen in the guest's SMMU command stream (the attach that may unfence).</summary>
+    public void OnSteInvalidated(uint streamId) => _gate.Run(e => e.OnSteInvalidated(streamId));
+
+    public void SetPolicy(FaultPolicy policy) => _gate.Run(e => e.SetPolicy(policy));
+
+    public void Fence(string reason) => _gate.Run(e => e.Fence(reason));
+
+    public void Unfence(string reason) => _gate.Run(e => e.Unfence(reason));
+
+    public FenceState FenceState => _gate.Run(e => e.FenceState);
+
+    public BridgeStatistics Statistics() => _gate.Run(e =>
+    {
+        var c = e.Counters;
+        return new BridgeStatistics
+        {
+            Requests = Interlocked.Read(ref _counters.Requests),
+            RequestErrors = Interlocked.Read(ref _counters.RequestErrors),
+            BytesRead = Interlocked.Read(ref _counters.BytesRead),
+            BytesWritten = Interlocked.Read(ref _counters.BytesWritten),
+            Sessions = Interlocked.Read(ref _counters.Sessions),
+            DeviceStarts = Interlocked.Read(ref _counters.DeviceStarts),
+            AtcHits = c.AtcHits,
+            AtcMisses = c.AtcMisses,
+            AtcUpdates = c.AtcUpdates,
+            Invalidations = c.Invalidations,
+            InvalidationsAcked = c.InvalidationsAcked,
+            InvalidationsRefused = c.InvalidationsRefused,
+            InvalidationsTimedOut = c.InvalidationsTimedOut,
+            AckLatencyP50 = c.AckLatencyPercentile(50),
+            AckLatencyP99 = c.AckLatencyPercentile(99),
+            Fences = c.Fences,
+            Unfences = c.Unfences,
+            RefusedAccesses = c.RefusedAccesses,
+            Violations = c.Violations,
+            StragglersIssued = c.StragglersIssued,
+            StragglersRefused = c.StragglersRefused,
+            LastRecoverySeconds = c.LastRecoveryTime?.TotalSeconds,
+        };
+    });
+
+    private void OnEffect(EngineEffect effect)
+    {
+        switch (effect.Kind)
+        {
+            case EffectKind.AckInvalidation:
+                _replies.Complete(effect);
+                break;
+            case EffectKind.Fenced or EffectKind.Unfenced or EffectKind.InvalidationTimedOut:
+                LogEffect(effect.ToString());
+                break;
+            case EffectKind.Violation:
+                LogViolation(effect.ToString());
+                break;
+        }
+        EffectObserved?.Invoke(effect);
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener?.Dispose();
+        try { _serving?.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        _device.Dispose();
+        _gate.Dispose();
+        _store.Dispose();
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "device StreamID 0x{StreamId:x}")]
+    private partial void LogStreamId(uint streamId);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "{Effect}")]
+    private partial void LogEffect(string effect);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "use-after-free: {Effect}")]
+    private partial void LogViolation(string effect);
+}

@@ -1,0 +1,23 @@
+using HilBridge.Host.Device;
+using HilBridge.Host.Qemu;
+
+namespace HilBridge.Host.Run;
+
+/// <summary>Everything one live run needs: the guest, QEMU, the bridge, limits and where results go.</summary>
+public sealed class LiveRunOptions
+{
+    public QemuOptions Qemu { get; set; } = new();
+    public BridgeOptions Bridge { get; set; } = new();
+
+    /// <summary>The run's output folder (console log, summary.json, disk image).</summary>
+    public string OutputDirectory { get; set; } = "out/run";
+
+    /// <summary>The guest must print its result within this time or the run fails.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>User-supplied kernel/initramfs; when null the default guest is built by qemu-scripts/setup.sh.</summary>
+    public string? Kernel { get; set; }
+    public string? Initrd { get; set; }
+
+    public bool TapSmmuTrace { get; set; } = true;
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Text.Json;
+using HilBridge.Host.Device;
+using HilBridge.Host.Guest;
+using HilBridge.Host.Hosting;
+using HilBridge.Host.Qemu;
+using Microsoft.Extensions.Logging;
+
+namespace HilBridge.Host.Run;
+
+/// <summary>
+/// The main job: bridge up, QEMU launched against it, the guest workload watched on the serial
+/// console until it reports, then a summary. Never throws for guest or QEMU misbehaviour: that is
+/// an aborted or failed run with a reason.
+/// </summary>
+public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, TimeProvider time, IProgress<string> progress)
+{
+    private readonly ILogger _logger = loggers.CreateLogger<LiveRunner>();
+
+    public async Task<RunSummary> RunAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(options.OutputDirectory);
+        var guest = await ResolveGuestAsync(ct);
+        options.Qemu.Kernel = guest.Kernel;
+        options.Qemu.Initrd = guest.Initrd;
+        if (!Path.IsPathRooted(options.Bridge.DiskImage))
+            options.Bridge.DiskImage = Path.Combine(options.OutputDirectory, options.Bridge.DiskImage);
+
+        var runtimeDir = RepositoryLayout.CreatePrivateRuntimeDirectory();
+        var endpoints = new QemuEndpoints(
+            Path.Combine(runtimeDir, "vhost.sock"), Path.Combine(runtimeDir, "qmp.sock"),
+            options.TapSmmuTrace ? Path.Combine(runtimeDir, "smmu-trace.fifo") : null);
+        var smmu = new SmmuCommandStream();
+        var outcome = new GuestOutcome();
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var consoleLog = new StreamWriter(Path.Combine(options.OutputDirectory, "console.log")) { AutoFlush = true };
+        var wall = Stopwatch.StartNew();
+
+        using var bridge = new VhostBlkBridge(options.Bridge, loggers, time);
+        smmu.SteInvalidated += bridge.OnSteInvalidated;
+        bridge.Start(endpoints.VhostSocket);
+        using var tap = endpoints.TraceFile is { } fifo ? new TraceFileTap(fifo, smmu.Apply, _logger) : null;
+
+        var args = QemuCommandLine.Build(options.Qemu, endpoints);
+        _logger.LogInformation("launching {Command}", QemuCommandLine.Render(options.Qemu.Binary, args));
+        progress.Report($"booting guest ({guest.Describe()})");
+        QemuProcess qemu;
+        try
+        {
+            qemu = QemuProcess.Start(options.Qemu.Binary, args,
+                line => OnConsoleLine(line, consoleLog, outcome, finished, wall.Elapsed),
+                line => { lock (consoleLog) consoleLog.WriteLine("[qemu] " + line); _logger.LogWarning("qemu: {Line}", line); });
+        }
+        catch (QemuLaunchException ex)
+        {
+            return Summarize("aborted", ex.Message, outcome, bridge, smmu, guest, wall);
+        }
+        using var _ = qemu;
+        var streamIdTask = LearnStreamIdAsync(endpoints.QmpSocket, bridge, ct);
+
+        string? reason = null;
+        using (var heartbeat = StartHeartbeat(outcome, wall, bridge))
+        {
+            var exited = qemu.WaitForExitAsync(ct);
+            var limit = Task.Delay(options.Timeout, time, ct);
+            var first = await Task.WhenAny(finished.Task, exited, limit);
+            if (first == limit)
+                reason = $"guest did not finish within {options.Timeout.TotalSeconds:F0} s";
+            else if (first == exited && !outcome.Done)
+            {
+                // QEMU may exit before its last console lines were delivered.
+                await Task.WhenAny(finished.Task, Task.Delay(500, ct));
+                if (!outcome.Done)
+                    reason = $"QEMU exited with code {qemu.ExitCode} before the guest reported";
+            }
+            // Give QEMU a moment to power off by itself (the guest runs poweroff -f), then make sure.
+            await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(5), ct));
+            qemu.Kill();
+        }
+        await Task.WhenAny(streamIdTask, Task.Delay(1000, ct));
+
+        var verdict = reason is not null ? "aborted" : outcome.Verified == true && !outcome.RecoveryFailed ? "passed" : "failed";
+        reason ??= verdict == "failed" ? "the guest's data verification failed" : null;
+        var summary = Summarize(verdict, reason, outcome, bridge, smmu, guest, wall);
+        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "summary.json"),
+            JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }), ct);
+        try { Directory.Delete(runtimeDir, recursive: true); } catch (IOException) { }
+        return summary;
+    }
+
+    private async Task<GuestImage> ResolveGuestAsync(CancellationToken ct)
+    {
+        if (options.Kernel is not null && options.Initrd is not null)
+            return new GuestImage(options.Kernel, options.Initrd, new Dictionary<string, string> { ["KERNEL_VERSION"] = "custom" });
+        progress.Report("preparing the guest image (qemu-scripts/setup.sh)");
+        return await GuestImageProvider.EnsureAsync(RepositoryLayout.FindScriptsDirectory(), line => _logger.LogInformation("setup: {Line}", line), ct);
+    }
+
+    private void OnConsoleLine(string line, StreamWriter log, GuestOutcome outcome, TaskCompletionSource finished, TimeSpan at)
+    {
+        lock (log)
+            log.WriteLine(line);
+        if (!GuestConsoleParser.TryParse(line, at, out var report))
+            return;
+        lock (outcome)
+            outcome.Apply(report);
+        progress.Report($"guest: {line[line.IndexOf("HB: ", StringComparison.Ordinal)..]}");
+        if (outcome.Done)
+            finished.TrySetResult();
+    }
+
+    /// <summary>The StreamID is only known once the guest numbered the root port's bus; poll QMP until then.</summary>
+    private async Task LearnStreamIdAsync(string qmpSocket, VhostBlkBridge bridge, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 600 && !ct.IsCancellationRequested; attempt++)
+        {
+            await Task.Delay(500, ct).ConfigureAwait(false);
+            if (bridge.Statistics().DeviceStarts == 0)
+                continue;
+            try
+            {
+                await using var qmp = await QmpClient.ConnectAsync(qmpSocket, ct);
+                if (PciTopology.FindStreamId(await qmp.ExecuteAsync("query-pci", ct), "hbdev") is { } sid)
+                {
+                    bridge.SetStreamId(sid);
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or QmpException or JsonException)
+            {
+                _logger.LogDebug(ex, "QMP not ready");
+            }
+        }
+    }
+
+    private IDisposable StartHeartbeat(GuestOutcome outcome, Stopwatch wall, VhostBlkBridge bridge) =>
+        time.CreateTimer(_ =>
+        {
+            var s = bridge.Statistics();
+            var phase = outcome.WorkloadStartedAfter is null ? "booting" : $"workload, {outcome.RoundsReported} rounds done";
+            progress.Report($"{wall.Elapsed.TotalSeconds,5:F0} s  {phase}; {s.Requests} requests, {s.Invalidations} invalidations, {s.AtcMisses} ATC misses");
+        }, null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+
+    private RunSummary Summarize(string verdict, string? reason, GuestOutcome outcome, VhostBlkBridge bridge, SmmuCommandStream smmu, GuestImage guest, Stopwatch wall) =>
+        new()
+        {
+            Outcome = verdict,
+            Reason = reason,
+            DataVerified = outcome.Verified,
+            Rounds = outcome.RoundsReported,
+            RoundsVerified = outcome.RoundsVerified,
+            GuestIoErrors = outcome.IoErrors,
+            GuestRecoveries = outcome.Recoveries,
+            BootSeconds = outcome.WorkloadStartedAfter?.TotalSeconds,
+            GuestUptimeAtStart = outcome.GuestUptimeAtStart,
+            WallSeconds = wall.Elapsed.TotalSeconds,
+            StreamId = bridge.StreamId,
+            Bridge = bridge.Statistics(),
+            SmmuCommands = smmu.OpcodeCounts,
+            Guest = guest.Describe(),
+        };
+}

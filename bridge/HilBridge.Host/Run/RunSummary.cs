@@ -1,0 +1,51 @@
+using System.Text;
+using System.Text.Json.Serialization;
+using HilBridge.Host.Device;
+
+namespace HilBridge.Host.Run;
+
+/// <summary>What a live run produced: the guest's verdict on its data and the bridge's counters.</summary>
+public sealed record RunSummary
+{
+    public required string Outcome { get; init; }            // passed | failed | aborted
+    public string? Reason { get; init; }
+    public bool? DataVerified { get; init; }
+    public int Rounds { get; init; }
+    public int RoundsVerified { get; init; }
+    public int GuestIoErrors { get; init; }
+    public int GuestRecoveries { get; init; }
+    public double? BootSeconds { get; init; }               // launch -> workload start (wall)
+    public double? GuestUptimeAtStart { get; init; }
+    public double WallSeconds { get; init; }
+    public uint? StreamId { get; init; }
+    public required BridgeStatistics Bridge { get; init; }
+    public IReadOnlyDictionary<string, long> SmmuCommands { get; init; } = new Dictionary<string, long>();
+    public string? Guest { get; init; }
+
+    [JsonIgnore]
+    public bool Passed => Outcome == "passed";
+
+    public string Render()
+    {
+        var b = Bridge;
+        var s = new StringBuilder();
+        s.AppendLine("== HilBridge run summary ==");
+        s.AppendLine($"outcome            {Outcome}{(Reason is null ? "" : " (" + Reason + ")")}");
+        s.AppendLine($"guest I/O          {(DataVerified is true ? "verified" : DataVerified is false ? "NOT verified" : "no verdict")} ({RoundsVerified}/{Rounds} rounds, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries)");
+        s.AppendLine($"boot               {Fmt(BootSeconds)} s to workload (guest uptime {Fmt(GuestUptimeAtStart)} s), run {WallSeconds:F1} s");
+        s.AppendLine($"device             StreamID {(StreamId is { } sid ? $"0x{sid:x}" : "unknown")}, {b.Requests} virtio-blk requests ({b.RequestErrors} IOERR), {b.BytesRead / 1024} KiB read, {b.BytesWritten / 1024} KiB written");
+        s.AppendLine($"ATC                {b.AtcMisses} misses, {b.AtcUpdates} updates, {b.AtcHits} hits, {b.Invalidations} invalidations");
+        s.AppendLine($"invalidations      {b.InvalidationsAcked} acknowledged ({b.InvalidationsRefused} refused, {b.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)}");
+        s.AppendLine($"fencing            {b.Fences} fences, {b.Unfences} unfences, {b.RefusedAccesses} refused requests, recovery {Fmt(b.LastRecoverySeconds)} s");
+        s.AppendLine($"use-after-free     {b.Violations} violations ({b.StragglersIssued} stragglers, {b.StragglersRefused} refused)");
+        if (SmmuCommands.Count > 0)
+            s.AppendLine($"SMMU commands      {string.Join(", ", SmmuCommands.OrderByDescending(p => p.Value).Select(p => $"{p.Key.Replace("SMMU_CMD_", "")} {p.Value}"))}");
+        if (Guest is not null)
+            s.AppendLine($"guest image        {Guest}");
+        return s.ToString();
+    }
+
+    private static string Fmt(double? v) => v is { } x ? x.ToString("F2") : "-";
+
+    private static string Us(TimeSpan? t) => t is { } x ? $"{x.TotalMicroseconds:F0} us" : "-";
+}
