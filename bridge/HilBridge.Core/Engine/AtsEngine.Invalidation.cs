@@ -89,12 +89,18 @@ public sealed partial class AtsEngine
                 continue;
             }
 
+            if (rule.Limit is int limit && _ruleApplied[i] >= limit)
+            {
+                continue;
+            }
+
             // Drawn only when a probability is set, after EveryNth: the stream position depends on inputs alone.
             if (rule.Probability is double p && !(_random.NextDouble() < p))
             {
                 continue;
             }
 
+            _ruleApplied[i]++;
             return rule;
         }
 

@@ -35,6 +35,7 @@ public sealed partial class AtsEngine
 
     private FaultPolicy _policy;
     private long[] _ruleMatches;
+    private long[] _ruleApplied;
     private FenceState _fence;
 
     private readonly Dictionary<ulong, Pin> _pins = new();
@@ -62,6 +63,7 @@ public sealed partial class AtsEngine
         _random = new DeterministicRandom(options.Seed);
         _policy = options.Policy;
         _ruleMatches = new long[_policy.Rules.Count];
+        _ruleApplied = new long[_policy.Rules.Count];
         _start = _now = time.GetUtcNow();
     }
 
@@ -118,6 +120,7 @@ public sealed partial class AtsEngine
         ArgumentNullException.ThrowIfNull(policy);
         _policy = policy;
         _ruleMatches = new long[policy.Rules.Count];
+        _ruleApplied = new long[policy.Rules.Count];
     }
 
     /// <summary>Processes everything due at the provider's current time.</summary>

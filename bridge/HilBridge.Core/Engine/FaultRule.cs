@@ -38,6 +38,9 @@ public sealed record FaultRule
     /// <summary>Applies with this probability (0..1), drawn from the seeded generator after EveryNth passed.</summary>
     public double? Probability { get; init; }
 
+    /// <summary>Applies at most this many times (then falls through), so a scenario can inject a bounded number of faults.</summary>
+    public int? Limit { get; init; }
+
     // ---- outcome ----
 
     public FaultOutcome Outcome { get; init; } = FaultOutcome.Complete;
@@ -68,6 +71,11 @@ public sealed record FaultRule
         if (EveryNth is int n && n < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(EveryNth), n, "EveryNth must be at least 1.");
+        }
+
+        if (Limit is int limit && limit < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Limit), limit, "Limit must not be negative.");
         }
 
         if (Probability is double p && !(p >= 0 && p <= 1))

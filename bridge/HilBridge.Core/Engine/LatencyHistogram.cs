@@ -7,7 +7,7 @@ namespace HilBridge.Core.Engine;
 /// values below 64 ticks are exact, larger ones fall in buckets no wider than 1/32 of their value,
 /// so percentiles are within ~3% whatever the range (100 ns to days) in a fixed 15 KiB.
 /// </summary>
-internal sealed class LatencyHistogram
+public sealed class LatencyHistogram
 {
     private const int SubBucketBits = 6;
     private const int SubBuckets = 1 << SubBucketBits;      // 64 exact values below 2^6

@@ -16,6 +16,9 @@ public sealed record BridgeStatistics
     public long InvalidationsTimedOut { get; init; }
     public TimeSpan? AckLatencyP50 { get; init; }
     public TimeSpan? AckLatencyP99 { get; init; }
+    /// <summary>Delay the device model chose (policy delay, in-flight DMA, stragglers), on the engine's clock.</summary>
+    public TimeSpan? EngineAckDelayP50 { get; init; }
+    public TimeSpan? EngineAckDelayP99 { get; init; }
     public long Fences { get; init; }
     public long Unfences { get; init; }
     public long RefusedAccesses { get; init; }

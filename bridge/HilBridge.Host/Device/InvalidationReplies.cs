@@ -6,24 +6,33 @@ namespace HilBridge.Host.Device;
 /// <summary>
 /// Pairs QEMU's pending IOTLB INVALIDATE replies with the engine's request ids, so the engine's
 /// AckInvalidation effect (from any thread, under the engine lock) completes the right reply.
+/// Also measures what the guest pays: the wall time from receiving an INVALIDATE to replying.
 /// </summary>
-internal sealed class InvalidationReplies(EngineGate engine)
+internal sealed class InvalidationReplies(EngineGate engine, TimeProvider time)
 {
-    private readonly Dictionary<ulong, DeferredReply> _pending = [];
+    private readonly Dictionary<ulong, (DeferredReply Reply, long ReceivedAt)> _pending = [];
     private ulong _nextId;
 
-    public void Invalidate(ulong iova, ulong size, DeferredReply reply) =>
+    /// <summary>Receipt-to-reply latency of every acknowledged invalidation (read under the engine lock).</summary>
+    public LatencyHistogram AckLatency { get; } = new();
+
+    public void Invalidate(ulong iova, ulong size, DeferredReply reply)
+    {
+        var receivedAt = time.GetTimestamp();
         engine.Run(e =>
         {
             var id = ++_nextId;
-            _pending[id] = reply;
+            _pending[id] = (reply, receivedAt);
             e.OnIotlbInvalidate(id, iova, size);
         });
+    }
 
     /// <summary>Called for AckInvalidation effects, already under the engine lock.</summary>
     public void Complete(in EngineEffect ack)
     {
-        if (_pending.Remove(ack.RequestId, out var reply))
-            reply.Complete(ack.Status); // a no-op if the session is gone
+        if (!_pending.Remove(ack.RequestId, out var pending))
+            return;
+        pending.Reply.Complete(ack.Status); // a no-op if the session is gone
+        AckLatency.Record(time.GetElapsedTime(pending.ReceivedAt));
     }
 }

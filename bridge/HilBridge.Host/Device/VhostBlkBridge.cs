@@ -30,7 +30,7 @@ public sealed partial class VhostBlkBridge : IDisposable
         _store = new FileBlockStore(options.DiskImage, options.DiskSizeBytes);
         _engine = new AtsEngine(options.Engine, time);
         _gate = new EngineGate(_engine, time, OnEffect);
-        _replies = new InvalidationReplies(_gate);
+        _replies = new InvalidationReplies(_gate, time);
         _device = new VhostBlkDevice(options, _store, _gate, _replies, _counters, loggers.CreateLogger<VhostBlkDevice>());
     }
 
@@ -84,8 +84,10 @@ public sealed partial class VhostBlkBridge : IDisposable
             InvalidationsAcked = c.InvalidationsAcked,
             InvalidationsRefused = c.InvalidationsRefused,
             InvalidationsTimedOut = c.InvalidationsTimedOut,
-            AckLatencyP50 = c.AckLatencyPercentile(50),
-            AckLatencyP99 = c.AckLatencyPercentile(99),
+            AckLatencyP50 = _replies.AckLatency.Percentile(50),
+            AckLatencyP99 = _replies.AckLatency.Percentile(99),
+            EngineAckDelayP50 = c.AckLatencyPercentile(50),
+            EngineAckDelayP99 = c.AckLatencyPercentile(99),
             Fences = c.Fences,
             Unfences = c.Unfences,
             RefusedAccesses = c.RefusedAccesses,

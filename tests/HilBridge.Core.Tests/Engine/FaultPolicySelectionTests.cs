@@ -44,6 +44,27 @@ public class FaultPolicySelectionTests
     }
 
     [Fact]
+    public void Limit_Two_AppliesToFirstTwoSelectionsOnly()
+    {
+        var h = new EngineHarness(Rules.Policy(Rules.Delay(10) with { EveryNth = 2, Limit = 2 }));
+        Assert.Equal([2UL, 4UL], Delayed(h, 10));
+    }
+
+    [Fact]
+    public void Limit_Exhausted_FallsThroughToNextRule()
+    {
+        var h = new EngineHarness(Rules.Policy(Rules.Delay(10) with { Limit = 1 }, Rules.Delay(20) with { EveryNth = 3 }));
+        // Rule 2 counts only the invalidations that reach it (2, 3, 4, ...): its third is request 4.
+        Assert.Equal([1UL, 4UL], Delayed(h, 6));
+    }
+
+    [Fact]
+    public void Limit_Negative_IsRejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Rules.Policy(Rules.Delay(10) with { Limit = -1 }));
+    }
+
+    [Fact]
     public void Probability_Zero_NeverApplies()
     {
         var h = new EngineHarness(Rules.Policy(Rules.Delay(10) with { Probability = 0 }));
