@@ -1,6 +1,7 @@
 using System.CommandLine;
 using HilBridge.Host.Hosting;
 using HilBridge.Host.Run;
+using HilBridge.Host.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -11,8 +12,9 @@ internal static class RunCommand
 {
     public static Command Create()
     {
+        var scenario = new Option<FileInfo?>("--scenario") { Description = "Scenario file (scenarios/*.yaml): fault policy, workload and expected verdict" };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output folder for the console log, summary.json and disk image (default out/run-<time>)" };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds the guest has to report its result", DefaultValueFactory = _ => 300 };
+        var timeout = new Option<int?>("--timeout") { Description = "Seconds the guest has to report its result (default: the scenario's, else 300)" };
         var kernel = new Option<FileInfo?>("--kernel") { Description = "Your own guest kernel (with --initrd) instead of the default Debian guest" };
         var initrd = new Option<FileInfo?>("--initrd") { Description = "Your own initramfs (with --kernel)" };
         var rounds = new Option<int>("--rounds") { Description = "Write/read/verify rounds in the guest workload", DefaultValueFactory = _ => 2 };
@@ -23,7 +25,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Boot a real aarch64 guest under QEMU's SMMUv3 against the bridge, run the I/O workload and summarize")
         {
-            output, timeout, kernel, initrd, rounds, blocks, qemu, noIommu, verbose,
+            scenario, output, timeout, kernel, initrd, rounds, blocks, qemu, noIommu, verbose,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -32,16 +34,29 @@ internal static class RunCommand
                 Console.Error.WriteLine("--kernel and --initrd go together");
                 return 2;
             }
+            Scenario chosen;
+            try
+            {
+                chosen = parse.GetValue(scenario) is { } file
+                    ? ScenarioLoader.Load(file.FullName)
+                    : Scenario.Default(parse.GetValue(rounds), parse.GetValue(blocks));
+            }
+            catch (ScenarioException ex)
+            {
+                Console.Error.WriteLine($"hilbridge run: {ex.Message}");
+                return 2;
+            }
+            if (parse.GetValue(timeout) is { } seconds)
+                chosen = chosen with { Timeout = TimeSpan.FromSeconds(seconds) };
             var options = new LiveRunOptions
             {
+                Scenario = chosen,
                 OutputDirectory = parse.GetValue(output)?.FullName ?? Path.Combine("out", "run-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")),
-                Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 Kernel = parse.GetValue(kernel)?.FullName,
                 Initrd = parse.GetValue(initrd)?.FullName,
             };
             options.Qemu.Binary = parse.GetValue(qemu)!;
             options.Qemu.IommuPlatform = !parse.GetValue(noIommu);
-            options.Qemu.WorkloadArguments = $"hb.rounds={parse.GetValue(rounds)} hb.blocks={parse.GetValue(blocks)}";
             return await ExecuteAsync(options, parse.GetValue(verbose), ct);
         });
         return command;

@@ -25,6 +25,7 @@ public sealed record BridgeStatistics
     public long Violations { get; init; }
     public long StragglersIssued { get; init; }
     public long StragglersRefused { get; init; }
+    public long StragglersCancelled { get; init; }
     public double? LastRecoverySeconds { get; init; }
     public long Sessions { get; init; }
     public long DeviceStarts { get; init; }

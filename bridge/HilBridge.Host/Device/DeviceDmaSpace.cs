@@ -71,7 +71,7 @@ public sealed class DeviceDmaSpace : IDmaSpace
         if (_engine is null)
             return Resolve(memory.TryResolveGuestPhys(address, (ulong)wanted, out host, out var gpaRun), gpaRun, out length);
 
-        var result = _engine.BeginAccess(address, kind, purpose, () => _sendMiss(address, kind), _missTimeout, _abort, out var entry, out var pinned);
+        var result = _engine.BeginAccess(address, (ulong)wanted, kind, purpose, () => _sendMiss(address, kind), _missTimeout, _abort, out var entry, out var pinned);
         switch (result)
         {
             case AccessResult.Hit:

@@ -13,25 +13,30 @@ internal sealed class InvalidationReplies(EngineGate engine, TimeProvider time)
     private readonly Dictionary<ulong, (DeferredReply Reply, long ReceivedAt)> _pending = [];
     private ulong _nextId;
 
-    /// <summary>Receipt-to-reply latency of every acknowledged invalidation (read under the engine lock).</summary>
+    /// <summary>Receipt-to-reply latency of every acknowledged invalidation (written and read under the engine lock).</summary>
     public LatencyHistogram AckLatency { get; } = new();
 
     public void Invalidate(ulong iova, ulong size, DeferredReply reply)
     {
-        var receivedAt = time.GetTimestamp();
-        engine.Run(e =>
+        ulong id;
+        lock (_pending)
         {
-            var id = ++_nextId;
-            _pending[id] = (reply, receivedAt);
-            e.OnIotlbInvalidate(id, iova, size);
-        });
+            id = ++_nextId;
+            _pending[id] = (reply, time.GetTimestamp());
+        }
+        // The ack may come right away, from inside this call (engine lock, then ours: one lock order).
+        engine.Apply(new EngineInput(EngineInputKind.IotlbInvalidate, default, iova, size, Id: id));
     }
 
     /// <summary>Called for AckInvalidation effects, already under the engine lock.</summary>
     public void Complete(in EngineEffect ack)
     {
-        if (!_pending.Remove(ack.RequestId, out var pending))
-            return;
+        (DeferredReply Reply, long ReceivedAt) pending;
+        lock (_pending)
+        {
+            if (!_pending.Remove(ack.RequestId, out pending))
+                return;
+        }
         pending.Reply.Complete(ack.Status); // a no-op if the session is gone
         AckLatency.Record(time.GetElapsedTime(pending.ReceivedAt));
     }

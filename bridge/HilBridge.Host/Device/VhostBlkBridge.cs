@@ -12,7 +12,6 @@ namespace HilBridge.Host.Device;
 public sealed partial class VhostBlkBridge : IDisposable
 {
     private readonly FileBlockStore _store;
-    private readonly AtsEngine _engine;
     private readonly EngineGate _gate;
     private readonly InvalidationReplies _replies;
     private readonly DeviceCounters _counters = new();
@@ -28,8 +27,7 @@ public sealed partial class VhostBlkBridge : IDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger<VhostBlkBridge>();
         _store = new FileBlockStore(options.DiskImage, options.DiskSizeBytes);
-        _engine = new AtsEngine(options.Engine, time);
-        _gate = new EngineGate(_engine, time, OnEffect);
+        _gate = new EngineGate(options.Engine, time, OnEffect);
         _replies = new InvalidationReplies(_gate, time);
         _device = new VhostBlkDevice(options, _store, _gate, _replies, _counters, loggers.CreateLogger<VhostBlkDevice>());
     }
@@ -37,9 +35,12 @@ public sealed partial class VhostBlkBridge : IDisposable
     /// <summary>Every engine effect, in order, on the thread that caused it (under the engine lock: be quick).</summary>
     public event Action<EngineEffect>? EffectObserved;
 
-    public uint? StreamId => _gate.Run(e => e.StreamId);
+    public uint? StreamId => _gate.Read(e => e.StreamId);
 
     public string SocketPath => _listener?.Path ?? "";
+
+    /// <summary>Sees every engine input and effect in order (the trace recorder); set before Start.</summary>
+    public IEngineObserver? Observer { get => _gate.Observer; set => _gate.Observer = value; }
 
     /// <summary>Binds the socket (0600) and serves front-ends until disposed.</summary>
     public void Start(string socketPath)
@@ -51,22 +52,22 @@ public sealed partial class VhostBlkBridge : IDisposable
 
     public void SetStreamId(uint streamId)
     {
-        _gate.Run(e => e.SetStreamId(streamId));
+        _gate.Apply(EngineInputKind.SetStreamId, streamId);
         LogStreamId(streamId);
     }
 
     /// <summary>A CFGI_STE for this StreamID seen in the guest's SMMU command stream (the attach that may unfence).</summary>
-    public void OnSteInvalidated(uint streamId) => _gate.Run(e => e.OnSteInvalidated(streamId));
+    public void OnSteInvalidated(uint streamId) => _gate.Apply(EngineInputKind.SteInvalidated, streamId);
 
-    public void SetPolicy(FaultPolicy policy) => _gate.Run(e => e.SetPolicy(policy));
+    public void SetPolicy(FaultPolicy policy) => _gate.Apply(EngineInputKind.SetPolicy, policy: policy);
 
-    public void Fence(string reason) => _gate.Run(e => e.Fence(reason));
+    public void Fence(string reason) => _gate.Apply(EngineInputKind.Fence, reason: reason);
 
-    public void Unfence(string reason) => _gate.Run(e => e.Unfence(reason));
+    public void Unfence(string reason) => _gate.Apply(EngineInputKind.Unfence, reason: reason);
 
-    public FenceState FenceState => _gate.Run(e => e.FenceState);
+    public FenceState FenceState => _gate.Read(e => e.FenceState);
 
-    public BridgeStatistics Statistics() => _gate.Run(e =>
+    public BridgeStatistics Statistics() => _gate.Read(e =>
     {
         var c = e.Counters;
         return new BridgeStatistics
@@ -94,6 +95,7 @@ public sealed partial class VhostBlkBridge : IDisposable
             Violations = c.Violations,
             StragglersIssued = c.StragglersIssued,
             StragglersRefused = c.StragglersRefused,
+            StragglersCancelled = c.StragglersCancelled,
             LastRecoverySeconds = c.LastRecoveryTime?.TotalSeconds,
         };
     });

@@ -1,5 +1,6 @@
 using HilBridge.Core.Blk;
 using HilBridge.Core.Dma;
+using HilBridge.Core.Engine;
 using HilBridge.Core.Memory;
 using HilBridge.Core.Virtio;
 using HilBridge.VhostUser.Protocol;
@@ -213,7 +214,7 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
         }
         // The front-end's translations die with it; a stop also flushes the ATC.
         _running = false;
-        _engine.Run(e => e.OnDeviceStopped());
+        _engine.Apply(EngineInputKind.DeviceStopped);
         LogDisconnected(reason ?? "closed");
     }
 
@@ -269,7 +270,7 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
             return;
         _running = true;
         Interlocked.Increment(ref _counters.DeviceStarts);
-        _engine.Run(e => e.OnDeviceStarted());
+        _engine.Apply(EngineInputKind.DeviceStarted);
         _worker.Nudge();
         LogDeviceStarted(IommuPlatform);
     }
@@ -279,7 +280,7 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
         if (!_running)
             return;
         _running = false;
-        _engine.Run(e => e.OnDeviceStopped());
+        _engine.Apply(EngineInputKind.DeviceStopped);
         LogDeviceStopped();
     }
 

@@ -1,5 +1,6 @@
 using HilBridge.Host.Device;
 using HilBridge.Host.Qemu;
+using HilBridge.Host.Scenarios;
 
 namespace HilBridge.Host.Run;
 
@@ -12,8 +13,8 @@ public sealed class LiveRunOptions
     /// <summary>The run's output folder (console log, summary.json, disk image).</summary>
     public string OutputDirectory { get; set; } = "out/run";
 
-    /// <summary>The guest must print its result within this time or the run fails.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Fault policy, workload, time limit and expected verdict.</summary>
+    public Scenario Scenario { get; set; } = Scenario.Default(rounds: 2, blocks: 256);
 
     /// <summary>User-supplied kernel/initramfs; when null the default guest is built by qemu-scripts/setup.sh.</summary>
     public string? Kernel { get; set; }

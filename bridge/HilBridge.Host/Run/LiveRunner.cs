@@ -4,6 +4,7 @@ using HilBridge.Host.Device;
 using HilBridge.Host.Guest;
 using HilBridge.Host.Hosting;
 using HilBridge.Host.Qemu;
+using HilBridge.Host.Scenarios;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Host.Run;
@@ -20,6 +21,9 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
     public async Task<RunSummary> RunAsync(CancellationToken ct)
     {
         Directory.CreateDirectory(options.OutputDirectory);
+        var scenario = options.Scenario;
+        options.Bridge.Engine = scenario.Engine;
+        options.Qemu.WorkloadArguments = scenario.WorkloadArguments;
         var guest = await ResolveGuestAsync(ct);
         options.Qemu.Kernel = guest.Kernel;
         options.Qemu.Initrd = guest.Initrd;
@@ -62,10 +66,10 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         using (var heartbeat = StartHeartbeat(outcome, wall, bridge))
         {
             var exited = qemu.WaitForExitAsync(ct);
-            var limit = Task.Delay(options.Timeout, time, ct);
+            var limit = Task.Delay(scenario.Timeout, time, ct);
             var first = await Task.WhenAny(finished.Task, exited, limit);
             if (first == limit)
-                reason = $"guest did not finish within {options.Timeout.TotalSeconds:F0} s";
+                reason = $"guest did not finish within {scenario.Timeout.TotalSeconds:F0} s";
             else if (first == exited && !outcome.Done)
             {
                 // QEMU may exit before its last console lines were delivered.
@@ -79,13 +83,22 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         }
         await Task.WhenAny(streamIdTask, Task.Delay(1000, ct));
 
-        var verdict = reason is not null ? "aborted" : outcome.Verified == true && !outcome.RecoveryFailed ? "passed" : "failed";
-        reason ??= verdict == "failed" ? "the guest's data verification failed" : null;
-        var summary = Summarize(verdict, reason, outcome, bridge, smmu, guest, wall);
+        var summary = Summarize(reason is null ? "completed" : "aborted", reason, outcome, bridge, smmu, guest, wall);
+        summary = Judge(summary, scenario);
         await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "summary.json"),
             JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }), ct);
         try { Directory.Delete(runtimeDir, recursive: true); } catch (IOException) { }
         return summary;
+    }
+
+    /// <summary>The verdict: an aborted run fails; otherwise every expectation of the scenario must hold.</summary>
+    internal static RunSummary Judge(RunSummary summary, Scenario scenario)
+    {
+        var results = scenario.Expectations.Select(e => e.Evaluate(summary)).ToList();
+        var failed = results.Where(r => !r.Passed).ToList();
+        var outcome = summary.Outcome == "aborted" ? "aborted" : failed.Count == 0 ? "passed" : "failed";
+        var reason = summary.Reason ?? (failed.Count == 0 ? null : "expectation not met: " + string.Join("; ", failed));
+        return summary with { Scenario = scenario.Name, Outcome = outcome, Reason = reason, Expectations = results };
     }
 
     private async Task<GuestImage> ResolveGuestAsync(CancellationToken ct)

@@ -1,13 +1,15 @@
 using System.Text;
 using System.Text.Json.Serialization;
 using HilBridge.Host.Device;
+using HilBridge.Host.Scenarios;
 
 namespace HilBridge.Host.Run;
 
 /// <summary>What a live run produced: the guest's verdict on its data and the bridge's counters.</summary>
 public sealed record RunSummary
 {
-    public required string Outcome { get; init; }            // passed | failed | aborted
+    public string? Scenario { get; init; }
+    public required string Outcome { get; init; }            // passed | failed | aborted (completed before judging)
     public string? Reason { get; init; }
     public bool? DataVerified { get; init; }
     public int Rounds { get; init; }
@@ -21,6 +23,7 @@ public sealed record RunSummary
     public required BridgeStatistics Bridge { get; init; }
     public IReadOnlyDictionary<string, long> SmmuCommands { get; init; } = new Dictionary<string, long>();
     public string? Guest { get; init; }
+    public IReadOnlyList<ExpectationResult> Expectations { get; init; } = [];
 
     [JsonIgnore]
     public bool Passed => Outcome == "passed";
@@ -30,6 +33,8 @@ public sealed record RunSummary
         var b = Bridge;
         var s = new StringBuilder();
         s.AppendLine("== HilBridge run summary ==");
+        if (Scenario is not null)
+            s.AppendLine($"scenario           {Scenario}");
         s.AppendLine($"outcome            {Outcome}{(Reason is null ? "" : " (" + Reason + ")")}");
         s.AppendLine($"guest I/O          {(DataVerified is true ? "verified" : DataVerified is false ? "NOT verified" : "no verdict")} ({RoundsVerified}/{Rounds} rounds, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries)");
         s.AppendLine($"boot               {Fmt(BootSeconds)} s to workload (guest uptime {Fmt(GuestUptimeAtStart)} s), run {WallSeconds:F1} s");
@@ -37,11 +42,13 @@ public sealed record RunSummary
         s.AppendLine($"ATC                {b.AtcMisses} misses, {b.AtcUpdates} updates, {b.AtcHits} hits, {b.Invalidations} invalidations");
         s.AppendLine($"invalidations      {b.InvalidationsAcked} acknowledged ({b.InvalidationsRefused} refused, {b.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)}");
         s.AppendLine($"fencing            {b.Fences} fences, {b.Unfences} unfences, {b.RefusedAccesses} refused requests, recovery {Fmt(b.LastRecoverySeconds)} s");
-        s.AppendLine($"use-after-free     {b.Violations} violations ({b.StragglersIssued} stragglers, {b.StragglersRefused} refused)");
+        s.AppendLine($"use-after-free     {b.Violations} violations ({b.StragglersIssued} stragglers, {b.StragglersRefused} refused, {b.StragglersCancelled} cancelled by a reset)");
         if (SmmuCommands.Count > 0)
             s.AppendLine($"SMMU commands      {string.Join(", ", SmmuCommands.OrderByDescending(p => p.Value).Select(p => $"{p.Key.Replace("SMMU_CMD_", "")} {p.Value}"))}");
         if (Guest is not null)
             s.AppendLine($"guest image        {Guest}");
+        foreach (var e in Expectations)
+            s.AppendLine($"expect             {e}");
         return s.ToString();
     }
 

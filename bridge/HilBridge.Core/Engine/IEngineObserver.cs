@@ -1,0 +1,9 @@
+namespace HilBridge.Core.Engine;
+
+/// <summary>Sees the engine's inputs and effects in the order they happen (e.g. a trace recorder).</summary>
+public interface IEngineObserver
+{
+    void OnInput(in EngineInput input);
+
+    void OnEffect(in EngineEffect effect);
+}

@@ -1,0 +1,77 @@
+namespace HilBridge.Host.Scenarios;
+
+/// <summary>
+/// A scenario as written in YAML (scenarios/*.yaml): engine settings, fault rules, the guest workload
+/// and the expected verdict. <see cref="ScenarioLoader"/> validates it and turns it into a <see cref="Scenario"/>.
+/// </summary>
+public sealed class ScenarioFile
+{
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public EngineSection Engine { get; set; } = new();
+    public List<RuleSection> Rules { get; set; } = [];
+    public WorkloadSection Workload { get; set; } = new();
+
+    /// <summary>Seconds the guest has to report its result.</summary>
+    public int? TimeoutSeconds { get; set; }
+
+    /// <summary>metric -> condition, e.g. violations: "== 0", fences: ">= 1", dataVerified: true.</summary>
+    public Dictionary<string, string> Expect { get; set; } = [];
+
+    public sealed class EngineSection
+    {
+        /// <summary>A duration ("1s", "100ms") or a preset: arm-smmu-v3 (1 s), amd-vi (100 ms), pcie (60 s).</summary>
+        public string? Timeout { get; set; }
+
+        /// <summary>hope (today's kernels) or fence.</summary>
+        public string? FencePolicy { get; set; }
+
+        /// <summary>block-translated (STE.EATS=0) or abort.</summary>
+        public string? FenceMode { get; set; }
+
+        public ulong? Seed { get; set; }
+    }
+
+    public sealed class RuleSection
+    {
+        public string? Name { get; set; }
+        public uint? StreamId { get; set; }
+        public string? IovaStart { get; set; }
+        public string? IovaSize { get; set; }
+        public string? From { get; set; }
+        public string? Until { get; set; }
+        public int? EveryNth { get; set; }
+        public double? Probability { get; set; }
+        public int? Limit { get; set; }
+
+        /// <summary>complete, drop or refuse.</summary>
+        public string? Outcome { get; set; }
+
+        /// <summary>A distribution: "none", "fixed 20ms", "uniform 1ms 5ms", "exponential 2ms", "lognormal MU SIGMA" (seconds).</summary>
+        public string? Delay { get; set; }
+
+        public StragglerSection? Stragglers { get; set; }
+    }
+
+    public sealed class StragglerSection
+    {
+        public int Count { get; set; } = 1;
+
+        /// <summary>When after the invalidation arrives, as a distribution ("fixed 1.3s").</summary>
+        public string? After { get; set; }
+
+        /// <summary>read or write.</summary>
+        public string? Kind { get; set; }
+
+        public ulong Bytes { get; set; } = 64;
+    }
+
+    public sealed class WorkloadSection
+    {
+        /// <summary>verify, or recovery (remove and rescan the PCI device after an I/O error).</summary>
+        public string? Mode { get; set; }
+        public int? Rounds { get; set; }
+        public int? Blocks { get; set; }
+        public double? Pause { get; set; }
+    }
+}

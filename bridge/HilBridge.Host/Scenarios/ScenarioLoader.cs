@@ -1,0 +1,129 @@
+using HilBridge.Core.Atc;
+using HilBridge.Core.Dma;
+using HilBridge.Core.Engine;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace HilBridge.Host.Scenarios;
+
+/// <summary>Reads scenario YAML and validates every field, naming the file and field in each error.</summary>
+public static class ScenarioLoader
+{
+    private static readonly IDeserializer Yaml = new DeserializerBuilder()
+        .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .Build();
+
+    public static Scenario Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ScenarioException($"{path}: {ex.Message}", ex);
+        }
+        try
+        {
+            return Parse(text, Path.GetFileNameWithoutExtension(path), path);
+        }
+        catch (ScenarioException ex)
+        {
+            throw new ScenarioException($"{path}: {ex.Message}", ex);
+        }
+    }
+
+    public static Scenario Parse(string yaml, string fallbackName, string? sourcePath = null)
+    {
+        ScenarioFile file;
+        try
+        {
+            file = Yaml.Deserialize<ScenarioFile>(yaml) ?? new ScenarioFile();
+        }
+        catch (YamlException ex)
+        {
+            throw new ScenarioException($"line {ex.Start.Line}: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+        var engine = new EngineOptions
+        {
+            InvalidationTimeout = ScenarioValues.ParseTimeout(file.Engine.Timeout),
+            FencePolicy = ParseEnum<FencePolicy>(file.Engine.FencePolicy, FencePolicy.Fence, "engine.fencePolicy"),
+            FenceMode = ParseEnum<FenceMode>(file.Engine.FenceMode, FenceMode.BlockTranslated, "engine.fenceMode"),
+            Seed = file.Engine.Seed ?? 1,
+            Policy = BuildPolicy(file.Rules),
+        };
+        var expectations = file.Expect.Select(p => Expectation.Parse(p.Key, p.Value)).ToList();
+        return new Scenario(file.Name ?? fallbackName, file.Description, engine, WorkloadArguments(file.Workload),
+            TimeSpan.FromSeconds(file.TimeoutSeconds ?? 300), expectations, sourcePath);
+    }
+
+    private static FaultPolicy BuildPolicy(List<ScenarioFile.RuleSection> rules)
+    {
+        var built = rules.Select((r, i) => BuildRule(r, $"rules[{i}]")).ToArray();
+        try
+        {
+            return new FaultPolicy(built);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ScenarioException("rules: " + ex.Message);
+        }
+    }
+
+    private static FaultRule BuildRule(ScenarioFile.RuleSection r, string at)
+    {
+        IovaRange? iova = null;
+        if (r.IovaStart is not null || r.IovaSize is not null)
+        {
+            if (r.IovaStart is null || r.IovaSize is null)
+                throw new ScenarioException($"{at}: iovaStart and iovaSize go together");
+            iova = IovaRange.FromSize(ScenarioValues.ParseAddress(r.IovaStart, at + ".iovaStart"), ScenarioValues.ParseAddress(r.IovaSize, at + ".iovaSize"));
+        }
+        StragglerSpec? stragglers = null;
+        if (r.Stragglers is { } s)
+        {
+            if (s.Count < 0 || s.Count > StragglerSpec.MaxCount)
+                throw new ScenarioException($"{at}.stragglers.count: {s.Count} is outside 0..{StragglerSpec.MaxCount}");
+            var kind = ParseEnum<AccessKind>(s.Kind, AccessKind.Write, at + ".stragglers.kind");
+            stragglers = new StragglerSpec(s.Count, ScenarioValues.ParseDistribution(s.After, at + ".stragglers.after"), kind, s.Bytes);
+        }
+        return new FaultRule
+        {
+            Name = r.Name ?? at,
+            StreamId = r.StreamId,
+            Iova = iova,
+            From = r.From is null ? null : ScenarioValues.ParseDuration(r.From, at + ".from"),
+            Until = r.Until is null ? null : ScenarioValues.ParseDuration(r.Until, at + ".until"),
+            EveryNth = r.EveryNth,
+            Probability = r.Probability,
+            Limit = r.Limit,
+            Outcome = ParseEnum<FaultOutcome>(r.Outcome, FaultOutcome.Complete, at + ".outcome"),
+            Delay = ScenarioValues.ParseDistribution(r.Delay, at + ".delay"),
+            Stragglers = stragglers,
+        };
+    }
+
+    private static string WorkloadArguments(ScenarioFile.WorkloadSection w)
+    {
+        var mode = w.Mode ?? "verify";
+        if (mode is not ("verify" or "recovery"))
+            throw new ScenarioException($"workload.mode: '{mode}' is not verify or recovery");
+        var args = $"hb.mode={mode} hb.rounds={w.Rounds ?? 2} hb.blocks={w.Blocks ?? 256}";
+        if (w.Pause is { } pause)
+            args += " hb.pause=" + pause.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return args;
+    }
+
+    /// <summary>Enum names in kebab or camel case: "block-translated" = BlockTranslated.</summary>
+    private static T ParseEnum<T>(string? text, T fallback, string field) where T : struct, Enum
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return fallback;
+        var name = text.Replace("-", "").Replace("_", "");
+        return Enum.TryParse<T>(name, ignoreCase: true, out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new ScenarioException($"{field}: '{text}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
+    }
+}
