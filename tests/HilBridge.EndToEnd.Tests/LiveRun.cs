@@ -1,0 +1,36 @@
+using HilBridge.Host.Run;
+using HilBridge.Host.Scenarios;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HilBridge.EndToEnd.Tests;
+
+/// <summary>Runs the real main job: qemu-scripts/setup.sh guest, QEMU 7.2 with SMMUv3, the bridge.</summary>
+internal static class LiveRun
+{
+    public static async Task<RunSummary> ExecuteAsync(Scenario scenario, ITestOutputHelper output)
+    {
+        var options = new LiveRunOptions
+        {
+            Scenario = scenario,
+            OutputDirectory = Path.Combine(Path.GetTempPath(), "hilbridge-tests", scenario.Name + "-" + Guid.NewGuid().ToString("N")[..8]),
+        };
+        var progress = new Progress<string>(line => { try { output.WriteLine(line); } catch (InvalidOperationException) { } });
+        var runner = new LiveRunner(options, NullLoggerFactory.Instance, TimeProvider.System, progress);
+        using var cts = new CancellationTokenSource(scenario.Timeout + TimeSpan.FromMinutes(2));
+        var summary = await runner.RunAsync(cts.Token);
+        output.WriteLine(summary.Render());
+        return summary;
+    }
+
+    public static string ScenarioPath(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "scenarios", name + ".yaml");
+            if (File.Exists(candidate))
+                return candidate;
+        }
+        throw new FileNotFoundException($"scenarios/{name}.yaml not found above {AppContext.BaseDirectory}");
+    }
+}

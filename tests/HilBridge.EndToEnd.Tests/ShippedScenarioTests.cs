@@ -1,0 +1,57 @@
+using HilBridge.Host.Scenarios;
+
+namespace HilBridge.EndToEnd.Tests;
+
+/// <summary>Issue 3's scenarios against the real guest: each must give its declared verdict.</summary>
+[Collection(LiveGuestCollection.Name)]
+public sealed class ShippedScenarioTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task DelayBelowTimeout_RealGuest_NoFenceNoViolationDataVerified()
+    {
+        var summary = await RunAsync("delay-below-timeout");
+        Assert.Equal(0, summary.Bridge.Fences);
+        Assert.Equal(0, summary.Bridge.Violations);
+        Assert.True(summary.DataVerified);
+    }
+
+    [Fact]
+    public async Task StragglersHope_RealGuest_ShowsUseAfterFree()
+    {
+        var summary = await RunAsync("stragglers-hope");
+        Assert.True(summary.Bridge.Violations > 0, "today's 'succeed anyway' must show the use-after-free");
+        Assert.Equal(0, summary.Bridge.Fences);
+    }
+
+    [Fact]
+    public async Task StragglersFence_RealGuest_FencesRecoversWithoutViolation()
+    {
+        var summary = await RunAsync("stragglers-fence");
+        Assert.Equal(0, summary.Bridge.Violations);
+        Assert.True(summary.Bridge.Fences >= 1);
+        Assert.True(summary.Bridge.Unfences >= 1, "unfence needs the guest's fresh attach");
+        Assert.True(summary.Bridge.StragglersRefused >= 1);
+        Assert.True(summary.GuestRecoveries >= 1);
+        Assert.True(summary.DataVerified, "data written after recovery must verify");
+        Assert.NotNull(summary.Bridge.LastRecoverySeconds);
+    }
+
+    [Fact]
+    public async Task DropFence_RealGuest_FencesAtTimeoutAndRecovers()
+    {
+        var summary = await RunAsync("drop-fence");
+        Assert.Equal(0, summary.Bridge.Violations);
+        Assert.True(summary.Bridge.InvalidationsTimedOut >= 1);
+        Assert.True(summary.Bridge.Fences >= 1 && summary.Bridge.Unfences >= 1);
+        Assert.True(summary.DataVerified);
+    }
+
+    private async Task<Host.Run.RunSummary> RunAsync(string name)
+    {
+        var scenario = ScenarioLoader.Load(LiveRun.ScenarioPath(name));
+        var summary = await LiveRun.ExecuteAsync(scenario, output);
+        Assert.True(summary.Passed, $"{name}: {summary.Reason}");
+        Assert.All(summary.Expectations, e => Assert.True(e.Passed, e.ToString()));
+        return summary;
+    }
+}
