@@ -242,7 +242,10 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
             LogRingOutsideMemory(ring.Index);
             return;
         }
-        var dma = new DeviceDmaSpace(IommuPlatform ? _engine : null, () => _memory, SendMiss, () => _worker.Stopping, _options.MissTimeout);
+        // QEMU may serve a miss only after it has the reply to a pending invalidation, which the
+        // engine can hold back up to the invalidation timeout: wait at least that long.
+        var missTimeout = TimeSpan.FromTicks(Math.Max(_options.MissTimeout.Ticks, (_options.Engine.InvalidationTimeout + TimeSpan.FromSeconds(1)).Ticks));
+        var dma = new DeviceDmaSpace(IommuPlatform ? _engine : null, () => _memory, SendMiss, () => _worker.Stopping, missTimeout);
         var eventIdx = (_features & VirtioRingFeatures.EventIdx) != 0;
         ring.Queue = new SplitVirtqueue(dma, (ushort)ring.Size, desc, avail, used, (ushort)ring.Base, eventIdx);
         ring.PendingScan = true;
