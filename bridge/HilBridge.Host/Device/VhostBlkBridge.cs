@@ -19,6 +19,7 @@ public sealed partial class VhostBlkBridge : IDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private readonly List<UafViolation> _violations = [];
     private VhostUserListener? _listener;
     private Task? _serving;
 
@@ -38,6 +39,9 @@ public sealed partial class VhostBlkBridge : IDisposable
     public uint? StreamId => _gate.Read(e => e.StreamId);
 
     public string SocketPath => _listener?.Path ?? "";
+
+    /// <summary>When the engine's clock started (recorded in traces so replay rebuilds the same engine).</summary>
+    public DateTimeOffset EngineStart => _gate.EngineStart;
 
     /// <summary>Sees every engine input and effect in order (the trace recorder); set before Start.</summary>
     public IEngineObserver? Observer { get => _gate.Observer; set => _gate.Observer = value; }
@@ -66,6 +70,25 @@ public sealed partial class VhostBlkBridge : IDisposable
     public void Unfence(string reason) => _gate.Apply(EngineInputKind.Unfence, reason: reason);
 
     public FenceState FenceState => _gate.Read(e => e.FenceState);
+
+    /// <summary>How many violations are kept with their details (all are counted).</summary>
+    public const int MaxKeptViolations = 100;
+
+    /// <summary>The first violations, each with StreamID, IOVA, bytes and time since the acknowledgement.</summary>
+    public IReadOnlyList<UafViolation> Violations => _gate.Read(_ => _violations.ToArray());
+
+    // Read-only views for the control plane (each takes the engine lock once).
+    public int AtcCount => _gate.Read(e => e.AtcCount);
+
+    public int PendingInvalidations => _gate.Read(e => e.PendingInvalidations);
+
+    public int InFlightAccesses => _gate.Read(e => e.InFlightAccesses);
+
+    public FaultPolicy Policy => _gate.Read(e => e.Policy);
+
+    public FencePolicy FencePolicy => _gate.Read(e => e.FencePolicy);
+
+    public FenceMode FenceMode => _gate.Read(e => e.FenceMode);
 
     public BridgeStatistics Statistics() => _gate.Read(e =>
     {
@@ -112,6 +135,8 @@ public sealed partial class VhostBlkBridge : IDisposable
                 break;
             case EffectKind.Violation:
                 LogViolation(effect.ToString());
+                if (_violations.Count < MaxKeptViolations)
+                    _violations.Add(effect.Violation);
                 break;
         }
         EffectObserved?.Invoke(effect);
@@ -119,6 +144,8 @@ public sealed partial class VhostBlkBridge : IDisposable
 
     public void Dispose()
     {
+        // Quiesce before the socket closes: QEMU takes the used index as final when it sees the close.
+        _device.Halt();
         _stop.Cancel();
         _listener?.Dispose();
         try { _serving?.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }

@@ -24,6 +24,7 @@ public sealed record RunSummary
     public IReadOnlyDictionary<string, long> SmmuCommands { get; init; } = new Dictionary<string, long>();
     public string? Guest { get; init; }
     public IReadOnlyList<ExpectationResult> Expectations { get; init; } = [];
+    public IReadOnlyList<ViolationRecord> ViolationDetails { get; init; } = [];
 
     [JsonIgnore]
     public bool Passed => Outcome == "passed";
@@ -43,6 +44,10 @@ public sealed record RunSummary
         s.AppendLine($"invalidations      {b.InvalidationsAcked} acknowledged ({b.InvalidationsRefused} refused, {b.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)}");
         s.AppendLine($"fencing            {b.Fences} fences, {b.Unfences} unfences, {b.RefusedAccesses} refused requests, recovery {Fmt(b.LastRecoverySeconds)} s");
         s.AppendLine($"use-after-free     {b.Violations} violations ({b.StragglersIssued} stragglers, {b.StragglersRefused} refused, {b.StragglersCancelled} cancelled by a reset)");
+        foreach (var v in ViolationDetails.Take(3))
+            s.AppendLine($"  violation        {v}");
+        if (ViolationDetails.Count > 3)
+            s.AppendLine($"  ...              {b.Violations - 3} more (summary.json keeps the first {ViolationDetails.Count})");
         if (SmmuCommands.Count > 0)
             s.AppendLine($"SMMU commands      {string.Join(", ", SmmuCommands.OrderByDescending(p => p.Value).Select(p => $"{p.Key.Replace("SMMU_CMD_", "")} {p.Value}"))}");
         if (Guest is not null)
@@ -55,4 +60,15 @@ public sealed record RunSummary
     private static string Fmt(double? v) => v is { } x ? x.ToString("F2") : "-";
 
     private static string Us(TimeSpan? t) => t is { } x ? $"{x.TotalMicroseconds:F0} us" : "-";
+}
+
+/// <summary>A use-after-free as reported: which device, where, how much, how long after the acknowledgement.</summary>
+public sealed record ViolationRecord(string StreamId, string Iova, ulong Bytes, string Access, double MillisecondsSinceAck, string Source, ulong InvalidationRequest)
+{
+    public static ViolationRecord From(Core.Engine.UafViolation v) => new(
+        v.StreamId is { } sid ? $"0x{sid:x}" : "unknown", $"0x{v.Iova:x}", v.Bytes, v.Kind.ToString().ToLowerInvariant(),
+        v.TimeSinceAck.TotalMilliseconds, v.Source.ToString(), v.RequestId);
+
+    public override string ToString() =>
+        $"StreamID {StreamId} {Access} of {Bytes} B at IOVA {Iova}, {MillisecondsSinceAck:F1} ms after invalidation {InvalidationRequest} was acknowledged ({Source})";
 }
