@@ -54,6 +54,12 @@ internal sealed class FrontendHarness : IDisposable
     /// </summary>
     public VhostUserFrontend Connect(bool preMap = true)
     {
+        // A fresh ring before the device may look at it: an enabled ring is scanned at once.
+        Guest(0, (int)HeaderOffset).Clear();
+        _availIdx = 0;
+        _usedSeen = 0;
+        Kick?.Dispose();
+        Call?.Dispose();
         var f = VhostUserFrontend.Connect(Path.Combine(_dir, "vhost.sock"));
         var features = f.GetFeatures();
         Assert.NotEqual(0UL, features & VirtioFeatures.AccessPlatform);
@@ -72,9 +78,6 @@ internal sealed class FrontendHarness : IDisposable
         Assert.Equal(0UL, f.SetVringCall(0, Call.Handle, needReply: true));
         Assert.Equal(0UL, f.SetVringKick(0, Kick.Handle, needReply: true));
         Assert.Equal(0UL, f.SetVringEnable(0, true, needReply: true));
-        Guest(0, (int)HeaderOffset).Clear();
-        _availIdx = 0;
-        _usedSeen = 0;
         Frontend = f;
         return f;
     }
@@ -140,6 +143,8 @@ internal sealed class FrontendHarness : IDisposable
     public void Dispose()
     {
         Frontend.Dispose();
+        Kick.Dispose();
+        Call.Dispose();
         Bridge.Dispose();
         Memory.Dispose();
         _memfd.Dispose();
