@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using HilBridge.Trace.Analysis;
+using HilBridge.Trace.Format;
+using HilBridge.Trace.Replay;
+
+namespace HilBridge.Cli;
+
+/// <summary>
+/// `hilbridge replay FILE`: re-runs the recorded engine on virtual time. Without overrides it must reproduce
+/// every decision and the verdict (exit 0) or it names the first divergence (exit 1). With --policy,
+/// --timeout, --fence-policy or --fence-mode it answers "what would that policy have done on exactly this
+/// traffic?" side by side with the recording.
+/// </summary>
+internal static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var file = TraceCliSupport.TraceArgument();
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
+        var overrides = new TraceOverrideOptions();
+        var command = new Command("replay", "Replay a trace on virtual time: reproduce every decision, or compare another policy (what-if)") { file, json };
+        overrides.AddTo(command);
+        command.SetAction((parse, ct) =>
+        {
+            var (options, _, error) = overrides.Build(parse);
+            if (error is not null)
+            {
+                Console.Error.WriteLine($"hilbridge replay: {error}");
+                return Task.FromResult(TraceCliSupport.ExitUsage);
+            }
+
+            using var reader = TraceCliSupport.Open(parse.GetValue(file)!, "replay");
+            if (reader is null)
+            {
+                return Task.FromResult(TraceCliSupport.ExitUnusable);
+            }
+
+            return Task.FromResult(Run(reader, options!, parse.GetValue(json), ct));
+        });
+        return command;
+    }
+
+    private static int Run(TraceReader reader, ReplayOptions options, bool json, CancellationToken ct)
+    {
+        var header = reader.Header;
+        var recorded = reader.CreateEngineOptions();
+        var clock = Stopwatch.StartNew();
+        var result = TraceReplayer.Run(reader, options, ct);
+        var seconds = clock.Elapsed.TotalSeconds;
+        int readCode = TraceCliSupport.ReportEnd(reader, "replay");
+        var verdict = TraceVerdict.Judge(result, header);
+        if (json)
+        {
+            Console.WriteLine(Json(result, verdict, reader, seconds));
+        }
+        else
+        {
+            Console.WriteLine($"replayed {result.Records} records of scenario {header.Scenario} ({header.Source}) in {seconds:0.00} s ({result.Records / Math.Max(seconds, 1e-9) / 1e6:0.00} M records/s)");
+            if (result.IsWhatIf)
+            {
+                Console.WriteLine("what-if: " + TraceOverrideOptions.Describe(options, recorded));
+                TraceReplayReport.WriteComparison(Console.Out, result, verdict);
+            }
+            else
+            {
+                TraceReplayReport.WriteExact(Console.Out, result, verdict);
+            }
+        }
+
+        if (readCode != 0)
+        {
+            return readCode;
+        }
+
+        return result.IsWhatIf || (result.Mismatch is null && verdict?.Same != false) ? 0 : TraceCliSupport.ExitMismatch;
+    }
+
+    private static string Json(ReplayResult r, TraceVerdict? verdict, TraceReader reader, double seconds) => JsonSerializer.Serialize(new
+    {
+        mode = r.IsWhatIf ? "what-if" : "exact",
+        records = r.Records,
+        seconds,
+        readStatus = reader.Status.ToString(),
+        readProblem = reader.Problem,
+        reproduced = r.Reproduced,
+        mismatch = r.Mismatch,
+        verdict = verdict is null ? null : new { recorded = verdict.Recorded, replayed = verdict.Replayed, expectations = verdict.Expectations },
+        recorded = TraceReplayReport.Figures(r.Recorded),
+        replayed = TraceReplayReport.Figures(r.Replayed),
+        adjustments = r.IsWhatIf ? r.Adjustments : null,
+    }, new JsonSerializerOptions { WriteIndented = true });
+}
