@@ -1,0 +1,136 @@
+using System.CommandLine;
+using Grpc.Core;
+using HilBridge.Control.Client;
+using Proto = HilBridge.Control.V1;
+
+namespace HilBridge.Cli;
+
+/// <summary>
+/// `hilbridge ctl`: a client for every call of the gRPC control plane (protos/control.proto), with
+/// readable output, or protobuf JSON (one object per line for events) with --json.
+/// </summary>
+internal static class CtlCommand
+{
+    public const string TargetVariable = "HILBRIDGE_CONTROL";
+
+    internal static readonly Option<string?> Socket = new("--socket")
+    {
+        Description = "The control socket: a run's <out>/control.sock (default: $" + TargetVariable + ", else ./control.sock)",
+        Recursive = true,
+    };
+
+    internal static readonly Option<string?> Address = new("--address")
+    {
+        Description = "A TCP control server instead, as http://HOST:PORT (a run with --control-tcp writes it to <out>/control.address)",
+        Recursive = true,
+    };
+
+    internal static readonly Option<bool> Json = new("--json") { Description = "Protobuf JSON output for scripts (events: one object per line)", Recursive = true };
+
+    internal static readonly Option<string> Device = new("--device")
+    {
+        Description = "Device name (default: the only one)",
+        DefaultValueFactory = _ => "",
+        Recursive = true,
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("ctl", "Drive a running bridge over its gRPC control plane: status, fault policy, fencing, events, recording")
+        {
+            Socket, Address, Json, Device,
+        };
+        command.Subcommands.Add(Simple("status", "The run, the device (StreamID, fence state, ATC) and recording",
+            (c, _, ct) => c.GetStatusAsync(new Proto.GetStatusRequest(), cancellationToken: ct).ResponseAsync, CtlOutput.Status));
+        command.Subcommands.Add(Simple("devices", "The devices: StreamID, fence state, ATC occupancy",
+            (c, _, ct) => c.ListDevicesAsync(new Proto.ListDevicesRequest(), cancellationToken: ct).ResponseAsync, CtlOutput.Devices));
+        command.Subcommands.Add(Simple("counters", "The device's counters, as in the run summary",
+            (c, p, ct) => c.GetCountersAsync(new Proto.GetCountersRequest { Device = p.GetValue(Device) }, cancellationToken: ct).ResponseAsync, CtlOutput.Counters));
+        command.Subcommands.Add(Simple("policy", "The fault policy in force",
+            (c, p, ct) => c.GetPolicyAsync(new Proto.GetPolicyRequest { Device = p.GetValue(Device) }, cancellationToken: ct).ResponseAsync, CtlOutput.Policy));
+        command.Subcommands.Add(CtlPolicyCommand.Create());
+        command.Subcommands.Add(CtlFenceCommands.Fence());
+        command.Subcommands.Add(CtlFenceCommands.Unfence());
+        command.Subcommands.Add(CtlEventsCommand.Create());
+        command.Subcommands.Add(CtlRecordingCommands.Start());
+        command.Subcommands.Add(CtlRecordingCommands.Stop());
+        return command;
+    }
+
+    /// <summary>A unary call: request, then the response as text or JSON.</summary>
+    internal static Command Simple<T>(string name, string description,
+        Func<Proto.Control.ControlClient, ParseResult, CancellationToken, Task<T>> call, Func<T, string> render)
+        where T : Google.Protobuf.IMessage
+    {
+        var command = new Command(name, description);
+        command.SetAction((parse, ct) => RunAsync(parse, async client =>
+        {
+            var response = await call(client, parse, ct);
+            Console.Write(parse.GetValue(Json) ? CtlOutput.Json(response) + "\n" : render(response));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Connects, runs the call, and turns gRPC failures into a message and an exit code (1 refused, 3 unreachable).</summary>
+    internal static async Task<int> RunAsync(ParseResult parse, Func<Proto.Control.ControlClient, Task<int>> body)
+    {
+        if (Target(parse, out var error) is not { } target)
+        {
+            Console.Error.WriteLine($"hilbridge ctl: {error}");
+            return 2;
+        }
+        if (!target.Contains("://", StringComparison.Ordinal) && !File.Exists(target))
+        {
+            // File.Exists follows the output folder's symlink: false also once the run ended and removed it.
+            Console.Error.WriteLine($"hilbridge ctl: no control socket at {target}: the run has not started its control server yet, or has ended");
+            return 3;
+        }
+        using var channel = ControlChannel.Create(target);
+        try
+        {
+            return await body(new Proto.Control.ControlClient(channel));
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
+        {
+            Console.Error.WriteLine($"hilbridge ctl: no control server at {target} ({ex.Status.Detail}); is the run still going?");
+            return 3;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
+        {
+            return 130;
+        }
+        catch (RpcException ex)
+        {
+            Console.Error.WriteLine($"hilbridge ctl: {ex.StatusCode}: {ex.Status.Detail}");
+            return 1;
+        }
+    }
+
+    private static string? Target(ParseResult parse, out string error)
+    {
+        error = "";
+        var socket = parse.GetValue(Socket);
+        var address = parse.GetValue(Address);
+        if (socket is not null && address is not null)
+        {
+            error = "--socket and --address exclude each other";
+            return null;
+        }
+        if (address is not null)
+        {
+            if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+                return address;
+            error = $"--address: '{address}' is not http://HOST:PORT";
+            return null;
+        }
+        if (socket is not null)
+            return socket;
+        if (Environment.GetEnvironmentVariable(TargetVariable) is { Length: > 0 } fromEnv)
+            return fromEnv;
+        if (File.Exists("control.sock"))
+            return "control.sock";
+        error = "where is the bridge? Give --socket <run output>/control.sock (printed by the run), --address, or set $" + TargetVariable;
+        return null;
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using HilBridge.Control.Live;
+using HilBridge.Control.Server;
+using HilBridge.Host.Run;
+
+namespace HilBridge.Cli;
+
+/// <summary>The options of a live run (`run`, `regress`) that decide how it hosts the gRPC control plane.</summary>
+internal sealed class CtlHostingOptions
+{
+    private readonly Option<string?> _tcp = new("--control-tcp")
+    {
+        Description = "Serve the gRPC control plane on TCP instead of the run's UNIX socket: PORT (loopback), HOST:PORT or [V6]:PORT; "
+            + "the URL is written to <out>/control.address. There is no authentication: bind other than loopback only on a trusted network",
+    };
+
+    private readonly Option<bool> _off = new("--no-control") { Description = "Do not host the gRPC control plane (scenarios with control: actions then cannot run)" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_tcp);
+        command.Options.Add(_off);
+    }
+
+    /// <summary>The control plane options, or an error for the user; null options with no error = control plane off.</summary>
+    public ControlPlaneOptions? Build(ParseResult parse, out string? error)
+    {
+        error = null;
+        if (parse.GetValue(_off))
+            return null;
+        var options = new ControlPlaneOptions();
+        if (parse.GetValue(_tcp) is { } tcp)
+        {
+            if (!ControlEndpoint.TryParseTcp(tcp, out var endpoint, out var why))
+            {
+                error = "--control-tcp: " + why;
+                return null;
+            }
+            options.Endpoint = endpoint;
+        }
+        return options;
+    }
+
+    /// <summary>Adds the control plane to one run; a scenario whose actions would have no control plane is an error.</summary>
+    public static string? Apply(ControlPlaneOptions? control, LiveRunOptions run)
+    {
+        if (control is null)
+            return run.Scenario.Control.Count > 0 ? $"scenario {run.Scenario.Name} has control: actions, which need the control plane (drop --no-control)" : null;
+        ControlPlaneExtension.AddTo(run, control);
+        return null;
+    }
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using HilBridge.Control.Regression;
+using HilBridge.Control.Server;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HilBridge.Cli;
+
+/// <summary>
+/// `hilbridge regress SUITE...`: runs suites of scenarios unattended (each a fresh QEMU and guest),
+/// retries failures, marks flaky ones, writes JUnit XML and a Markdown summary, exits non-zero on any failure.
+/// </summary>
+internal static class RegressCommand
+{
+    public static Command Create()
+    {
+        var suites = new Argument<FileInfo[]>("SUITE") { Description = "Suite files (suites/*.yaml): scenario paths relative to the suite, directories or globs", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Output folder: junit.xml, summary.md and every attempt's run folder (default out/regress-<time>)" };
+        var junit = new Option<FileInfo?>("--junit") { Description = "JUnit XML path (default <out>/junit.xml)" };
+        var markdown = new Option<FileInfo?>("--markdown") { Description = "Markdown summary path (default <out>/summary.md), e.g. \"$GITHUB_STEP_SUMMARY\"" };
+        var retries = new Option<int>("--retries") { Description = "Re-run a scenario that did not pass up to N times; passing then marks it flaky", DefaultValueFactory = _ => 0 };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Scenarios run in parallel on this machine", DefaultValueFactory = _ => 1 };
+        var shard = new Option<string>("--shard") { Description = "Run only shard I of N (1-based, e.g. 2/4): a stable split over CI machines", DefaultValueFactory = _ => "1/1" };
+        var list = new Option<bool>("--list") { Description = "Print the scenarios this shard would run, and exit" };
+        var kernel = new Option<FileInfo?>("--kernel") { Description = "Your own guest kernel (with --initrd) instead of the default Debian guest" };
+        var initrd = new Option<FileInfo?>("--initrd") { Description = "Your own initramfs (with --kernel)" };
+        var qemu = new Option<string>("--qemu") { Description = "QEMU binary", DefaultValueFactory = _ => "qemu-system-aarch64" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Every run's progress lines, and debug logs on stderr" };
+        var command = new Command("regress", "Run suites of live scenarios with expectations; JUnit XML + Markdown; non-zero exit on any failure")
+        {
+            suites, output, junit, markdown, retries, jobs, shard, list, kernel, initrd, qemu, verbose,
+        };
+        var control = new CtlHostingOptions();
+        control.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            static int Usage(string message)
+            {
+                Console.Error.WriteLine($"hilbridge regress: {message}");
+                return 2;
+            }
+            if (!Shard.TryParse(parse.GetValue(shard)!, out var selected, out var shardError))
+                return Usage("--shard: " + shardError);
+            if (parse.GetValue(retries) < 0 || parse.GetValue(jobs) < 1)
+                return Usage("--retries must be >= 0 and --jobs >= 1");
+            if ((parse.GetValue(kernel) is null) != (parse.GetValue(initrd) is null))
+                return Usage("--kernel and --initrd go together");
+            var controlOptions = control.Build(parse, out var controlError);
+            if (controlError is not null)
+                return Usage(controlError);
+            if (controlOptions?.Endpoint is ControlEndpoint.Tcp { Port: not 0 } && parse.GetValue(jobs) > 1)
+                return Usage("--control-tcp with a fixed port and --jobs > 1: parallel runs would share the port (use port 0)");
+            List<Suite> loaded;
+            try
+            {
+                loaded = parse.GetValue(suites)!.Select(f => SuiteLoader.Load(f.FullName)).ToList();
+            }
+            catch (SuiteException ex)
+            {
+                return Usage(ex.Message);
+            }
+            if (controlOptions is null && loaded.SelectMany(s => s.Cases).FirstOrDefault(c => c.Scenario?.Control.Count > 0) is { } needsControl)
+                return Usage($"{needsControl.Id} has control: actions, which need the control plane (drop --no-control)");
+            if (parse.GetValue(list))
+            {
+                foreach (var c in selected.Select(loaded.SelectMany(s => s.Cases)))
+                    Console.WriteLine($"{c.Id}\t{c.Name}{(c.LoadError is null ? "" : "\t(does not load: " + c.LoadError + ")")}");
+                return 0;
+            }
+
+            var outDir = parse.GetValue(output)?.FullName ?? Path.GetFullPath(Path.Combine("out", "regress-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")));
+            var isVerbose = parse.GetValue(verbose);
+            using var host = CliHost.CreateBuilder(isVerbose).Build();
+            var settings = new LiveScenarioSettings
+            {
+                QemuBinary = parse.GetValue(qemu)!,
+                Kernel = parse.GetValue(kernel)?.FullName,
+                Initrd = parse.GetValue(initrd)?.FullName,
+                Verbose = isVerbose,
+                Control = () => control.Build(parse, out _) ?? new(),
+            };
+            var executor = new LiveScenarioExecutor(settings, host.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
+            var runner = new RegressionRunner(executor, new RegressionOptions
+            {
+                Retries = parse.GetValue(retries),
+                Jobs = parse.GetValue(jobs),
+                OutputDirectory = outDir,
+                Shard = selected,
+            }, new ConsoleProgress(), TimeProvider.System);
+            var report = await runner.RunAsync(loaded, ct);
+
+            var junitPath = parse.GetValue(junit)?.FullName ?? Path.Combine(outDir, "junit.xml");
+            var markdownPath = parse.GetValue(markdown)?.FullName ?? Path.Combine(outDir, "summary.md");
+            JUnitWriter.Write(report, junitPath);
+            MarkdownSummary.Write(report, markdownPath);
+            Console.Write(RegressOutput.Render(report));
+            Console.WriteLine($"JUnit XML {junitPath}, summary {markdownPath}");
+            return report.Succeeded ? 0 : 1;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,12 @@
+namespace HilBridge.Control.Regression;
+
+/// <summary>
+/// A suite as written in YAML (suites/*.yaml): a name and the scenario files it runs, each a path
+/// relative to the suite file, a directory (all its *.yaml), or a file-name glob ("scenarios/*-fence.yaml").
+/// </summary>
+public sealed class SuiteFile
+{
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public List<string> Scenarios { get; set; } = [];
+}

@@ -1,0 +1,79 @@
+using HilBridge.Host.Scenarios;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace HilBridge.Control.Regression;
+
+/// <summary>Reads a suite file and expands its entries into cases, loading each scenario.</summary>
+public static class SuiteLoader
+{
+    private static readonly IDeserializer Yaml = new DeserializerBuilder()
+        .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .Build();
+
+    public static Suite Load(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        SuiteFile file;
+        try
+        {
+            file = Yaml.Deserialize<SuiteFile>(File.ReadAllText(full)) ?? new SuiteFile();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SuiteException($"{path}: {ex.Message}", ex);
+        }
+        catch (YamlException ex)
+        {
+            throw new SuiteException($"{path}: line {ex.Start.Line}: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+        if (file.Scenarios.Count == 0)
+            throw new SuiteException($"{path}: scenarios: lists no scenario");
+        var name = file.Name ?? System.IO.Path.GetFileNameWithoutExtension(full);
+        var root = System.IO.Path.GetDirectoryName(full)!;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var cases = new List<SuiteCase>();
+        for (var i = 0; i < file.Scenarios.Count; i++)
+        {
+            var entry = file.Scenarios[i];
+            var matches = Expand(root, entry);
+            if (matches.Count == 0)
+                throw new SuiteException($"{path}: scenarios[{i}]: '{entry}' matches no scenario file");
+            foreach (var scenarioPath in matches.Where(seen.Add))
+                cases.Add(LoadCase(name, root, scenarioPath));
+        }
+        return new Suite(name, file.Description, full, cases);
+    }
+
+    private static SuiteCase LoadCase(string suite, string root, string scenarioPath)
+    {
+        var relative = System.IO.Path.GetRelativePath(root, scenarioPath).Replace('\\', '/');
+        try
+        {
+            return new SuiteCase(suite, relative, scenarioPath, ScenarioLoader.Load(scenarioPath), null);
+        }
+        catch (ScenarioException ex)
+        {
+            return new SuiteCase(suite, relative, scenarioPath, null, ex.Message);
+        }
+    }
+
+    /// <summary>A file, a directory (its *.yaml and *.yml), or a glob in the last path segment; sorted for a stable order.</summary>
+    internal static IReadOnlyList<string> Expand(string root, string entry)
+    {
+        var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(root, entry.Trim()));
+        if (File.Exists(full))
+            return [full];
+        if (Directory.Exists(full))
+            return Sorted(Directory.EnumerateFiles(full, "*.yaml").Concat(Directory.EnumerateFiles(full, "*.yml")));
+        var directory = System.IO.Path.GetDirectoryName(full);
+        var pattern = System.IO.Path.GetFileName(full);
+        if (directory is null || !Directory.Exists(directory) || pattern.IndexOfAny(['*', '?']) < 0)
+            return [];
+        return Sorted(Directory.EnumerateFiles(directory, pattern));
+    }
+
+    private static IReadOnlyList<string> Sorted(IEnumerable<string> files) =>
+        files.Order(StringComparer.Ordinal).ToList();
+}

@@ -1,0 +1,41 @@
+using System.Xml.Linq;
+using HilBridge.Control.Regression;
+using HilBridge.Control.Tests.TestSupport;
+
+namespace HilBridge.Control.Tests.EndToEnd;
+
+/// <summary>`hilbridge regress suites/fence.yaml` as CI runs it: real guests, real control plane, JUnit XML checked.</summary>
+[Collection(LiveCollection.Name)]
+public class RegressLiveTests
+{
+    [Fact]
+    public async Task Regress_ShippedFenceSuite_PassesAndWritesValidJUnit()
+    {
+        using var dir = new TempDirectory();
+        var suitePath = Path.Combine(Hilbridge.RepositoryRoot(), "suites", "fence.yaml");
+        var suite = SuiteLoader.Load(suitePath);
+
+        using var run = await Hilbridge.RunAsync(TimeSpan.FromMinutes(15), "regress", "suites/fence.yaml", "--out", dir.Path, "--retries", "1");
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        var xml = XDocument.Load(Path.Combine(dir.Path, "junit.xml"));
+        var root = xml.Root!;
+        Assert.Equal("testsuites", root.Name.LocalName);
+        var testsuite = Assert.Single(root.Elements("testsuite"));
+        Assert.Equal("fence", testsuite.Attribute("name")?.Value);
+        Assert.Equal(suite.Cases.Count.ToString(), testsuite.Attribute("tests")?.Value);
+        Assert.Equal("0", testsuite.Attribute("failures")?.Value);
+        Assert.Equal("0", testsuite.Attribute("errors")?.Value);
+        var cases = testsuite.Elements("testcase").ToList();
+        Assert.Equal(suite.Cases.Select(c => c.Name), cases.Select(c => c.Attribute("name")?.Value));
+        Assert.All(cases, c => Assert.Empty(c.Elements("failure").Concat(c.Elements("error"))));
+        Assert.All(cases, c => Assert.Contains("outcome            passed", c.Element("system-out")?.Value));
+
+        // The mid-run policy change went through the control socket, and the verdict shows its fence.
+        var policyCase = suite.Cases.Single(c => c.Scenario!.Control.Any(a => a.Kind == Host.Scenarios.ControlActionKind.SetPolicy));
+        var output = cases.Single(c => c.Attribute("name")?.Value == policyCase.Name).Descendants("property").Single(p => p.Attribute("name")?.Value == "output").Attribute("value")!.Value;
+        Assert.Contains("policy set (1 rules", File.ReadAllText(Path.Combine(output, "control-actions.log")));
+        Assert.StartsWith("# HilBridge regression passed", File.ReadAllText(Path.Combine(dir.Path, "summary.md")));
+        Assert.Contains("regress passed", run.Stdout);
+    }
+}

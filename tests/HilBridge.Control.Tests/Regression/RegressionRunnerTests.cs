@@ -1,0 +1,151 @@
+using HilBridge.Control.Regression;
+using HilBridge.Control.Tests.TestSupport;
+using HilBridge.Host.Device;
+
+namespace HilBridge.Control.Tests.Regression;
+
+public class RegressionRunnerTests
+{
+    private static readonly BridgeStatistics OneFence = new() { Fences = 1, Unfences = 1 };
+    private static readonly BridgeStatistics NoFence = new();
+
+    private static RegressionRunner Runner(IScenarioExecutor executor, int retries = 0, int jobs = 1, Shard? shard = null) =>
+        new(executor, new RegressionOptions { Retries = retries, Jobs = jobs, OutputDirectory = Path.Combine(Path.GetTempPath(), "hbct-unused"), Shard = shard ?? Shard.All },
+            new Progress<string>(), TimeProvider.System);
+
+    [Fact]
+    public async Task Run_WrongExpectation_FailsNamingExpectationExpectedAndActual()
+    {
+        // The scenario expects a fence; the run had none.
+        var suite = Cases.SuiteOf("unit", Cases.Of("wants-fence", "  fences: '>= 1'\n  violations: '== 0'"));
+
+        var report = await Runner(new FakeExecutor((_, _) => NoFence)).RunAsync([suite], CancellationToken.None);
+
+        var result = Assert.Single(report.Cases);
+        Assert.Equal(CaseStatus.Failed, result.Status);
+        Assert.Equal("expectation fences failed: expected >= 1, actual 0", result.Message);
+        Assert.False(report.Succeeded);
+    }
+
+    [Fact]
+    public async Task Run_SeveralWrongExpectations_NamesEach()
+    {
+        var suite = Cases.SuiteOf("unit", Cases.Of("two-wrong", "  fences: '>= 1'\n  unfences: '== 5'\n  violations: '== 0'"));
+
+        var report = await Runner(new FakeExecutor((_, _) => NoFence)).RunAsync([suite], CancellationToken.None);
+
+        var message = Assert.Single(report.Cases).Message;
+        Assert.Contains("expectation fences failed: expected >= 1, actual 0", message);
+        Assert.Contains("expectation unfences failed: expected == 5, actual 0", message);
+        Assert.DoesNotContain("violations", message);
+    }
+
+    [Fact]
+    public async Task Run_RightExpectation_Passes()
+    {
+        var suite = Cases.SuiteOf("unit", Cases.Of("wants-fence", "  fences: '>= 1'"));
+
+        var report = await Runner(new FakeExecutor((_, _) => OneFence)).RunAsync([suite], CancellationToken.None);
+
+        Assert.Equal(CaseStatus.Passed, Assert.Single(report.Cases).Status);
+        Assert.True(report.Succeeded);
+    }
+
+    [Fact]
+    public async Task Run_FailsThenPasses_FlakyAndSucceeds()
+    {
+        var suite = Cases.SuiteOf("unit", Cases.Of("wobbly", "  fences: '>= 1'"));
+        var executor = new FakeExecutor((_, attempt) => attempt == 1 ? NoFence : OneFence);
+
+        var report = await Runner(executor, retries: 2).RunAsync([suite], CancellationToken.None);
+
+        var result = Assert.Single(report.Cases);
+        Assert.Equal(CaseStatus.Flaky, result.Status);
+        Assert.Equal(2, result.Attempts.Count);
+        Assert.Equal(2, executor.Calls);
+        Assert.Contains("expectation fences failed", result.Message);
+        Assert.True(report.Succeeded);
+    }
+
+    [Fact]
+    public async Task Run_AlwaysFails_RetriedThenFailed()
+    {
+        var suite = Cases.SuiteOf("unit", Cases.Of("broken", "  fences: '>= 1'"));
+        var executor = new FakeExecutor((_, _) => NoFence);
+
+        var report = await Runner(executor, retries: 2).RunAsync([suite], CancellationToken.None);
+
+        var result = Assert.Single(report.Cases);
+        Assert.Equal(CaseStatus.Failed, result.Status);
+        Assert.Equal(3, executor.Calls);
+        Assert.Equal(new[] { 1, 2, 3 }, result.Attempts.Select(a => a.Attempt));
+    }
+
+    [Fact]
+    public async Task Run_AbortedRun_ErrorWithReason()
+    {
+        var suite = Cases.SuiteOf("unit", Cases.Of("hangs", "  fences: '>= 1'"));
+        var executor = new FakeExecutor((_, _) => OneFence) { Abort = (_, _) => "guest did not finish within 240 s" };
+
+        var report = await Runner(executor).RunAsync([suite], CancellationToken.None);
+
+        var result = Assert.Single(report.Cases);
+        Assert.Equal(CaseStatus.Error, result.Status);
+        Assert.Equal("run aborted: guest did not finish within 240 s", result.Message);
+    }
+
+    [Fact]
+    public async Task Run_ExecutorThrows_ErrorAndOtherCasesStillRun()
+    {
+        var suite = Cases.SuiteOf("unit", Cases.Of("a", "  fences: '>= 1'"), Cases.Of("b", "  fences: '>= 1'"));
+        var executor = new FakeExecutor((_, _) => OneFence) { Throw = (c, _) => c.Name == "a" ? new IOException("disk full") : null };
+
+        var report = await Runner(executor).RunAsync([suite], CancellationToken.None);
+
+        Assert.Equal(CaseStatus.Error, report.Cases.Single(c => c.Case.Name == "a").Status);
+        Assert.Contains("disk full", report.Cases.Single(c => c.Case.Name == "a").Message);
+        Assert.Equal(CaseStatus.Passed, report.Cases.Single(c => c.Case.Name == "b").Status);
+    }
+
+    [Fact]
+    public async Task Run_ScenarioDidNotLoad_ErrorWithoutRunning()
+    {
+        var bad = new SuiteCase("unit", "bad.yaml", "/x/bad.yaml", null, "expect: unknown metric 'x'");
+        var executor = new FakeExecutor((_, _) => OneFence);
+
+        var report = await Runner(executor, retries: 3).RunAsync([Cases.SuiteOf("unit", bad)], CancellationToken.None);
+
+        var result = Assert.Single(report.Cases);
+        Assert.Equal(CaseStatus.Error, result.Status);
+        Assert.Contains("did not load", result.Message);
+        Assert.Equal(0, executor.Calls);
+    }
+
+    [Fact]
+    public async Task Run_Jobs_RunsInParallelAndKeepsSuiteOrder()
+    {
+        var cases = Enumerable.Range(0, 6).Select(i => Cases.Of($"c{i}", "  fences: '>= 1'")).ToArray();
+        var executor = new FakeExecutor((_, _) => OneFence) { Delay = TimeSpan.FromMilliseconds(100) };
+
+        var report = await Runner(executor, jobs: 3).RunAsync([Cases.SuiteOf("unit", cases)], CancellationToken.None);
+
+        Assert.Equal(cases.Select(c => c.Name), report.Cases.Select(c => c.Case.Name));
+        Assert.InRange(executor.MaxConcurrent, 2, 3);
+    }
+
+    [Fact]
+    public async Task Run_Shard_RunsOnlyItsCasesAndReportsPerSuite()
+    {
+        var a = Cases.SuiteOf("a", Cases.Of("a1", "  fences: '>= 1'", "a"), Cases.Of("a2", "  fences: '>= 1'", "a"));
+        var b = Cases.SuiteOf("b", Cases.Of("b1", "  fences: '>= 1'", "b"));
+        var executor = new FakeExecutor((_, _) => OneFence);
+
+        var first = await Runner(executor, shard: new Shard(1, 2)).RunAsync([a, b], CancellationToken.None);
+        var second = await Runner(executor, shard: new Shard(2, 2)).RunAsync([a, b], CancellationToken.None);
+
+        Assert.Equal(3, first.Cases.Count() + second.Cases.Count());
+        Assert.Empty(first.Cases.Select(c => c.Case.Id).Intersect(second.Cases.Select(c => c.Case.Id)));
+        Assert.Equal(2, first.Suites.Count);
+        Assert.Equal(3, executor.Calls);
+    }
+}

@@ -1,0 +1,80 @@
+using HilBridge.Control.Regression;
+using HilBridge.Control.Tests.TestSupport;
+
+namespace HilBridge.Control.Tests.Regression;
+
+public class SuiteLoaderTests
+{
+    private const string Scenario = "expect:\n  fences: '== 0'\n";
+
+    [Fact]
+    public void Load_FilesDirectoriesAndGlobs_ExpandedInOrderWithoutDuplicates()
+    {
+        using var dir = new TempDirectory();
+        dir.File("scenarios/b.yaml", "name: b\n" + Scenario);
+        dir.File("scenarios/a.yaml", "name: a\n" + Scenario);
+        dir.File("more/x-fence.yaml", "name: x\n" + Scenario);
+        dir.File("more/y-hope.yaml", "name: y\n" + Scenario);
+        dir.File("more/z-fence.yml", "name: z\n" + Scenario);
+        var suite = dir.File("suites/s.yaml", "name: mine\nscenarios:\n  - ../scenarios/b.yaml\n  - ../scenarios\n  - ../more/*-fence.yaml\n");
+
+        var loaded = SuiteLoader.Load(suite);
+
+        Assert.Equal("mine", loaded.Name);
+        Assert.Equal(new[] { "b", "a", "x" }, loaded.Cases.Select(c => c.Name));
+        Assert.Equal("mine/../scenarios/b.yaml", loaded.Cases[0].Id);
+        Assert.All(loaded.Cases, c => Assert.Null(c.LoadError));
+    }
+
+    [Fact]
+    public void Load_InvalidScenario_CaseWithLoadError()
+    {
+        using var dir = new TempDirectory();
+        dir.File("bad.yaml", "expect:\n  nosuchmetric: 1\n");
+        var suite = dir.File("s.yaml", "scenarios: [bad.yaml]\n");
+
+        var loaded = SuiteLoader.Load(suite);
+
+        var bad = Assert.Single(loaded.Cases);
+        Assert.Null(bad.Scenario);
+        Assert.Contains("unknown metric 'nosuchmetric'", bad.LoadError);
+        Assert.Equal("s", loaded.Name);
+    }
+
+    [Theory]
+    [InlineData("scenarios: [missing.yaml]\n", "scenarios[0]: 'missing.yaml' matches no scenario file")]
+    [InlineData("scenarios: ['nothere/*.yaml']\n", "matches no scenario file")]
+    [InlineData("name: empty\n", "lists no scenario")]
+    [InlineData("scenarios: [a\n", "line")]
+    [InlineData("senarios: [a.yaml]\n", "line")]
+    public void Load_BadSuite_SuiteExceptionNamingTheProblem(string yaml, string expected)
+    {
+        using var dir = new TempDirectory();
+        var suite = dir.File("s.yaml", yaml);
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(suite));
+
+        Assert.Contains(expected, ex.Message);
+        Assert.Contains("s.yaml", ex.Message);
+    }
+
+    [Fact]
+    public void Load_MissingSuiteFile_SuiteException()
+    {
+        Assert.Throws<SuiteException>(() => SuiteLoader.Load("/nonexistent/suite.yaml"));
+    }
+
+    [Fact]
+    public void Load_ShippedFenceSuite_CoversFenceAndControlScenarios()
+    {
+        var suite = SuiteLoader.Load(Path.Combine(Hilbridge.RepositoryRoot(), "suites", "fence.yaml"));
+
+        Assert.All(suite.Cases, c => Assert.Null(c.LoadError));
+        var names = suite.Cases.Select(c => c.Name).ToList();
+        Assert.Contains("stragglers-fence", names);
+        Assert.Contains("drop-fence", names);
+        var controlled = suite.Cases.Where(c => c.Scenario!.Control.Count > 0).ToList();
+        Assert.Contains(controlled, c => c.Scenario!.Control.Any(a => a.Kind == Host.Scenarios.ControlActionKind.SetPolicy));
+        Assert.Contains(controlled, c => c.Scenario!.Control.Any(a => a.Kind == Host.Scenarios.ControlActionKind.Fence));
+    }
+}
