@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using HilBridge.Fuzz.Driver;
+using HilBridge.Host.Run;
+using HilBridge.Host.Scenarios;
+using HilBridge.Reliability.Tests.TestSupport;
+using HilBridge.Trace.Format;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HilBridge.Reliability.Tests;
+
+/// <summary>QEMU killed (SIGKILL) while the guest is in the middle of its I/O: the bridge must survive it.</summary>
+[Collection(LiveGuestCollection.Name)]
+public sealed class QemuKillTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Run_QemuKilledMidIo_AbortedNamingTheSignalWithACompleteTrace()
+    {
+        var scenario = Scenario.Default(rounds: 30, blocks: 512) with { Name = "qemu-kill", Timeout = TimeSpan.FromMinutes(3) };
+        var options = new LiveRunOptions
+        {
+            Scenario = scenario,
+            OutputDirectory = Path.Combine(Path.GetTempPath(), "hilbridge-tests", "qemu-kill-" + Guid.NewGuid().ToString("N")[..8]),
+        };
+        var killed = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new Progress<string>(line =>
+        {
+            Log(line);
+            // The first round is under way: kill QEMU in the middle of the guest's I/O.
+            if (line.Contains("HB: start", StringComparison.Ordinal))
+                _ = KillQemuSoonAsync(killed);
+        });
+        var runner = new LiveRunner(options, NullLoggerFactory.Instance, TimeProvider.System, progress);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+
+        var summary = await runner.RunAsync(cts.Token);
+
+        Log(summary.Render());
+        Assert.True(killed.Task.IsCompletedSuccessfully, "QEMU was never killed");
+        Assert.Equal("aborted", summary.Outcome);
+        Assert.Contains("killed by signal 9 (SIGKILL", summary.Reason, StringComparison.Ordinal);
+        Assert.True(summary.Bridge.Requests > 0, "no I/O reached the bridge before the kill");
+        Assert.True(File.Exists(Path.Combine(options.OutputDirectory, "summary.json")));
+        // The trace was finished: it reads to its end record.
+        using var trace = TraceReader.Open(Path.Combine(options.OutputDirectory, "trace.hbt"));
+        while (trace.TryRead(out _))
+        {
+        }
+        Assert.True(trace.Status == TraceReadStatus.Complete, $"trace: {trace.Status} {trace.Problem}");
+        Assert.True(trace.RecordsRead > 100, $"only {trace.RecordsRead} records");
+    }
+
+    [Fact]
+    public async Task Bridge_QemuKilledMidIo_ServesTheNextFrontEnd()
+    {
+        using var guest = await LiveGuest.BootAsync(output, "hb.mode=verify hb.rounds=30 hb.blocks=512");
+        Assert.NotNull(await guest.WaitForAsync("start", TimeSpan.FromSeconds(90)));
+        await Task.Delay(800);
+        var before = guest.Bridge.Statistics();
+
+        guest.Qemu.Kill();
+        await guest.Qemu.WaitForExitAsync(CancellationToken.None);
+        guest.Log($"QEMU killed: exit status {guest.Qemu.ExitCode}; {before.Requests} requests served before");
+
+        // A second front-end on the same bridge: full handshake, writes, reads back.
+        using var driver = BlkDriver.Connect(guest.SocketPath);
+        var data = Enumerable.Range(0, 64 * 1024).Select(i => (byte)(i * 13 + 5)).ToArray();
+        for (var i = 0; i < 8; i++)
+            Assert.True(driver.WriteSectors((ulong)(1024 + i * 16), data.AsSpan(i * 8192, 8192)), $"write {i} failed");
+        for (var i = 0; i < 8; i++)
+            Assert.Equal(data.AsSpan(i * 8192, 8192).ToArray(), driver.ReadSectors((ulong)(1024 + i * 16), 8192));
+        Assert.True(before.Requests > 0, "the guest had done no I/O when QEMU was killed");
+        Assert.True(guest.Bridge.Statistics().Sessions >= 2);
+    }
+
+    private async Task KillQemuSoonAsync(TaskCompletionSource<int> killed)
+    {
+        await Task.Delay(700);
+        foreach (var pid in ChildProcesses.Named("qemu-system-aarch64"))
+        {
+            using var qemu = Process.GetProcessById(pid);
+            qemu.Kill(); // SIGKILL
+            Log($"killed QEMU (pid {pid})");
+            killed.TrySetResult(pid);
+        }
+    }
+
+    private void Log(string line)
+    {
+        try { output.WriteLine(line); } catch (InvalidOperationException) { }
+    }
+}
