@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Text.Json;
+using HilBridge.Bench.Iotlb;
+
+namespace HilBridge.Bench.Commands;
+
+/// <summary>`iotlb`: part 1, invalidation round trips of HilBridge, DPDK and the socket floor; writes OUT/iotlb.json.</summary>
+internal static class IotlbCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--out") { Required = true, Description = "Output directory" };
+        var cHarness = new Option<string>("--c-harness") { Required = true, Description = "bench/iotlb/vhost_frontend binary" };
+        var pingpong = new Option<string>("--pingpong") { Required = true, Description = "bench/iotlb/pingpong binary" };
+        var testpmd = new Option<string>("--testpmd") { DefaultValueFactory = _ => "dpdk-testpmd" };
+        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 5 };
+        var warmupRounds = new Option<int>("--warmup-rounds") { DefaultValueFactory = _ => 1, Description = "Unrecorded rounds before the measured ones" };
+        var iters = new Option<int>("--iters") { DefaultValueFactory = _ => 20000 };
+        var warmup = new Option<long>("--warmup") { DefaultValueFactory = _ => 2000 };
+        var burst = new Option<int>("--burst") { DefaultValueFactory = _ => 32 };
+        var bursts = new Option<int>("--bursts") { DefaultValueFactory = _ => 500 };
+        var harnesses = new Option<string>("--harnesses") { DefaultValueFactory = _ => "c,csharp" };
+        var peers = new Option<string>("--peers") { DefaultValueFactory = _ => "floor,dpdk,hilbridge" };
+        var command = new Command("iotlb", "Invalidation round trip: HilBridge vs DPDK vs the socket floor")
+        {
+            output, cHarness, pingpong, testpmd, rounds, warmupRounds, iters, warmup, burst, bursts, harnesses, peers,
+        };
+        command.SetAction(parse =>
+        {
+            var dir = Path.GetFullPath(parse.GetValue(output)!);
+            var run = Path.Combine(dir, "run");
+            Directory.CreateDirectory(run);
+            var settings = new IotlbSettings(parse.GetValue(rounds), parse.GetValue(warmupRounds), parse.GetValue(iters), parse.GetValue(warmup), parse.GetValue(burst),
+                parse.GetValue(bursts), parse.GetValue(harnesses)!.Split(',', StringSplitOptions.RemoveEmptyEntries));
+            var list = new List<IotlbPeer>();
+            try
+            {
+                foreach (var name in parse.GetValue(peers)!.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var socket = Path.Combine(run, name + ".sock");
+                    File.Delete(socket);
+                    var log = Path.Combine(dir, name + ".log");
+                    list.Add(name switch
+                    {
+                        "floor" => new FloorPeer(Path.GetFullPath(parse.GetValue(pingpong)!)) { Socket = socket, LogPath = log },
+                        "dpdk" => new DpdkPeer(parse.GetValue(testpmd)!) { Socket = socket, LogPath = log },
+                        "hilbridge" => new HilBridgePeer(Path.Combine(run, "iotlb-disk.img")) { Socket = socket, LogPath = log },
+                        _ => throw new BenchException($"unknown peer {name}"),
+                    });
+                }
+                var results = new IotlbBenchmark(settings, Path.GetFullPath(parse.GetValue(cHarness)!), dir, Console.Error.WriteLine).Run(list);
+                File.WriteAllText(Path.Combine(dir, "iotlb.json"), JsonSerializer.Serialize(results, BenchJson.Options));
+                Console.Error.WriteLine("wrote " + Path.Combine(dir, "iotlb.json"));
+                return 0;
+            }
+            catch (BenchException ex)
+            {
+                Console.Error.WriteLine("iotlb benchmark failed: " + ex.Message);
+                return 1;
+            }
+            finally
+            {
+                foreach (var p in list)
+                    p.Dispose();
+            }
+        });
+        return command;
+    }
+}

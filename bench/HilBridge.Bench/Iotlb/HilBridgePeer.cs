@@ -1,0 +1,47 @@
+using System.Globalization;
+using HilBridge.Bench.Processes;
+
+namespace HilBridge.Bench.Iotlb;
+
+/// <summary>The bridge (VhostBlkBridge, default engine: no fault policy) in a child process of its own; see BridgeServer.</summary>
+internal sealed class HilBridgePeer(string disk) : IotlbPeer
+{
+    private AllocationWindow? _start;
+
+    public override string Name => "hilbridge";
+
+    public override string Description => "HilBridge VhostBlkBridge (.NET " + Environment.Version + ", separate process)";
+
+    public override void Start()
+    {
+        var (file, args) = SelfCommand.For("bridge", "--socket", Socket, "--disk", disk, "--disk-size", "16");
+        Process = ChildProcess.Start(Name, file, args, LogPath);
+        Process.ReadLineStartingWith("listening", TimeSpan.FromSeconds(60));
+    }
+
+    public override void BeginWindow() => _start = Mark();
+
+    public override AllocationWindow? EndWindow()
+    {
+        var end = Mark();
+        var start = _start ?? throw new InvalidOperationException("EndWindow without BeginWindow");
+        return new AllocationWindow(end.AllocatedBytes - start.AllocatedBytes, end.Gen0 - start.Gen0, end.Gen1 - start.Gen1,
+            end.Gen2 - start.Gen2, end.PauseMicroseconds - start.PauseMicroseconds);
+    }
+
+    /// <summary>Reads the bridge's statistics (JSON) after the runs.</summary>
+    public string Statistics()
+    {
+        Process!.WriteLine("stats");
+        return Process.ReadLineStartingWith("stats ", TimeSpan.FromSeconds(10))["stats ".Length..];
+    }
+
+    private AllocationWindow Mark()
+    {
+        Process!.WriteLine("mark");
+        var line = Process.ReadLineStartingWith("mark ", TimeSpan.FromSeconds(10));
+        var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(f => f.Split('=', 2)).ToDictionary(kv => kv[0], kv => long.Parse(kv[1], CultureInfo.InvariantCulture));
+        return new AllocationWindow(fields["allocated"], (int)fields["gen0"], (int)fields["gen1"], (int)fields["gen2"], fields["pause_us"]);
+    }
+}

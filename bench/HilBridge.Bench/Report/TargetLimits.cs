@@ -1,0 +1,19 @@
+namespace HilBridge.Bench.Report;
+
+/// <summary>One goal of issue 6, its measured value and whether it holds.</summary>
+public sealed record TargetCheck(string Target, string Limit, double? Value, bool? Met, string Note);
+
+/// <summary>The goals the benchmark checks (a missing measurement leaves Met null).</summary>
+public static class TargetLimits
+{
+    public const double P50VersusDpdk = 1.5;
+    public const double P99VersusDpdk = 2.0;
+    public const double AllocatedBytesPerMessage = 0;
+    public const double DataPathVersusQsd = 0.95;
+
+    public static TargetCheck AtMost(string target, double limit, double? value, string note = "") =>
+        new(target, "<= " + limit.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), value, value is { } v && !double.IsNaN(v) ? v <= limit : null, note);
+
+    public static TargetCheck AtLeast(string target, double limit, double? value, string note = "") =>
+        new(target, ">= " + limit.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), value, value is { } v && !double.IsNaN(v) ? v >= limit : null, note);
+}
