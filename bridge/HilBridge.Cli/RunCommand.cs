@@ -22,11 +22,15 @@ internal static class RunCommand
         var qemu = new Option<string>("--qemu") { Description = "QEMU binary", DefaultValueFactory = _ => "qemu-system-aarch64" };
         var noIommu = new Option<bool>("--no-iommu") { Description = "Serve the device without iommu_platform (no ATC; for comparison)" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
+        var record = new Option<string>("--record") { Description = "Trace file of the run for `hilbridge replay` (relative to --out)", DefaultValueFactory = _ => "trace.hbt" };
+        var noRecord = new Option<bool>("--no-record") { Description = "Do not record a trace" };
 
         var command = new Command("run", "Boot a real aarch64 guest under QEMU's SMMUv3 against the bridge, run the I/O workload and summarize")
         {
-            scenario, output, timeout, kernel, initrd, rounds, blocks, qemu, noIommu, verbose,
+            scenario, output, timeout, kernel, initrd, rounds, blocks, qemu, noIommu, verbose, record, noRecord,
         };
+        var control = new CtlHostingOptions();
+        control.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             if ((parse.GetValue(kernel) is null) != (parse.GetValue(initrd) is null))
@@ -54,9 +58,16 @@ internal static class RunCommand
                 OutputDirectory = parse.GetValue(output)?.FullName ?? Path.Combine("out", "run-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")),
                 Kernel = parse.GetValue(kernel)?.FullName,
                 Initrd = parse.GetValue(initrd)?.FullName,
+                RecordPath = parse.GetValue(noRecord) ? null : parse.GetValue(record),
             };
             options.Qemu.Binary = parse.GetValue(qemu)!;
             options.Qemu.IommuPlatform = !parse.GetValue(noIommu);
+            var controlOptions = control.Build(parse, out var controlError);
+            if ((controlError ?? CtlHostingOptions.Apply(controlOptions, options)) is { } badControl)
+            {
+                Console.Error.WriteLine($"hilbridge run: {badControl}");
+                return 2;
+            }
             return await ExecuteAsync(options, parse.GetValue(verbose), ct);
         });
         return command;
@@ -79,6 +90,8 @@ internal static class RunCommand
             return 3;
         Console.Write(summary.Render());
         Console.WriteLine($"results in {options.OutputDirectory}");
+        if (options.RecordPath is { } trace)
+            Console.WriteLine($"trace in {Path.Combine(options.OutputDirectory, trace)} (hilbridge replay FILE reproduces it)");
         return summary.Passed ? 0 : 1;
     }
 }

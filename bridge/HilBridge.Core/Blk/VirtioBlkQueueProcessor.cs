@@ -12,7 +12,8 @@ public static class VirtioBlkQueueProcessor
     /// <param name="queue">The queue; payload DMA goes through its <see cref="SplitVirtqueue.Dma"/>.</param>
     /// <param name="device">The request model.</param>
     /// <param name="chain">A reusable segment list (one per queue thread).</param>
-    public static QueueRunResult ProcessAvailable(SplitVirtqueue queue, VirtioBlkRequestProcessor device, List<DescriptorSegment> chain)
+    /// <param name="inflight">Told about each request's progress, for resubmission after a restart; null for none.</param>
+    public static QueueRunResult ProcessAvailable(SplitVirtqueue queue, VirtioBlkRequestProcessor device, List<DescriptorSegment> chain, IInflightTracker? inflight = null)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(device);
@@ -25,6 +26,7 @@ public static class VirtioBlkQueueProcessor
 
         while (queue.TryPopAvailable(out var head, out _))
         {
+            inflight?.Popped(head);
             var walk = queue.ReadChain(head, chain);
             RequestResult result;
             if (walk == ChainStatus.Ok)
@@ -41,8 +43,10 @@ public static class VirtioBlkQueueProcessor
             // The data moved whether or not the used ring takes the completion.
             bytesRead += result.BytesRead;
             bytesWritten += result.BytesWritten;
+            inflight?.Publishing(head);
             if (!queue.PushUsed(head, result.UsedLength))
                 break;
+            inflight?.Published(head, queue.NextUsed);
             completed++;
             if (!result.StatusWritten)
                 statusUnwritten++;

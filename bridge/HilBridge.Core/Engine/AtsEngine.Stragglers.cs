@@ -5,7 +5,19 @@ public sealed partial class AtsEngine
 {
     private void ScheduleStragglers(Invalidation inv, StragglerSpec spec)
     {
-        int held = inv.Held.Count;
+        // Only translations no acknowledgement has retired yet: one inherited from an earlier
+        // invalidation that the device already completed is gone from its ATC, and a straggler
+        // through it would be a use-after-free the fence cannot be blamed for (found by fuzzing).
+        _captureScratch.Clear();
+        foreach (var capture in inv.Held)
+        {
+            if (capture.AckedAt is null)
+            {
+                _captureScratch.Add(capture);
+            }
+        }
+
+        int held = _captureScratch.Count;
         if (held == 0)
         {
             return; // nothing captured, nothing to access through
@@ -13,7 +25,7 @@ public sealed partial class AtsEngine
 
         for (int i = 0; i < spec.Count; i++)
         {
-            var capture = inv.Held[i % held];
+            var capture = _captureScratch[i % held];
             var at = After(spec.Delay.Sample(_random));
             ulong bytes = Math.Min(spec.Bytes, capture.Entry.BytesFrom(capture.Entry.Iova));
             AddStraggler(capture);

@@ -32,6 +32,7 @@ public sealed partial class AtsEngine
     private readonly List<AtcEntry> _entryScratch = new();
     private readonly List<Invalidation> _holderScratch = new();
     private readonly List<Invalidation> _liveScratch = new();
+    private readonly List<Capture> _captureScratch = new();
 
     private FaultPolicy _policy;
     private long[] _ruleMatches;

@@ -6,4 +6,9 @@ public interface IEngineObserver
     void OnInput(in EngineInput input);
 
     void OnEffect(in EngineEffect effect);
+
+    /// <summary>The result of the BeginAccess just passed to <see cref="OnInput"/>, before its effects (replay compares it).</summary>
+    void OnAccessResult(AccessResult result)
+    {
+    }
 }

@@ -27,6 +27,10 @@ public sealed record BridgeStatistics
     public long StragglersRefused { get; init; }
     public long StragglersCancelled { get; init; }
     public double? LastRecoverySeconds { get; init; }
+    /// <summary>Requests a previous back-end left in flight that this one ran again after taking over (INFLIGHT_SHMFD).</summary>
+    public long RequestsResubmitted { get; init; }
+    /// <summary>Requests popped from the ring and not yet completed, at the time of the snapshot.</summary>
+    public long RequestsInFlight { get; init; }
     public long Sessions { get; init; }
     public long DeviceStarts { get; init; }
 }

@@ -12,4 +12,7 @@ internal sealed class DeviceCounters
     public long Sessions;
     public long DeviceStarts;
     public long QueueFaults;
+    public long Resubmitted;
+    public long InFlight;
+    public long WorkerFaults;
 }

@@ -25,10 +25,14 @@ public sealed class EngineGate : IDisposable
     {
         _time = time;
         _clock = new SteppedClock(time.GetUtcNow());
+        EngineStart = _clock.Now;
         _engine = new AtsEngine(options, _clock);
         _onEffect = onEffect;
         _timer = time.CreateTimer(_ => OnTimerFired(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>The engine's start time (its clock at construction): FaultRule From/Until count from it, so replay needs it.</summary>
+    public DateTimeOffset EngineStart { get; }
 
     /// <summary>Sees every input and effect in order, under the lock (the trace recorder).</summary>
     public IEngineObserver? Observer { get; set; }
@@ -85,6 +89,7 @@ public sealed class EngineGate : IDisposable
             {
                 Stamp(new EngineInput(EngineInputKind.BeginAccess, default, iova, length, Access: kind, Purpose: purpose));
                 var result = _engine.BeginAccess(iova, length, kind, purpose, out entry, out token);
+                Observer?.OnAccessResult(result);
                 AfterCall();
                 if (result != AccessResult.Miss)
                     return result;

@@ -63,6 +63,18 @@ public sealed partial class VhostBlkBridge : IDisposable
     /// <summary>A CFGI_STE for this StreamID seen in the guest's SMMU command stream (the attach that may unfence).</summary>
     public void OnSteInvalidated(uint streamId) => _gate.Apply(EngineInputKind.SteInvalidated, streamId);
 
+    /// <summary>
+    /// Invalidates the device's ATC for a requester other than vhost-user (the SMMU's ATS port): the id
+    /// must carry <see cref="InvalidationRequesters.AtsPortBit"/>, and its AckInvalidation arrives through
+    /// <see cref="EffectObserved"/> (maybe from inside this call) instead of a vhost-user reply.
+    /// </summary>
+    public void InvalidateAtc(ulong requestId, ulong iova, ulong size)
+    {
+        if (!InvalidationRequesters.IsAtsPort(requestId))
+            throw new ArgumentOutOfRangeException(nameof(requestId), requestId, "ids without the ATS port bit belong to vhost-user");
+        _gate.Apply(new EngineInput(EngineInputKind.IotlbInvalidate, default, iova, size, Id: requestId));
+    }
+
     public void SetPolicy(FaultPolicy policy) => _gate.Apply(EngineInputKind.SetPolicy, policy: policy);
 
     public void Fence(string reason) => _gate.Apply(EngineInputKind.Fence, reason: reason);
@@ -70,6 +82,9 @@ public sealed partial class VhostBlkBridge : IDisposable
     public void Unfence(string reason) => _gate.Apply(EngineInputKind.Unfence, reason: reason);
 
     public FenceState FenceState => _gate.Read(e => e.FenceState);
+
+    /// <summary>Requests popped from the ring and not yet completed, now (lock-free: cheap enough to poll).</summary>
+    public long RequestsInFlight => Interlocked.Read(ref _counters.InFlight);
 
     /// <summary>How many violations are kept with their details (all are counted).</summary>
     public const int MaxKeptViolations = 100;
@@ -100,6 +115,8 @@ public sealed partial class VhostBlkBridge : IDisposable
             BytesRead = Interlocked.Read(ref _counters.BytesRead),
             BytesWritten = Interlocked.Read(ref _counters.BytesWritten),
             Sessions = Interlocked.Read(ref _counters.Sessions),
+            RequestsResubmitted = Interlocked.Read(ref _counters.Resubmitted),
+            RequestsInFlight = RequestsInFlight,
             DeviceStarts = Interlocked.Read(ref _counters.DeviceStarts),
             AtcHits = c.AtcHits,
             AtcMisses = c.AtcMisses,
@@ -128,7 +145,8 @@ public sealed partial class VhostBlkBridge : IDisposable
         switch (effect.Kind)
         {
             case EffectKind.AckInvalidation:
-                _replies.Complete(effect);
+                if (!InvalidationRequesters.IsAtsPort(effect.RequestId))
+                    _replies.Complete(effect);
                 break;
             case EffectKind.Fenced or EffectKind.Unfenced or EffectKind.InvalidationTimedOut:
                 LogEffect(effect.ToString());

@@ -29,6 +29,7 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
     private readonly List<MemoryMapping> _mappings = [];
     private volatile CoreMemoryTable? _memory;
     private volatile BackendChannel? _backend;
+    private InflightRegion? _inflight;
     private ulong _features;
     private bool _protocolFeaturesAcked;
     private bool _running;
@@ -49,7 +50,8 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
         VirtioBlkFeatures.Offered | VirtioFeatures.Version1 | VirtioFeatures.AccessPlatform | VirtioFeatures.ProtocolFeatures;
 
     public VhostUserProtocolFeatures ProtocolFeatures =>
-        VhostUserProtocolFeatures.Mq | VhostUserProtocolFeatures.ReplyAck | VhostUserProtocolFeatures.BackendReq | VhostUserProtocolFeatures.Config;
+        VhostUserProtocolFeatures.Mq | VhostUserProtocolFeatures.ReplyAck | VhostUserProtocolFeatures.BackendReq | VhostUserProtocolFeatures.Config
+        | VhostUserProtocolFeatures.InflightShmfd;
 
     public int MaxQueues => _rings.Length;
 
@@ -64,6 +66,7 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
             foreach (var ring in _rings)
                 ring.Reset();
             _features = 0;
+            ReplaceInflight(null);
         }
         MarkStopped();
     }
@@ -84,7 +87,7 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
             var described = new MemoryRegion[regions.Count];
             for (var i = 0; i < regions.Count; i++)
             {
-                var mapping = MemoryMapping.MapRegion(fds[i], regions[i]);
+                var mapping = MapRegion(i, regions[i], fds[i]);
                 mappings.Add(mapping);
                 described[i] = new MemoryRegion(regions[i].GuestPhysicalAddress, regions[i].MemorySize, regions[i].UserspaceAddress, mapping.RegionPointer);
             }
@@ -109,6 +112,20 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
         }
     }
 
+    /// <summary>Maps one region, or refuses the table with what was wrong (an empty, overflowing or too long region, an fd that is not memory).</summary>
+    private static MemoryMapping MapRegion(int index, in MemoryRegionDescription region, OwnedFd fd)
+    {
+        try
+        {
+            return MemoryMapping.MapRegion(fd, region);
+        }
+        catch (Exception e) when (e is ArgumentException or VhostUserTransportException)
+        {
+            throw new VhostUserDeviceException(
+                $"memory table refused: region {index} (gpa 0x{region.GuestPhysicalAddress:x} size 0x{region.MemorySize:x} offset 0x{region.MmapOffset:x}) cannot be mapped: {e.Message}", innerException: e);
+        }
+    }
+
     public void SetVringNum(uint index, uint num)
     {
         if (!SplitVirtqueue.IsValidSize((int)num))
@@ -129,7 +146,9 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
         using (Pause())
         {
             var ring = _rings[index];
-            next = ring.Queue?.NextAvail ?? ring.Base;
+            // Requests complete in order, so everything before the used index is done and everything
+            // after it is not: a request popped and then aborted by this stop must be fetched again.
+            next = ring.Queue?.NextUsed ?? ring.Base;
             ring.Started = false;
             ring.Queue = null;
             ring.ReplaceKick(null);
@@ -174,6 +193,25 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
         MarkStartedIfRunning();
     }
 
+    public InflightArea GetInflightFd(in InflightDescription request)
+    {
+        var region = InflightRegion.Create(request, _rings.Length, out var fd);
+        using (Pause())
+            ReplaceInflight(region);
+        return new InflightArea(new InflightDescription(region.Size, 0, request.NumQueues, request.QueueSize), fd);
+    }
+
+    public void SetInflightFd(in InflightDescription description, OwnedFd fd)
+    {
+        using (fd)
+        {
+            var region = InflightRegion.Adopt(description, fd, _rings.Length);
+            using (Pause())
+                ReplaceInflight(region);
+        }
+        LogInflightArea(description.NumQueues, description.QueueSize);
+    }
+
     public int GetConfig(uint offset, Span<byte> destination) => _config.Read(offset, destination);
 
     public void SetConfig(uint offset, ReadOnlySpan<byte> data, ConfigFlags flags) =>
@@ -209,6 +247,7 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
             _backend = null;
             _memory = null;
             DisposeMappings();
+            ReplaceInflight(null); // the next connection hands the area over again
             _features = 0;
             _protocolFeaturesAcked = false;
         }
@@ -217,6 +256,9 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
         _engine.Apply(EngineInputKind.DeviceStopped);
         LogDisconnected(reason ?? "closed");
     }
+
+    /// <summary>Stops all DMA for good, before the bridge drops the connection (see <see cref="QueueWorker.Halt"/>).</summary>
+    public void Halt() => _worker.Halt(_engine.WakeWaiters);
 
     private QueueWorker.PauseScope Pause() => _worker.Pause(_engine.WakeWaiters);
 
@@ -231,6 +273,7 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
     private void BuildQueue(VringSlot ring)
     {
         ring.Queue = null;
+        ring.Broken = false;
         if (ring.Address is not { } addr || ring.Size == 0 || _memory is not { } memory)
             return;
         var desc = addr.DescriptorTable;
@@ -248,6 +291,8 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
         var dma = new DeviceDmaSpace(IommuPlatform ? _engine : null, () => _memory, SendMiss, () => _worker.Stopping, missTimeout);
         var eventIdx = (_features & VirtioRingFeatures.EventIdx) != 0;
         ring.Queue = new SplitVirtqueue(dma, (ushort)ring.Size, desc, avail, used, (ushort)ring.Base, eventIdx);
+        ring.Inflight = _inflight?.Queue(ring.Index, (int)ring.Size);
+        ring.ResumePending = ring.Inflight is not null;
         ring.PendingScan = true;
     }
 
@@ -287,6 +332,15 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
         LogDeviceStopped();
     }
 
+    /// <summary>Swaps the inflight area (worker parked). Running rings lose their tracker rather than switch areas mid-flight.</summary>
+    private void ReplaceInflight(InflightRegion? region)
+    {
+        foreach (var ring in _rings)
+            ring.Inflight = null;
+        _inflight?.Dispose();
+        _inflight = region;
+    }
+
     private void DisposeMappings()
     {
         foreach (var m in _mappings)
@@ -300,6 +354,7 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
         foreach (var ring in _rings)
             ring.Reset();
         DisposeMappings();
+        ReplaceInflight(null);
     }
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "memory table: {Regions} regions, {MiB:F0} MiB mapped")]
@@ -313,6 +368,9 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "vring {Index}: ring addresses are outside guest memory")]
     private partial void LogRingOutsideMemory(uint index);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "inflight area adopted: {Queues} queues of {Size}")]
+    private partial void LogInflightArea(ushort queues, ushort size);
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "front-end disconnected: {Reason}")]
     private partial void LogDisconnected(string reason);

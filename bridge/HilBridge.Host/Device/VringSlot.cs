@@ -17,6 +17,15 @@ internal sealed class VringSlot(uint index)
     public bool Enabled { get; set; }
     public SplitVirtqueue? Queue { get; set; }
 
+    /// <summary>This ring's part of the inflight area, when the front-end gave one.</summary>
+    public InflightQueue? Inflight { get; set; }
+
+    /// <summary>Set when the queue was (re)built: before serving it, see what a previous back-end left in flight.</summary>
+    public bool ResumePending { get; set; }
+
+    /// <summary>The queue worker failed on this ring (a bug): it is not served until the ring is built again.</summary>
+    public bool Broken { get; set; }
+
     /// <summary>Set when the ring must be looked at without a kick (just started: the guest may have kicked before).</summary>
     public bool PendingScan { get; set; }
 
@@ -40,6 +49,9 @@ internal sealed class VringSlot(uint index)
         Started = false;
         Enabled = false;
         Queue = null;
+        Broken = false;
+        Inflight = null;
+        ResumePending = false;
         Address = null;
         Size = 0;
         Base = 0;

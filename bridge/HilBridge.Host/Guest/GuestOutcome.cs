@@ -16,6 +16,32 @@ public sealed class GuestOutcome
     public TimeSpan? DoneAfter { get; private set; }
     public List<string> TimeoutMessages { get; } = [];
 
+    /// <summary>The guest kernel's "ATC invalidate timeout" and "CMD_SYNC timeout" messages, counted.</summary>
+    public int AtcInvalidateTimeouts { get; private set; }
+    public int CmdSyncTimeouts { get; private set; }
+
+    /// <summary>How many timeout messages are kept verbatim (all are counted).</summary>
+    public const int MaxKeptTimeoutMessages = 50;
+
+    /// <summary>Folds a console line that is not an "HB:" report; true if it was a kernel timeout message.</summary>
+    public bool ObserveKernelLine(string line)
+    {
+        switch (KernelTimeoutMessages.Classify(line))
+        {
+            case KernelTimeoutKind.AtcInvalidate:
+                AtcInvalidateTimeouts++;
+                break;
+            case KernelTimeoutKind.CmdSync:
+                CmdSyncTimeouts++;
+                break;
+            default:
+                return false;
+        }
+        if (TimeoutMessages.Count < MaxKeptTimeoutMessages)
+            TimeoutMessages.Add(line.Trim());
+        return true;
+    }
+
     public void Apply(GuestReport report)
     {
         switch (report.Kind)

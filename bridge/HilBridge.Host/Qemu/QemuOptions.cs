@@ -25,8 +25,38 @@ public sealed class QemuOptions
     /// <summary>vhost-user-blk-pci iommu_platform=on: every device address becomes an IOVA.</summary>
     public bool IommuPlatform { get; set; } = true;
 
+    /// <summary>
+    /// Seconds after which QEMU reconnects to a bridge it lost (<c>-chardev socket,...,reconnect=N</c>):
+    /// the guest's requests stall meanwhile and resume on the new connection. Null: QEMU never
+    /// reconnects and the device stays dead once the bridge goes away.
+    /// </summary>
+    public int? VhostReconnectSeconds { get; set; }
+
+    /// <summary>
+    /// Guest-visible ATS through the patched QEMU (qemu-scripts/build-qemu.sh, set <see cref="Binary"/> to
+    /// it): the guest's own SMMUv3 driver enables ATS and issues CMD_ATC_INV, which reach the bridge over
+    /// the SMMU's ATS port. Null: stock QEMU, whose SMMUv3 has no ATS.
+    /// </summary>
+    public GuestVisibleAtsOptions? GuestVisibleAts { get; set; }
+
     /// <summary>Trace events tapped live for the SMMU command stream (QEMU's log trace backend).</summary>
     public IReadOnlyList<string> TraceEvents { get; set; } =
         ["smmuv3_cmdq_opcode", "smmuv3_cmdq_cfgi_ste", "smmuv3_cmdq_cfgi_ste_range", "smmuv3_s1_range_inval",
          "smmuv3_cmdq_tlbi_nh_asid"];
+}
+
+/// <summary>
+/// The patched QEMU's ATS settings. Debian's 6.1 kernel takes "root complex supports ATS" only from
+/// ACPI (IORT), so the guest boots through UEFI (<see cref="Firmware"/>, still with -kernel/-initrd)
+/// with acpi=force.
+/// </summary>
+public sealed class GuestVisibleAtsOptions
+{
+    public const string DefaultFirmware = "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd";
+
+    /// <summary>UEFI firmware for -bios (Debian's qemu-efi-aarch64).</summary>
+    public string Firmware { get; set; } = DefaultFirmware;
+
+    /// <summary>The SMMU's hardware ATC invalidation timeout (arm-smmuv3.ats-timeout-ms); zero: none.</summary>
+    public TimeSpan AtcInvalidationTimeout { get; set; } = TimeSpan.FromSeconds(1);
 }

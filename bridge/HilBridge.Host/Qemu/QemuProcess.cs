@@ -35,8 +35,6 @@ public sealed class QemuProcess : IDisposable
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) onConsoleLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) onDiagnosticLine(e.Data); };
         try
         {
             process.Start();
@@ -46,8 +44,9 @@ public sealed class QemuProcess : IDisposable
             process.Dispose();
             throw new QemuLaunchException($"cannot start {binary}: {ex.Message} (run qemu-scripts/setup.sh)", ex);
         }
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        // Lines are cut at a bound: the serial console is written by the guest, which may never end a line.
+        _ = Task.Run(() => BoundedLineReader.PumpAsync(process.StandardOutput.BaseStream, onConsoleLine));
+        _ = Task.Run(() => BoundedLineReader.PumpAsync(process.StandardError.BaseStream, onDiagnosticLine));
         return new QemuProcess(process);
     }
 

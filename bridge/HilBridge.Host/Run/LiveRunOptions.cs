@@ -21,4 +21,10 @@ public sealed class LiveRunOptions
     public string? Initrd { get; set; }
 
     public bool TapSmmuTrace { get; set; } = true;
+
+    /// <summary>Trace file (relative to <see cref="OutputDirectory"/> unless rooted) for `hilbridge replay`; null = no recording.</summary>
+    public string? RecordPath { get; set; } = "trace.hbt";
+
+    /// <summary>Started with the bridge and stopped before the summary (the gRPC control server, scenario control actions).</summary>
+    public List<ILiveRunExtension> Extensions { get; } = [];
 }

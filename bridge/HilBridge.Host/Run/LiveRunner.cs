@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json;
+using HilBridge.Host.AtsPort;
 using HilBridge.Host.Device;
 using HilBridge.Host.Guest;
 using HilBridge.Host.Hosting;
 using HilBridge.Host.Qemu;
 using HilBridge.Host.Scenarios;
+using HilBridge.Trace.Format;
+using HilBridge.Trace.Recording;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Host.Run;
@@ -17,6 +20,7 @@ namespace HilBridge.Host.Run;
 public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, TimeProvider time, IProgress<string> progress)
 {
     private readonly ILogger _logger = loggers.CreateLogger<LiveRunner>();
+    private AtsPortEndpoint? _atsPort;
 
     public async Task<RunSummary> RunAsync(CancellationToken ct)
     {
@@ -27,13 +31,16 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         var guest = await ResolveGuestAsync(ct);
         options.Qemu.Kernel = guest.Kernel;
         options.Qemu.Initrd = guest.Initrd;
+        if (scenario.GuestVisibleAts)
+            await GuestVisibleAtsSetup.PrepareAsync(options.Qemu, scenario, progress, _logger, ct);
         if (!Path.IsPathRooted(options.Bridge.DiskImage))
             options.Bridge.DiskImage = Path.Combine(options.OutputDirectory, options.Bridge.DiskImage);
 
         var runtimeDir = RepositoryLayout.CreatePrivateRuntimeDirectory();
         var endpoints = new QemuEndpoints(
             Path.Combine(runtimeDir, "vhost.sock"), Path.Combine(runtimeDir, "qmp.sock"),
-            options.TapSmmuTrace ? Path.Combine(runtimeDir, "smmu-trace.fifo") : null);
+            options.TapSmmuTrace ? Path.Combine(runtimeDir, "smmu-trace.fifo") : null,
+            scenario.GuestVisibleAts ? Path.Combine(runtimeDir, "ats-port.sock") : null);
         var smmu = new SmmuCommandStream();
         var outcome = new GuestOutcome();
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -41,9 +48,20 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         var wall = Stopwatch.StartNew();
 
         using var bridge = new VhostBlkBridge(options.Bridge, loggers, time);
+        // Trace recording (issue 4): every engine input and decision, the SMMU stream and the guest's reports.
+        using var recorder = options.RecordPath is { } record ? TraceRecorder.Create(Path.Combine(options.OutputDirectory, record), TraceHeaders.Create(
+            scenario.Name, scenario.Description, scenario.Engine, bridge.EngineStart, guest.Versions, scenario.Expectations.Select(e => (e.Metric, e.Operator, e.Value))), time) : null;
+        var context = new LiveRunContext(bridge, scenario, runtimeDir, options.OutputDirectory, progress, loggers) { TracePath = recorder?.Path, GuestVersions = guest.Versions };
+        // The tap lets the control plane attach a trace segment mid-run (the observer is fixed at start).
+        bridge.Observer = recorder is null ? context.EngineTap : new TeeObserver(recorder, context.EngineTap);
         smmu.SteInvalidated += bridge.OnSteInvalidated;
         bridge.Start(endpoints.VhostSocket);
-        using var tap = endpoints.TraceFile is { } fifo ? new TraceFileTap(fifo, smmu.Apply, _logger) : null;
+        await using var atsPort = _atsPort = endpoints.AtsPortSocket is { } atsSocket ? AtsPortEndpoint.Start(bridge, atsSocket, time, loggers) : null;
+        using var tap = endpoints.TraceFile is { } fifo ? new TraceFileTap(fifo, e => { smmu.Apply(e); recorder?.RecordSmmu(e.Name, e.Message); }, _logger) : null;
+        context.GuestReported += r => recorder?.RecordGuest(r.Kind, r.Fields, r.ReceivedAfterLaunch);
+        await using var extensions = await LiveRunExtensions.StartAsync(options.Extensions, context, _logger, ct);
+        if (context.Failure is { } notStarted)
+            return Summarize("aborted", notStarted, outcome, bridge, smmu, guest, wall);
 
         var args = QemuCommandLine.Build(options.Qemu, endpoints);
         _logger.LogInformation("launching {Command}", QemuCommandLine.Render(options.Qemu.Binary, args));
@@ -52,7 +70,7 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         try
         {
             qemu = QemuProcess.Start(options.Qemu.Binary, args,
-                line => OnConsoleLine(line, consoleLog, outcome, finished, wall.Elapsed),
+                line => OnConsoleLine(line, consoleLog, outcome, finished, wall.Elapsed, context),
                 line => { lock (consoleLog) consoleLog.WriteLine("[qemu] " + line); _logger.LogWarning("qemu: {Line}", line); });
         }
         catch (QemuLaunchException ex)
@@ -75,16 +93,21 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
                 // QEMU may exit before its last console lines were delivered.
                 await Task.WhenAny(finished.Task, Task.Delay(500, ct));
                 if (!outcome.Done)
-                    reason = $"QEMU exited with code {qemu.ExitCode} before the guest reported";
+                    reason = $"{QemuExit.Describe(qemu.ExitCode)} before the guest reported";
             }
             // Give QEMU a moment to power off by itself (the guest runs poweroff -f), then make sure.
             await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(5), ct));
             qemu.Kill();
         }
         await Task.WhenAny(streamIdTask, Task.Delay(1000, ct));
+        await extensions.DisposeAsync();
+        reason ??= context.Failure;
 
         var summary = Summarize(reason is null ? "completed" : "aborted", reason, outcome, bridge, smmu, guest, wall);
         summary = Judge(summary, scenario);
+        recorder?.RecordRunEnd(summary.Outcome, summary.Reason, JsonSerializer.Serialize(summary), summary.StreamId);
+        if (recorder?.Failure is { } recordError)
+            _logger.LogWarning(recordError, "trace recording to {Path} stopped early", recorder.Path);
         await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "summary.json"),
             JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }), ct);
         try { Directory.Delete(runtimeDir, recursive: true); } catch (IOException) { }
@@ -109,14 +132,19 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         return await GuestImageProvider.EnsureAsync(RepositoryLayout.FindScriptsDirectory(), line => _logger.LogInformation("setup: {Line}", line), ct);
     }
 
-    private void OnConsoleLine(string line, StreamWriter log, GuestOutcome outcome, TaskCompletionSource finished, TimeSpan at)
+    private void OnConsoleLine(string line, StreamWriter log, GuestOutcome outcome, TaskCompletionSource finished, TimeSpan at, LiveRunContext context)
     {
         lock (log)
             log.WriteLine(line);
         if (!GuestConsoleParser.TryParse(line, at, out var report))
+        {
+            lock (outcome)
+                outcome.ObserveKernelLine(line); // the guest kernel's own IOMMU timeout messages
             return;
+        }
         lock (outcome)
             outcome.Apply(report);
+        context.OnGuestReport(report);
         progress.Report($"guest: {line[line.IndexOf("HB: ", StringComparison.Ordinal)..]}");
         if (outcome.Done)
             finished.TrySetResult();
@@ -170,6 +198,11 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
             StreamId = bridge.StreamId,
             Bridge = bridge.Statistics(),
             SmmuCommands = smmu.OpcodeCounts,
+            ViolationDetails = bridge.Violations.Select(ViolationRecord.From).ToList(),
+            AtsPort = _atsPort?.Statistics(),
+            GuestAtcInvalidateTimeouts = outcome.AtcInvalidateTimeouts,
+            GuestCmdSyncTimeouts = outcome.CmdSyncTimeouts,
+            GuestTimeoutMessages = outcome.TimeoutMessages.ToList(),
             Guest = guest.Describe(),
         };
 }

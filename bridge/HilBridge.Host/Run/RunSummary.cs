@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Serialization;
+using HilBridge.Host.AtsPort;
 using HilBridge.Host.Device;
 using HilBridge.Host.Scenarios;
 
@@ -26,6 +27,14 @@ public sealed record RunSummary
     public IReadOnlyList<ExpectationResult> Expectations { get; init; } = [];
     public IReadOnlyList<ViolationRecord> ViolationDetails { get; init; } = [];
 
+    /// <summary>Guest-visible ATS only: what crossed the SMMU's ATS port.</summary>
+    public AtsPortStatistics? AtsPort { get; init; }
+
+    /// <summary>The guest kernel's own IOMMU timeout messages on its console, counted and the first kept.</summary>
+    public int GuestAtcInvalidateTimeouts { get; init; }
+    public int GuestCmdSyncTimeouts { get; init; }
+    public IReadOnlyList<string> GuestTimeoutMessages { get; init; } = [];
+
     [JsonIgnore]
     public bool Passed => Outcome == "passed";
 
@@ -48,6 +57,16 @@ public sealed record RunSummary
             s.AppendLine($"  violation        {v}");
         if (ViolationDetails.Count > 3)
             s.AppendLine($"  ...              {b.Violations - 3} more (summary.json keeps the first {ViolationDetails.Count})");
+        if (AtsPort is { } a)
+        {
+            var sizes = string.Join(" ", a.SpanSizes.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"));
+            s.AppendLine($"ATS port           {a.AtcInvalidations} guest ATC_INV received ({a.OtherStreamInvalidations} for other StreamIDs; by size {sizes}), {a.CompletionsSent} completions sent ({a.FailedCompletionsSent} failed, {a.CompletionsWithheld} withheld: no device answer, {a.LateCompletions} late), delay p50 {Ms(a.CompletionDelayP50)} p99 {Ms(a.CompletionDelayP99)} max {Ms(a.CompletionDelayMax)}");
+            s.AppendLine($"SMMU with ATS      {a.Syncs} CMD_SYNCs waited for completions (p50 {Ms(a.SyncWaitP50)}, max {Ms(a.SyncWaitMax)}), {a.SyncErrors} reported CERROR_ATC_INV_SYNC, {a.SmmuTimeouts} hardware timeouts ({a.SmmuTimeoutMs} ms); STE {a.SteReports} reports, {a.SteFences} fences, {a.SteUnfences} unfences");
+        }
+        if (AtsPort is not null || GuestTimeoutMessages.Count > 0)
+            s.AppendLine($"guest timeouts     {GuestAtcInvalidateTimeouts} \"ATC invalidate timeout\", {GuestCmdSyncTimeouts} \"CMD_SYNC timeout\" (guest kernel console)");
+        foreach (var m in GuestTimeoutMessages.Take(2))
+            s.AppendLine($"  guest said       {m}");
         if (SmmuCommands.Count > 0)
             s.AppendLine($"SMMU commands      {string.Join(", ", SmmuCommands.OrderByDescending(p => p.Value).Select(p => $"{p.Key.Replace("SMMU_CMD_", "")} {p.Value}"))}");
         if (Guest is not null)
@@ -60,6 +79,8 @@ public sealed record RunSummary
     private static string Fmt(double? v) => v is { } x ? x.ToString("F2") : "-";
 
     private static string Us(TimeSpan? t) => t is { } x ? $"{x.TotalMicroseconds:F0} us" : "-";
+
+    private static string Ms(TimeSpan? t) => t is { } x ? $"{x.TotalMilliseconds:F1} ms" : "-";
 }
 
 /// <summary>A use-after-free as reported: which device, where, how much, how long after the acknowledgement.</summary>

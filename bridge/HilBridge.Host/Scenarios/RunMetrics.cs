@@ -9,6 +9,16 @@ public static class RunMetrics
     {
         ["aborted"] = s => s.Outcome == "aborted" ? 1 : 0,
         ["dataVerified"] = s => s.DataVerified is { } v ? (v ? 1 : 0) : null,
+        // Guest-visible ATS (null without the ATS port, so an expectation on them fails on stock QEMU).
+        ["atsInvalidations"] = s => s.AtsPort?.AtcInvalidations,
+        ["atsCompletions"] = s => s.AtsPort?.CompletionsSent,
+        ["atsFailedCompletions"] = s => s.AtsPort?.FailedCompletionsSent,
+        ["atsWithheldCompletions"] = s => s.AtsPort?.CompletionsWithheld,
+        ["smmuAtcTimeouts"] = s => s.AtsPort?.SmmuTimeouts,
+        ["smmuSyncErrors"] = s => s.AtsPort?.SyncErrors,
+        ["steFences"] = s => s.AtsPort?.SteFences,
+        ["guestAtcTimeouts"] = s => s.GuestAtcInvalidateTimeouts,
+        ["guestSyncTimeouts"] = s => s.GuestCmdSyncTimeouts,
         ["rounds"] = s => s.Rounds,
         ["roundsVerified"] = s => s.RoundsVerified,
         ["guestIoErrors"] = s => s.GuestIoErrors,

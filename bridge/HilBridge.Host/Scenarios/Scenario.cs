@@ -12,6 +12,29 @@ public sealed record Scenario(
     IReadOnlyList<Expectation> Expectations,
     string? SourcePath)
 {
+    /// <summary>Mid-run actions (the scenario file's `control:` section), carried out through the gRPC control plane.</summary>
+    public IReadOnlyList<ControlAction> Control { get; init; } = [];
+
+    /// <summary>
+    /// `guestVisibleAts: true`: run on the patched QEMU (qemu-scripts/build-qemu.sh) whose SMMUv3 shows
+    /// ATS to the guest and forwards its CMD_ATC_INV to the bridge over the ATS port; the guest boots
+    /// through UEFI/ACPI. <see cref="EngineOptions.InvalidationTimeout"/> is then also the SMMU's
+    /// hardware ATC invalidation timeout.
+    /// </summary>
+    public bool GuestVisibleAts { get; init; }
+
+    /// <summary>The scenario's `qemu.binary`: a QEMU with the ATS patches instead of build-qemu.sh's.</summary>
+    public string? QemuBinary { get; init; }
+
+    /// <summary>The scenario's `qemu.firmware`: UEFI firmware for the ACPI boot (default Debian's QEMU_EFI.fd).</summary>
+    public string? Firmware { get; init; }
+
+    /// <summary>
+    /// The scenario's `qemu.atsTimeout`: the SMMU's hardware ATC invalidation timeout when it differs from
+    /// <see cref="EngineOptions.InvalidationTimeout"/> (when the guest gives up and may reuse the memory).
+    /// </summary>
+    public TimeSpan? SmmuAtcTimeout { get; init; }
+
     /// <summary>The scenario of a plain `hilbridge run`: no faults, the guest must verify its data.</summary>
     public static Scenario Default(int rounds, int blocks) => new(
         "default", "no fault injection", new EngineOptions(), $"hb.mode=verify hb.rounds={rounds} hb.blocks={blocks}",

@@ -15,8 +15,55 @@ public sealed class ScenarioFile
     /// <summary>Seconds the guest has to report its result.</summary>
     public int? TimeoutSeconds { get; set; }
 
+    /// <summary>
+    /// true: guest-visible ATS on the patched QEMU (the guest's own CMD_ATC_INV reach the bridge over the
+    /// SMMU's ATS port); engine.timeout is then the SMMU's hardware timeout and fencePolicy defaults to hope.
+    /// </summary>
+    public bool GuestVisibleAts { get; set; }
+
+    public QemuSection Qemu { get; set; } = new();
+
+    public sealed class QemuSection
+    {
+        /// <summary>A qemu-system-aarch64 with qemu-scripts/patches applied (default: build-qemu.sh builds one).</summary>
+        public string? Binary { get; set; }
+
+        /// <summary>UEFI firmware for guest-visible ATS (default /usr/share/qemu-efi-aarch64/QEMU_EFI.fd).</summary>
+        public string? Firmware { get; set; }
+
+        /// <summary>
+        /// The SMMU's hardware ATC invalidation timeout ("1500ms", "0" = none); default engine.timeout.
+        /// engine.timeout stays when the guest moves on (Linux: its 1 s CMD_SYNC poll), the UAF reference.
+        /// </summary>
+        public string? AtsTimeout { get; set; }
+    }
+
     /// <summary>metric -> condition, e.g. violations: "== 0", fences: ">= 1", dataVerified: true.</summary>
     public Dictionary<string, string> Expect { get; set; } = [];
+
+    /// <summary>Mid-run actions through the gRPC control plane, e.g. a new policy after the guest's first round.</summary>
+    public List<ControlSection> Control { get; set; } = [];
+
+    public sealed class ControlSection
+    {
+        public string? Name { get; set; }
+
+        /// <summary>The guest report that fires it: "round 1", "start", "ioerror 2".</summary>
+        public string? When { get; set; }
+
+        /// <summary>Extra wait after the report, as a duration ("200ms").</summary>
+        public string? Delay { get; set; }
+
+        // Exactly one of the three:
+        /// <summary>The new fault policy, as in `rules:` ([] = no faults).</summary>
+        public List<RuleSection>? SetPolicy { get; set; }
+
+        /// <summary>Fence now, with this reason.</summary>
+        public string? Fence { get; set; }
+
+        /// <summary>Unfence now, with this reason.</summary>
+        public string? Unfence { get; set; }
+    }
 
     public sealed class EngineSection
     {

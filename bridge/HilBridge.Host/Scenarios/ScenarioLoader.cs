@@ -49,15 +49,82 @@ public static class ScenarioLoader
         var engine = new EngineOptions
         {
             InvalidationTimeout = ScenarioValues.ParseTimeout(file.Engine.Timeout),
-            FencePolicy = ParseEnum<FencePolicy>(file.Engine.FencePolicy, FencePolicy.Fence, "engine.fencePolicy"),
+            // With guest-visible ATS the timeout is the SMMU's: hardware completes the CMD_SYNC with an error, it fences nothing.
+            FencePolicy = ParseEnum<FencePolicy>(file.Engine.FencePolicy, file.GuestVisibleAts ? FencePolicy.Hope : FencePolicy.Fence, "engine.fencePolicy"),
             FenceMode = ParseEnum<FenceMode>(file.Engine.FenceMode, FenceMode.BlockTranslated, "engine.fenceMode"),
             Seed = file.Engine.Seed ?? 1,
             Policy = BuildPolicy(file.Rules),
         };
         var expectations = file.Expect.Select(p => Expectation.Parse(p.Key, p.Value)).ToList();
+        if (!file.GuestVisibleAts && (file.Qemu.Binary ?? file.Qemu.Firmware ?? file.Qemu.AtsTimeout) is not null)
+            throw new ScenarioException("the qemu: section applies only with guestVisibleAts: true");
         return new Scenario(file.Name ?? fallbackName, file.Description, engine, WorkloadArguments(file.Workload),
-            TimeSpan.FromSeconds(file.TimeoutSeconds ?? 300), expectations, sourcePath);
+            TimeSpan.FromSeconds(file.TimeoutSeconds ?? 300), expectations, sourcePath)
+        {
+            Control = file.Control.Select((c, i) => BuildControlAction(c, $"control[{i}]")).ToList(),
+            GuestVisibleAts = file.GuestVisibleAts,
+            QemuBinary = file.Qemu.Binary,
+            Firmware = file.Qemu.Firmware,
+            SmmuAtcTimeout = file.Qemu.AtsTimeout is { } ats ? ScenarioValues.ParseDuration(ats, "qemu.atsTimeout") : null,
+        };
     }
+
+    /// <summary>
+    /// A fault policy from YAML: a list of rules as in a scenario's `rules:` section, or a whole
+    /// scenario file (its `rules:` are taken). For `hilbridge ctl set-policy`.
+    /// </summary>
+    public static FaultPolicy ParseRules(string yaml)
+    {
+        try
+        {
+            if (!RootIsSequence(yaml))
+                return BuildPolicy((Yaml.Deserialize<ScenarioFile>(yaml) ?? new ScenarioFile()).Rules);
+            return BuildPolicy(Yaml.Deserialize<List<ScenarioFile.RuleSection>>(yaml) ?? []);
+        }
+        catch (YamlException ex)
+        {
+            throw new ScenarioException($"line {ex.Start.Line}: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+    }
+
+    private static bool RootIsSequence(string yaml)
+    {
+        var parser = new YamlDotNet.Core.Parser(new StringReader(yaml));
+        while (parser.MoveNext())
+        {
+            if (parser.Current is YamlDotNet.Core.Events.SequenceStart)
+                return true;
+            if (parser.Current is YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.Scalar)
+                return false;
+        }
+        return false;
+    }
+
+    private static ControlAction BuildControlAction(ScenarioFile.ControlSection c, string at)
+    {
+        var when = ControlTrigger.Parse(c.When, at + ".when");
+        var delay = c.Delay is null ? TimeSpan.Zero : ScenarioValues.ParseDuration(c.Delay, at + ".delay");
+        var name = c.Name ?? at;
+        var set = (c.SetPolicy is null ? 0 : 1) + (c.Fence is null ? 0 : 1) + (c.Unfence is null ? 0 : 1);
+        if (set != 1)
+            throw new ScenarioException($"{at}: needs exactly one of setPolicy (a list of rules, [] for none), fence or unfence");
+        if (c.SetPolicy is { } rules)
+        {
+            try
+            {
+                return new ControlAction(name, when, delay, ControlActionKind.SetPolicy, Policy: BuildPolicy(rules));
+            }
+            catch (ScenarioException ex)
+            {
+                throw new ScenarioException($"{at}.setPolicy.{ex.Message}", ex);
+            }
+        }
+        return c.Fence is { } fence
+            ? new ControlAction(name, when, delay, ControlActionKind.Fence, Reason: NonEmpty(fence, $"control action {name}"))
+            : new ControlAction(name, when, delay, ControlActionKind.Unfence, Reason: NonEmpty(c.Unfence!, $"control action {name}"));
+    }
+
+    private static string NonEmpty(string text, string fallback) => string.IsNullOrWhiteSpace(text) ? fallback : text;
 
     private static FaultPolicy BuildPolicy(List<ScenarioFile.RuleSection> rules)
     {

@@ -167,6 +167,42 @@ public sealed class VhostUserFrontend : IDisposable
         return SendAndMaybeAck(VhostUserRequest.SetConfig, payload[..length], default, needReply);
     }
 
+    /// <summary>
+    /// GET_INFLIGHT_FD as QEMU sends it at device start: the back-end allocates the inflight area for
+    /// <paramref name="numQueues"/> queues of <paramref name="queueSize"/> and returns it with its fd
+    /// (null when the area is empty). The caller owns the fd.
+    /// </summary>
+    public (InflightDescription Description, OwnedFd? Fd) GetInflightFd(ushort numQueues, ushort queueSize)
+    {
+        Span<byte> payload = stackalloc byte[InflightDescription.Length];
+        new InflightDescription(0, 0, numQueues, queueSize).Write(payload);
+        Send(VhostUserRequest.GetInflightFd, payload, default, needReply: false);
+        if (!_endpoint.TryReceive(out var header, out var reply, out var fds))
+        {
+            throw new VhostUserTransportException("back-end closed the connection while GET_INFLIGHT_FD waited for its reply");
+        }
+
+        using (fds)
+        {
+            header.ValidateAsReplyTo((uint)VhostUserRequest.GetInflightFd);
+            if (reply.IsEmpty)
+            {
+                throw Refused(VhostUserRequest.GetInflightFd);
+            }
+
+            var description = InflightDescription.Read(reply);
+            return (description, fds.Count > 0 ? fds.Take(0) : null);
+        }
+    }
+
+    /// <summary>SET_INFLIGHT_FD: hands the (possibly previous back-end's) inflight area to the back-end.</summary>
+    public ulong SetInflightFd(in InflightDescription description, SafeHandle fd, bool needReply = false)
+    {
+        Span<byte> payload = stackalloc byte[InflightDescription.Length];
+        description.Write(payload);
+        return SendAndMaybeAck(VhostUserRequest.SetInflightFd, payload, [fd], needReply);
+    }
+
     /// <summary>Sends any request as given (raw flags included), e.g. unknown or malformed ones in tests.</summary>
     public void SendRaw(uint request, VhostUserHeaderFlags flags, ReadOnlySpan<byte> payload, ReadOnlySpan<SafeHandle> fds = default) =>
         _endpoint.Send(new VhostUserHeader(request, flags, (uint)payload.Length), payload, fds);

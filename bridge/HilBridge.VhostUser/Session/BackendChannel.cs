@@ -12,6 +12,12 @@ namespace HilBridge.VhostUser.Session;
 /// </summary>
 public sealed class BackendChannel : IDisposable
 {
+    /// <summary>
+    /// How long a send may wait for a front-end that stopped reading: the sender is the device's queue
+    /// thread, and a thread blocked for ever in sendmsg would keep the device from ever stopping.
+    /// </summary>
+    public static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(2);
+
     private readonly VhostUserEndpoint _endpoint;
     private int _state; // 0 open, 1 broken or disposed
 
@@ -19,6 +25,14 @@ public sealed class BackendChannel : IDisposable
     public BackendChannel(OwnedFd socket)
     {
         _endpoint = new VhostUserEndpoint(socket, maxPayloadSize: 0);
+        try
+        {
+            _endpoint.SetSendTimeout(SendTimeout);
+        }
+        catch (VhostUserTransportException)
+        {
+            // Not a socket (a hostile front-end sent some other fd): every send will fail and report it.
+        }
     }
 
     public bool IsOpen => Volatile.Read(ref _state) == 0;
@@ -61,8 +75,9 @@ public sealed class BackendChannel : IDisposable
             _endpoint.Send(header, payload, ReadOnlySpan<SafeHandle>.Empty);
             return true;
         }
-        catch (Exception e) when (e is VhostUserTransportException or ObjectDisposedException)
+        catch (Exception e) when (e is VhostUserTransportException or ObjectDisposedException or TimeoutException)
         {
+            // A timed-out send may have left half a message in the stream: the channel is done either way.
             Volatile.Write(ref _state, 1);
             return false;
         }

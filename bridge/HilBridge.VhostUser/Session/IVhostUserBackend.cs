@@ -102,7 +102,11 @@ public interface IVhostUserBackend
     /// </summary>
     void OnIotlbMessage(in IotlbMessage message, DeferredReply reply);
 
-    /// <summary>The connection ended (peer closed, fault, local close). Called once, last, on the read thread.</summary>
+    /// <summary>
+    /// The connection ended (peer closed, fault, local close). Called once, last, on the read thread,
+    /// before the session closes the socket and the back-end channel: stop the device here, so the
+    /// front-end never sees a completion after it saw the disconnect.
+    /// </summary>
     void OnDisconnected(string? reason);
 
     /// <summary>SET_LOG_BASE (migration dirty log; needs LOG_SHMFD). <paramref name="fd"/> may be null.</summary>

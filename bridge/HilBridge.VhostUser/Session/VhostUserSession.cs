@@ -23,6 +23,13 @@ public sealed partial class VhostUserSession : IDisposable
 {
     private const int ReplySourcePoolLimit = 64;
 
+    /// <summary>
+    /// How long a reply may wait for a front-end that stopped reading. Deferred replies are sent from
+    /// the device's threads (an invalidation ack under the engine lock): blocking them for ever would
+    /// freeze the device; after this the connection is dropped instead.
+    /// </summary>
+    public static readonly TimeSpan ReplySendTimeout = TimeSpan.FromSeconds(5);
+
     private readonly VhostUserEndpoint _endpoint;
     private readonly IVhostUserBackend _backend;
     private readonly ILogger _logger;
@@ -43,6 +50,7 @@ public sealed partial class VhostUserSession : IDisposable
         _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
         _backend = backend ?? throw new ArgumentNullException(nameof(backend));
         _logger = logger ?? NullLogger.Instance;
+        _endpoint.SetSendTimeout(ReplySendTimeout);
     }
 
     /// <summary>Completes when the read loop has stopped and the back-end was told.</summary>
@@ -88,10 +96,17 @@ public sealed partial class VhostUserSession : IDisposable
             end = VhostUserSessionEnd.ProtocolError;
             reason = $"protocol error: {e.Message}";
         }
-        catch (Exception e) when (_closeRequested && e is VhostUserProtocolException or VhostUserTransportException or ObjectDisposedException)
+        catch (Exception e) when (_closeRequested && e is VhostUserProtocolException or VhostUserTransportException or ObjectDisposedException or TimeoutException)
         {
             end = VhostUserSessionEnd.Closed;
             reason = "closed locally";
+        }
+        catch (TimeoutException e)
+        {
+            // A send timed out: the front-end stopped reading, and the stream may hold half a reply.
+            Log.TransportFailed(_logger, e.Message, e);
+            end = VhostUserSessionEnd.TransportError;
+            reason = "front-end stopped reading: " + e.Message;
         }
         catch (VhostUserTransportException e)
         {
@@ -147,10 +162,11 @@ public sealed partial class VhostUserSession : IDisposable
         }
 
         _ended = true;
-        Interlocked.Exchange(ref _backendChannel, null)?.Dispose();
-        _endpoint.Shutdown();
-        _endpoint.Dispose();
         Log.SessionEnded(_logger, end, reason);
+
+        // The back-end stops first, the connection closes after: a front-end that sees the close
+        // (QEMU takes the used index as final then) must not see completions published later, and
+        // a device still using the back-end channel must see its requests aborted, not failed.
         try
         {
             _backend.OnDisconnected(reason);
@@ -159,6 +175,10 @@ public sealed partial class VhostUserSession : IDisposable
         {
             Log.BackendThrewOnDisconnect(_logger, e);
         }
+
+        Interlocked.Exchange(ref _backendChannel, null)?.Dispose();
+        _endpoint.Shutdown();
+        _endpoint.Dispose();
 
         _completion.TrySetResult(end);
     }
@@ -229,6 +249,12 @@ public sealed partial class VhostUserSession : IDisposable
         try
         {
             SendU64Reply(request, status);
+        }
+        catch (TimeoutException e)
+        {
+            // Half a reply may be in the stream: nothing more can be said on this connection.
+            Log.DeferredReplyDropped(_logger, request, e.Message);
+            Close();
         }
         catch (Exception e) when (e is VhostUserTransportException or ObjectDisposedException)
         {

@@ -24,6 +24,7 @@ internal static unsafe partial class LibC
     public const int SOCK_CLOEXEC = 0x80000;
     public const int SOL_SOCKET = 1;
     public const int SO_RCVTIMEO = 20;
+    public const int SO_SNDTIMEO = 21;
     public const int SCM_RIGHTS = 1;
     public const int MSG_CTRUNC = 0x8;
     public const int MSG_NOSIGNAL = 0x4000;

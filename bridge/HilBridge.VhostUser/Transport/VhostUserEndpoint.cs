@@ -138,15 +138,24 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
     }
 
     /// <summary>Makes a blocked receive fail with <see cref="TimeoutException"/> after <paramref name="timeout"/> (infinite to disable).</summary>
-    public void SetReceiveTimeout(TimeSpan timeout)
+    public void SetReceiveTimeout(TimeSpan timeout) => SetTimeout(LibC.SO_RCVTIMEO, timeout);
+
+    /// <summary>
+    /// Makes a send that cannot make progress (the peer stopped reading and the buffer is full) fail
+    /// with <see cref="TimeoutException"/> after <paramref name="timeout"/>; the stream may then hold
+    /// part of a message, so discard the endpoint.
+    /// </summary>
+    public void SetSendTimeout(TimeSpan timeout) => SetTimeout(LibC.SO_SNDTIMEO, timeout);
+
+    private void SetTimeout(int option, TimeSpan timeout)
     {
         var value = timeout == Timeout.InfiniteTimeSpan
             ? default
             : new LibC.TimeVal { Seconds = (nint)(timeout.Ticks / TimeSpan.TicksPerSecond), Microseconds = (nint)(timeout.Ticks % TimeSpan.TicksPerSecond / 10) };
         using var lease = new FdLease(_socket);
-        if (LibC.setsockopt(lease.Fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, &value, (uint)sizeof(LibC.TimeVal)) != 0)
+        if (LibC.setsockopt(lease.Fd, LibC.SOL_SOCKET, option, &value, (uint)sizeof(LibC.TimeVal)) != 0)
         {
-            throw VhostUserTransportException.FromLastError("setsockopt(SO_RCVTIMEO)");
+            throw VhostUserTransportException.FromLastError($"setsockopt({option})");
         }
     }
 
@@ -210,6 +219,11 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
                     if (errno == LibC.EINTR)
                     {
                         continue;
+                    }
+
+                    if (errno == LibC.EAGAIN)
+                    {
+                        throw new TimeoutException($"vhost-user send timed out after {sent} of {total} bytes");
                     }
 
                     throw new VhostUserTransportException("sendmsg", errno);
