@@ -6,7 +6,7 @@ public class ReplayResultsTests
 {
     private const string Output = """
         machine: 2 cores, Debian GNU/Linux 12 (bookworm), .NET 10.0.12
-        trace:   10,000,002 records (10,000,001 engine events), 205.4 MB, /tmp/hilbridge-bench/replay.hbt
+        trace:   10,000,002 records (10,000,001 engine events), 205.4 MB, $HILBRIDGE_BENCH_WORK/replay.hbt
 
         round 1  replay (exact, engine + compare)     10,000,002 records in   5.87 s =  1.70 M/s, peak RSS 63 MB, allocated 464.1 MB, GCs gen0 27 gen2 0
 
