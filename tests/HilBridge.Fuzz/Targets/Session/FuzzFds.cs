@@ -10,14 +10,19 @@ namespace HilBridge.Fuzz.Targets.Session;
 /// </summary>
 internal sealed class FuzzFds : IDisposable
 {
+    private static int s_instances;
+
     private readonly List<IDisposable> _perCase = [];
+
+    // Unique per instance, so the leak count tells this instance's memfds from another's in the process.
+    private readonly string _memfdPrefix = $"fuzz{Interlocked.Increment(ref s_instances)}-";
 
     public FuzzFds()
     {
-        Guest = SharedMemory.CreateMemfd("fuzz-guest", FuzzGuest.MemfdSize);
+        Guest = SharedMemory.CreateMemfd(_memfdPrefix + "guest", FuzzGuest.MemfdSize);
         GuestMemory = MemoryMapping.Map(Guest, FuzzGuest.MemfdSize);
-        Small = SharedMemory.CreateMemfd("fuzz-small", 4096);
-        Inflight = SharedMemory.CreateMemfd("fuzz-inflight", 1 << 20);
+        Small = SharedMemory.CreateMemfd(_memfdPrefix + "small", 4096);
+        Inflight = SharedMemory.CreateMemfd(_memfdPrefix + "inflight", 1 << 20);
         EventFd = VhostUser.Transport.EventFd.Create();
         var (read, write) = RawWire.Pipe();
         PipeRead = new OwnedFd(read);
@@ -61,6 +66,39 @@ internal sealed class FuzzFds : IDisposable
                 _perCase.Add(theirs);
                 return theirs.DangerousFd;
         }
+    }
+
+    /// <summary>
+    /// Fds in this process open on this instance's memfds and pipe, and mappings of its memfds: ours plus
+    /// the bridge's copies. Counting only these, not the whole process, keeps the leak check blind to other
+    /// tests running in the same process (threads, QEMU pipes, GC heaps). /dev/zero is left out: any
+    /// instance may have it open.
+    /// </summary>
+    public (int Fds, int Maps) CountHeldByProcess()
+    {
+        var targets = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var fd in new[] { Guest.DangerousFd, Small.DangerousFd, Inflight.DangerousFd, PipeRead.DangerousFd })
+        {
+            if (new FileInfo($"/proc/self/fd/{fd}").LinkTarget is { } target)
+                targets.Add(target);
+        }
+
+        int fds = 0;
+        foreach (var link in Directory.EnumerateFiles("/proc/self/fd"))
+        {
+            try
+            {
+                if (new FileInfo(link).LinkTarget is { } target && targets.Contains(target))
+                    fds++;
+            }
+            catch (IOException)
+            {
+                // closed while we looked: not held
+            }
+        }
+
+        int maps = File.ReadLines("/proc/self/maps").Count(line => line.Contains("/memfd:" + _memfdPrefix, StringComparison.Ordinal));
+        return (fds, maps);
     }
 
     /// <summary>Closes what this case made (after the bridge has its own copies).</summary>

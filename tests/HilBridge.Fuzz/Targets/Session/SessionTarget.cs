@@ -20,6 +20,9 @@ public sealed class SessionTarget : FuzzTarget<SessionCase>
 {
     public const int HealthEvery = 200;
 
+    // A leak of one fd or mapping per case would pass this within a few health checks.
+    private const int LeakMargin = 8;
+
     private static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(10);
 
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "hb-fuzz-" + Guid.NewGuid().ToString("N")[..8]);
@@ -83,10 +86,10 @@ public sealed class SessionTarget : FuzzTarget<SessionCase>
                 return "health check: " + logged;
             // Let the session wind down, then compare resources with the first check.
             Thread.Sleep(20);
-            var now = (Directory.GetFiles("/proc/self/fd").Length, File.ReadLines("/proc/self/maps").Count());
+            var now = _fds.CountHeldByProcess();
             _baseline ??= now;
-            if (now.Item1 > _baseline.Value.Fds + 32 || now.Item2 > _baseline.Value.Maps + 64)
-                return $"resources grow: {now.Item1} fds and {now.Item2} mappings, {_baseline.Value.Fds} and {_baseline.Value.Maps} at the first health check";
+            if (now.Fds > _baseline.Value.Fds + LeakMargin || now.Maps > _baseline.Value.Maps + LeakMargin)
+                return $"resources grow: {now.Fds} fds and {now.Maps} mappings of the fuzzer's files, {_baseline.Value.Fds} and {_baseline.Value.Maps} at the first health check";
             return null;
         }
         catch (Exception e)
