@@ -16,19 +16,31 @@ mkdir -p "$results"
 echo "== dotnet build ==" >&2
 dotnet build HilBridge.sln -c Release -nologo -v q
 echo "== dotnet test ==" >&2
+# One project at a time, each with its own TRX file: two live-guest projects never share the 2 cores,
+# and no two result files can collide on a timestamped default name.
 status=0
-# -m:1: one test assembly at a time, so two projects' live-guest tests never share the 2 cores.
-dotnet test HilBridge.sln -c Release --no-build -m:1 --logger "trx" --logger "console;verbosity=normal" \
-  --results-directory "$results" "$@" || status=$?
-
 passed=0 failed=0
-for trx in "$results"/*.trx; do
-  [ -f "$trx" ] || continue
-  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
-  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+broken=()
+for project in $(dotnet sln HilBridge.sln list | grep 'Tests\.csproj$'); do
+  name=$(basename "$project" .csproj)
+  trx="$results/$name.trx"
+  ok=1
+  dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$name.trx" \
+    --logger "console;verbosity=normal" --results-directory "$results" "$@" || { ok=0; status=1; broken+=("$name"); }
+  p=0 f=0
+  if [ -f "$trx" ]; then
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  fi
+  # A test host that died leaves no result (or no failed one) behind: count the project as one failure.
+  if [ "$ok" -eq 0 ] && [ "${f:-0}" -eq 0 ]; then
+    echo "$name: dotnet test failed without a failed test result (the test host aborted?)" >&2
+    f=1
+  fi
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
+[ ${#broken[@]} -eq 0 ] || echo "test projects that failed: ${broken[*]}" >&2
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
   echo "no test results found" >&2
   status=1
