@@ -70,7 +70,9 @@ public sealed class AddressTranslationCache
         _entries[index] = entry;
         _count++;
         _age.Enqueue((entry.Id, iova));
-        if (_age.Count > 2 * Capacity + 64)
+        // Relative to the live count, not the capacity: the FIFO stays small when few translations are
+        // cached, and compaction still costs O(1) per insert amortized.
+        if (_age.Count > 2 * _count + 64)
         {
             CompactAge();
         }

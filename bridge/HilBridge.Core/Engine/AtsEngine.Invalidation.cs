@@ -15,9 +15,9 @@ public sealed partial class AtsEngine
     {
         Advance();
         Counters.Invalidations++;
-        var inv = new Invalidation(requestId, iova, AddressMath.InvalidationLast(iova, size), _now, After(_timeout));
-        inv.LiveNode = _live.AddLast(inv);
-        inv.TimeoutNode = _timeouts.AddLast(inv);
+        var inv = _pool.RentInvalidation().Reset(requestId, iova, AddressMath.InvalidationLast(iova, size), _now, After(_timeout));
+        _live.AddLast(inv.LiveNode);
+        _timeouts.AddLast(inv.TimeoutNode);
         _unacked++;
 
         if (_fence.IsFenced)
@@ -113,7 +113,7 @@ public sealed partial class AtsEngine
         var at = After(delay);
         if (at <= inv.TimeoutAt)
         {
-            Schedule(at, new TimerItem(kind, inv, null, default, 0));
+            Schedule(at, new TimerItem(kind, inv, inv.Generation, null, default, 0));
         }
     }
 
@@ -138,7 +138,7 @@ public sealed partial class AtsEngine
         {
             if (!_captures.TryGetValue(entry.Id, out var capture))
             {
-                capture = new Capture(entry, inAtc: true);
+                capture = _pool.RentCapture().Reset(entry, inAtc: true);
                 _captures.Add(entry.Id, capture);
             }
 
@@ -192,7 +192,7 @@ public sealed partial class AtsEngine
             Ack(inv, 0);
         }
 
-        if (inv.State == InvalidationState.Acked && inv.IsIdle && inv.LiveNode is not null)
+        if (inv.State == InvalidationState.Acked && inv.IsIdle && inv.IsLive)
         {
             Retire(inv);
         }
@@ -241,22 +241,23 @@ public sealed partial class AtsEngine
     /// <summary>Forgets an acknowledged invalidation once no access or straggler can reference its translations.</summary>
     private void Retire(Invalidation inv)
     {
-        _live.Remove(inv.LiveNode!);
-        inv.LiveNode = null;
+        _live.Remove(inv.LiveNode);
         foreach (var capture in inv.Held)
         {
             capture.Holders.Remove(inv);
             TryForget(capture);
         }
 
-        inv.Held.Clear();
+        _pool.Return(inv);
     }
 
     private void TryForget(Capture capture)
     {
-        if (capture.Holders.Count == 0 && !capture.InAtc && capture.Stragglers == 0 && !IsPinned(capture.Entry.Id))
+        // Remove fails when it was already forgotten (callers may try a capture more than once).
+        if (capture.Holders.Count == 0 && !capture.InAtc && capture.Stragglers == 0 && !IsPinned(capture.Entry.Id) &&
+            _captures.Remove(capture.Entry.Id))
         {
-            _captures.Remove(capture.Entry.Id);
+            _pool.Return(capture);
         }
     }
 
@@ -274,10 +275,9 @@ public sealed partial class AtsEngine
 
     private void DisarmTimeout(Invalidation inv)
     {
-        if (inv.TimeoutNode is { } node)
+        if (inv.TimeoutNode.List is not null)
         {
-            _timeouts.Remove(node);
-            inv.TimeoutNode = null;
+            _timeouts.Remove(inv.TimeoutNode);
         }
     }
 

@@ -29,7 +29,7 @@ public sealed partial class AtsEngine
             var at = After(spec.Delay.Sample(_random));
             ulong bytes = Math.Min(spec.Bytes, capture.Entry.BytesFrom(capture.Entry.Iova));
             AddStraggler(capture);
-            Schedule(at, new TimerItem(TimerKind.Straggler, inv, capture, spec.Kind, bytes));
+            Schedule(at, new TimerItem(TimerKind.Straggler, inv, inv.Generation, capture, spec.Kind, bytes));
         }
     }
 

@@ -45,6 +45,7 @@ public sealed partial class AtsEngine
     private readonly LinkedList<Invalidation> _live = new();
     private readonly LinkedList<Invalidation> _timeouts = new();
     private readonly PriorityQueue<TimerItem, TimerKey> _timers = new();
+    private readonly EnginePool _pool = new();
     private int _unacked;
     private ulong _lastToken;
     private long _timerSequence;

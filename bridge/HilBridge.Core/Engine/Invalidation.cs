@@ -6,15 +6,28 @@ namespace HilBridge.Core.Engine;
 /// (or, for a dropped request, left in place), plus translations of earlier, still unacknowledged
 /// invalidations of the same range, since its acknowledgement also promises those are gone.
 /// </summary>
-internal sealed class Invalidation(ulong requestId, ulong first, ulong last, DateTimeOffset arrivedAt, DateTimeOffset timeoutAt)
+/// <remarks>
+/// Pooled by the engine (see <see cref="EnginePool"/>): QEMU stalls a vCPU for every invalidation, so the
+/// steady-state path must not allocate. <see cref="Generation"/> changes on every reuse, so a device
+/// answer scheduled for an earlier use is recognised as stale.
+/// </remarks>
+internal sealed class Invalidation
 {
-    public ulong RequestId { get; } = requestId;
+    public Invalidation()
+    {
+        LiveNode = new LinkedListNode<Invalidation>(this);
+        TimeoutNode = new LinkedListNode<Invalidation>(this);
+    }
+
+    public ulong RequestId { get; private set; }
 
     /// <summary>Inclusive range: a whole-space invalidation (size 0 from QEMU) needs all 2^64 bytes.</summary>
-    public ulong First { get; } = first;
-    public ulong Last { get; } = last;
-    public DateTimeOffset ArrivedAt { get; } = arrivedAt;
-    public DateTimeOffset TimeoutAt { get; } = timeoutAt;
+    public ulong First { get; private set; }
+    public ulong Last { get; private set; }
+    public DateTimeOffset ArrivedAt { get; private set; }
+    public DateTimeOffset TimeoutAt { get; private set; }
+
+    public int Generation { get; private set; }
 
     public InvalidationState State { get; set; }
     public FaultOutcome Outcome { get; set; }
@@ -30,10 +43,31 @@ internal sealed class Invalidation(ulong requestId, ulong first, ulong last, Dat
     /// <summary>Held translations with at least one straggler still scheduled.</summary>
     public int StragglingHeld { get; set; }
 
-    public LinkedListNode<Invalidation>? LiveNode { get; set; }
+    /// <summary>In the engine's live list (arrival order) until retired.</summary>
+    public LinkedListNode<Invalidation> LiveNode { get; }
 
-    /// <summary>Set while the timeout is armed; the list is in arrival order, hence in timeout order.</summary>
-    public LinkedListNode<Invalidation>? TimeoutNode { get; set; }
+    /// <summary>In the timeout list while the timeout is armed; arrival order is timeout order.</summary>
+    public LinkedListNode<Invalidation> TimeoutNode { get; }
+
+    public bool IsLive => LiveNode.List is not null;
 
     public bool IsIdle => PinnedHeld == 0 && StragglingHeld == 0;
+
+    /// <summary>Starts a new use of this object for another request.</summary>
+    public Invalidation Reset(ulong requestId, ulong first, ulong last, DateTimeOffset arrivedAt, DateTimeOffset timeoutAt)
+    {
+        RequestId = requestId;
+        First = first;
+        Last = last;
+        ArrivedAt = arrivedAt;
+        TimeoutAt = timeoutAt;
+        Generation++;
+        State = InvalidationState.Pending;
+        Outcome = default;
+        DeviceDone = false;
+        Held.Clear();
+        PinnedHeld = 0;
+        StragglingHeld = 0;
+        return this;
+    }
 }
