@@ -44,7 +44,7 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         var smmu = new SmmuCommandStream();
         var outcome = new GuestOutcome();
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var consoleLog = new StreamWriter(Path.Combine(options.OutputDirectory, "console.log")) { AutoFlush = true };
+        using var consoleLog = new ConsoleLog(Path.Combine(options.OutputDirectory, "console.log"));
         var wall = Stopwatch.StartNew();
 
         using var bridge = new VhostBlkBridge(options.Bridge, loggers, time);
@@ -71,7 +71,7 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         {
             qemu = QemuProcess.Start(options.Qemu.Binary, args,
                 line => OnConsoleLine(line, consoleLog, outcome, finished, wall.Elapsed, context),
-                line => { lock (consoleLog) consoleLog.WriteLine("[qemu] " + line); _logger.LogWarning("qemu: {Line}", line); });
+                line => { consoleLog.WriteLine("[qemu] " + line); _logger.LogWarning("qemu: {Line}", line); });
         }
         catch (QemuLaunchException ex)
         {
@@ -132,10 +132,9 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         return await GuestImageProvider.EnsureAsync(RepositoryLayout.FindScriptsDirectory(), line => _logger.LogInformation("setup: {Line}", line), ct);
     }
 
-    private void OnConsoleLine(string line, StreamWriter log, GuestOutcome outcome, TaskCompletionSource finished, TimeSpan at, LiveRunContext context)
+    private void OnConsoleLine(string line, ConsoleLog log, GuestOutcome outcome, TaskCompletionSource finished, TimeSpan at, LiveRunContext context)
     {
-        lock (log)
-            log.WriteLine(line);
+        log.WriteLine(line);
         if (!GuestConsoleParser.TryParse(line, at, out var report))
         {
             lock (outcome)
