@@ -146,6 +146,8 @@ public sealed partial class AtsEngine
             AddHolder(capture, inv);
         }
 
+        inv.CachedHeld = inv.Held.Count;
+
         foreach (var other in _live)
         {
             if (other == inv || other.State == InvalidationState.Acked)

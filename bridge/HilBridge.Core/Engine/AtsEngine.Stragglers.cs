@@ -5,12 +5,14 @@ public sealed partial class AtsEngine
 {
     private void ScheduleStragglers(Invalidation inv, StragglerSpec spec)
     {
-        // Only translations no acknowledgement has retired yet: one inherited from an earlier
-        // invalidation that the device already completed is gone from its ATC, and a straggler
-        // through it would be a use-after-free the fence cannot be blamed for (found by fuzzing).
+        // Only translations the device still had cached when the request arrived, and that no
+        // acknowledgement has retired yet. One inherited from an earlier invalidation is already gone
+        // from the ATC, and that invalidation may be acknowledged before the straggler runs: a
+        // use-after-free the fence cannot be blamed for (both found by fuzzing).
         _captureScratch.Clear();
-        foreach (var capture in inv.Held)
+        for (int i = 0; i < inv.CachedHeld; i++)
         {
+            var capture = inv.Held[i];
             if (capture.AckedAt is null)
             {
                 _captureScratch.Add(capture);

@@ -37,6 +37,12 @@ internal sealed class Invalidation
 
     public List<Capture> Held { get; } = new();
 
+    /// <summary>
+    /// Held[..CachedHeld] were in the device's ATC when the request arrived; the rest are inherited from
+    /// earlier unacknowledged invalidations and were already out of the ATC.
+    /// </summary>
+    public int CachedHeld { get; set; }
+
     /// <summary>Held translations with at least one in-flight access.</summary>
     public int PinnedHeld { get; set; }
 
@@ -66,6 +72,7 @@ internal sealed class Invalidation
         Outcome = default;
         DeviceDone = false;
         Held.Clear();
+        CachedHeld = 0;
         PinnedHeld = 0;
         StragglingHeld = 0;
         return this;
