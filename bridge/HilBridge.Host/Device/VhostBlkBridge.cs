@@ -19,6 +19,7 @@ public sealed partial class VhostBlkBridge : IDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private readonly List<UafViolation> _violations = [];
     private VhostUserListener? _listener;
     private Task? _serving;
@@ -160,8 +161,11 @@ public sealed partial class VhostBlkBridge : IDisposable
         EffectObserved?.Invoke(effect);
     }
 
+    /// <summary>Stops serving and releases everything; safe to call more than once (hosts stop, then dispose).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         // Quiesce before the socket closes: QEMU takes the used index as final when it sees the close.
         _device.Halt();
         _stop.Cancel();

@@ -12,7 +12,9 @@ public static class ServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
-        services.AddHostedService(sp => new BridgeHostedService(options, socketPath, sp));
+        // Also a singleton, so services started after it (the control plane) can reach the bridge.
+        services.AddSingleton(sp => new BridgeHostedService(options, socketPath, sp));
+        services.AddHostedService(sp => sp.GetRequiredService<BridgeHostedService>());
         return services;
     }
 

@@ -1,0 +1,37 @@
+using HilBridge.Control.Recording;
+using HilBridge.Control.Server;
+using HilBridge.Host.Device;
+using HilBridge.Host.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace HilBridge.Control.Hosting;
+
+/// <summary>
+/// The gRPC control plane for a long-running bridge (`hilbridge serve`): the same service a live run
+/// hosts, minus the run (there is none) and recording (serve writes no trace). Starts after the bridge.
+/// </summary>
+public sealed class ControlPlaneHostedService(
+    BridgeHostedService bridge, BridgeOptions options, ControlEndpoint endpoint, string deviceName, ILoggerFactory loggers) : IHostedService
+{
+    private ControlDevice? _device;
+    private ControlServer? _server;
+
+    /// <summary>Where clients connect; null before the host started.</summary>
+    public string? Address => _server?.Address;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _device = new ControlDevice(deviceName, bridge.Bridge, options.Engine.InvalidationTimeout);
+        var plane = new ControlPlane([_device], run: null, new UnavailableRecording("hilbridge serve records no trace"), DateTimeOffset.UtcNow);
+        _server = await ControlServer.StartAsync(endpoint, plane, loggers, cancellationToken);
+        loggers.CreateLogger<ControlPlaneHostedService>().LogInformation("control plane: gRPC on {Address}", _server.Address);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _device?.Dispose(); // ends event streams, so the server stops without waiting for them
+        if (_server is not null)
+            await _server.DisposeAsync();
+    }
+}
