@@ -16,8 +16,8 @@ namespace HilBridge.Bench.Bridge;
 ///   &lt;- types                         -> types T=samples ... (with --alloc-types: sampled allocations by type)
 ///   &lt;- EOF                           the process exits
 /// </code>
-/// Allocation is process-wide (GC.GetTotalAllocatedBytes(precise)): between two marks only the
-/// bridge's threads run, apart from this loop reading one line.
+/// Allocation is process-wide (GC.GetTotalAllocatedBytes(precise)) minus this loop's own thread (it
+/// reads commands and formats answers inside the window), so a window counts the bridge's threads only.
 /// </summary>
 internal static class BridgeServer
 {
@@ -55,8 +55,8 @@ internal static class BridgeServer
 
     private static string Mark()
     {
-        // Read the counters before building the answer, so the answer's own strings are not counted.
-        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        // The bridge never runs on this thread, so what it allocated is the harness's, not the bridge's.
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - GC.GetAllocatedBytesForCurrentThread();
         int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
         var pause = GC.GetTotalPauseDuration();
         return string.Create(CultureInfo.InvariantCulture,
