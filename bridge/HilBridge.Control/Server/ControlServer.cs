@@ -1,3 +1,4 @@
+using HilBridge.VhostUser.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -44,6 +45,8 @@ public sealed class ControlServer : IAsyncDisposable
             switch (endpoint)
             {
                 case ControlEndpoint.UnixSocket unix:
+                    // A bridge killed hard leaves its socket file behind; a live one keeps it (refused below).
+                    UnixSocket.RemoveStale(unix.Path);
                     k.ListenUnixSocket(unix.Path, l => l.Protocols = HttpProtocols.Http2);
                     break;
                 case ControlEndpoint.Tcp tcp:

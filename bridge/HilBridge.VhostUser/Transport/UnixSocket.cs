@@ -70,4 +70,43 @@ public static unsafe class UnixSocket
         Encoding.UTF8.GetBytes(path, new Span<byte>(address + 2, MaxPathBytes));
         return (uint)(2 + byteCount + 1);
     }
+
+    /// <summary>
+    /// Makes way for a listener at <paramref name="path"/>: removes a socket file whose listener is gone
+    /// (a killed process leaves one behind); refuses anything else there, and a socket still served.
+    /// </summary>
+    public static void RemoveStale(string path)
+    {
+        var buffer = stackalloc byte[LibC.StatxBufferSize];
+        if (LibC.statx(LibC.AT_FDCWD, path, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_TYPE, buffer) != 0)
+        {
+            var errno = LibC.LastError;
+            if (errno == LibC.ENOENT)
+            {
+                return;
+            }
+
+            throw new VhostUserTransportException($"statx({path})", errno);
+        }
+
+        var mode = *(ushort*)(buffer + LibC.StatxModeOffset);
+        if ((mode & LibC.S_IFMT) != LibC.S_IFSOCK)
+        {
+            throw new IOException($"{path} exists and is not a socket; refusing to replace it");
+        }
+
+        // A socket file whose listener is gone refuses connections; a live one means another back-end
+        // is serving this path and must not be hijacked.
+        try
+        {
+            using var probe = UnixSocket.Connect(path);
+        }
+        catch (VhostUserTransportException e) when (e.Errno == LibC.ECONNREFUSED)
+        {
+            LibC.unlink(path);
+            return;
+        }
+
+        throw new IOException($"{path} is in use by another listener");
+    }
 }

@@ -29,7 +29,7 @@ public sealed unsafe class VhostUserListener : IDisposable
     public static VhostUserListener Bind(string path, int backlog = 1)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        RemoveStaleSocket(path);
+        UnixSocket.RemoveStale(path);
         var socket = UnixSocket.CreateStreamSocket();
         try
         {
@@ -125,40 +125,5 @@ public sealed unsafe class VhostUserListener : IDisposable
         LibC.unlink(Path);
         _socket.Dispose();
         _wake.Dispose();
-    }
-
-    private static void RemoveStaleSocket(string path)
-    {
-        var buffer = stackalloc byte[LibC.StatxBufferSize];
-        if (LibC.statx(LibC.AT_FDCWD, path, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_TYPE, buffer) != 0)
-        {
-            var errno = LibC.LastError;
-            if (errno == LibC.ENOENT)
-            {
-                return;
-            }
-
-            throw new VhostUserTransportException($"statx({path})", errno);
-        }
-
-        var mode = *(ushort*)(buffer + LibC.StatxModeOffset);
-        if ((mode & LibC.S_IFMT) != LibC.S_IFSOCK)
-        {
-            throw new IOException($"{path} exists and is not a socket; refusing to replace it");
-        }
-
-        // A socket file whose listener is gone refuses connections; a live one means another back-end
-        // is serving this path and must not be hijacked.
-        try
-        {
-            using var probe = UnixSocket.Connect(path);
-        }
-        catch (VhostUserTransportException e) when (e.Errno == LibC.ECONNREFUSED)
-        {
-            LibC.unlink(path);
-            return;
-        }
-
-        throw new IOException($"{path} is in use by another listener");
     }
 }
