@@ -135,8 +135,11 @@ log "machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at end"
 "${BENCH[@]}" report --in "$OUT" --md "$OUT/results.md" --json "$OUT/results.json"
 if [ "$PUBLISH" = 1 ] && [ -z "$ONLY" ]; then
     mkdir -p "$HERE/results"
-    cp "$OUT/results.md" "$HERE/results/latest.md"
-    cp "$OUT/results.json" "$HERE/results/latest.json"
+    # The committed copy names this machine's folders by their variables, not their paths.
+    tmp=${TMPDIR:-/tmp}
+    for ext in md json; do
+        sed -e "s|$WORK|\$HILBRIDGE_BENCH_WORK|g" -e "s|$tmp/|\$TMPDIR/|g" "$OUT/results.$ext" >"$HERE/results/latest.$ext"
+    done
     log "published bench/results/latest.md and latest.json"
 fi
 echo "results: $OUT/results.md"

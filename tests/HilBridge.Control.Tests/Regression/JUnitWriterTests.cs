@@ -23,7 +23,7 @@ public class JUnitWriterTests
         {
             Abort = (c, _) => c.Name == "hangs" ? "guest did not finish\u0007 within 240 s" : null,
         };
-        var runner = new RegressionRunner(executor, new RegressionOptions { Retries = 1, OutputDirectory = "/tmp/hbct-unused" }, new Progress<string>(), TimeProvider.System);
+        var runner = new RegressionRunner(executor, new RegressionOptions { Retries = 1, OutputDirectory = Path.Combine(Path.GetTempPath(), "hbct-unused") }, new Progress<string>(), TimeProvider.System);
         return await runner.RunAsync([first, second], CancellationToken.None);
     }
 
