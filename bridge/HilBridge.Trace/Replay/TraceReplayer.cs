@@ -27,6 +27,24 @@ public static class TraceReplayer
             : new Exact(reader, recordedOptions).Run(ct);
     }
 
+    /// <summary>What both modes report; each adds its own part (the mismatch, the what-if adjustments).</summary>
+    private static ReplayResult Result(TraceReader reader, bool whatIf, EngineOptions options, TraceTally recorded, TraceTally replayed,
+        AtsEngine engine, EngineCounterSnapshot? atRunEnd, RunEndRecord? runEnd, long rejected) => new()
+    {
+        IsWhatIf = whatIf,
+        Options = options,
+        Mismatch = null,
+        Records = reader.RecordsRead,
+        ReadStatus = reader.Status,
+        ReadProblem = reader.Problem,
+        Recorded = recorded,
+        Replayed = replayed,
+        FinalCounters = EngineCounterSnapshot.From(engine.Counters),
+        CountersAtRunEnd = atRunEnd,
+        RunEnd = runEnd,
+        RejectedInputs = rejected,
+    };
+
     private sealed class Exact(TraceReader reader, EngineOptions options) : IEngineObserver
     {
         private readonly Queue<EngineEffect> _pending = new();
@@ -109,20 +127,9 @@ public static class TraceReplayer
                     "the replay produced an effect after the last recorded record", "nothing more", Describe(left), _lastInputIndex, LastInput());
             }
 
-            return new ReplayResult
+            return Result(reader, whatIf: false, options, _recorded, _replayed, _driver.Engine, _atRunEnd, _runEnd, _rejected) with
             {
-                IsWhatIf = false,
-                Options = options,
                 Mismatch = _mismatch,
-                Records = reader.RecordsRead,
-                ReadStatus = reader.Status,
-                ReadProblem = reader.Problem,
-                Recorded = _recorded,
-                Replayed = _replayed,
-                FinalCounters = EngineCounterSnapshot.From(_driver.Engine.Counters),
-                CountersAtRunEnd = _atRunEnd,
-                RunEnd = _runEnd,
-                RejectedInputs = _rejected,
             };
         }
 
@@ -197,20 +204,8 @@ public static class TraceReplayer
             }
 
             driver.AdvanceTo(last);
-            return new ReplayResult
+            return Result(reader, whatIf: true, options, _recorded, _replayed, driver.Engine, atRunEnd, runEnd, _rejected) with
             {
-                IsWhatIf = true,
-                Options = options,
-                Mismatch = null,
-                Records = reader.RecordsRead,
-                ReadStatus = reader.Status,
-                ReadProblem = reader.Problem,
-                Recorded = _recorded,
-                Replayed = _replayed,
-                FinalCounters = EngineCounterSnapshot.From(driver.Engine.Counters),
-                CountersAtRunEnd = atRunEnd,
-                RunEnd = runEnd,
-                RejectedInputs = _rejected,
                 Adjustments = new WhatIfAdjustments
                 {
                     RecordedTimersSkipped = _timersSkipped,
