@@ -18,6 +18,11 @@ public sealed class RecordedFixtureTests
         { "stragglers-hope", "fence" },
         { "drop-fence", "" },
         { "drop-fence", "hope" },
+        // Guest-visible ATS (patched QEMU): invalidations from the SMMU's ATS port, completions withheld past its timeout.
+        { "ats-stragglers-timeout", "" },
+        { "ats-stragglers-timeout", "fence" },
+        { "ats-drop", "" },
+        { "ats-drop", "fence" },
     };
 
     [Theory]
