@@ -10,12 +10,10 @@ public sealed partial class AtsEngine
     public void OnIotlbUpdate(ulong iova, ulong size, ulong uaddr, AccessKind perm)
     {
         Advance();
-        _entryScratch.Clear();
-        if (_atc.TryInsert(iova, size, uaddr, perm, out _, _entryScratch))
+        if (_ledger.TryCache(iova, size, uaddr, perm))
         {
             Counters.AtcUpdates++;
-            Counters.AtcEvictions = _atc.Evictions;
-            ForgetRemovedFromAtc(_entryScratch);
+            Counters.AtcEvictions = _ledger.Cache.Evictions;
         }
         else
         {
@@ -48,12 +46,12 @@ public sealed partial class AtsEngine
         entry = default;
         token = default;
         AccessResult result;
-        if (IsBlocked(purpose))
+        if (_fence.Blocks(purpose))
         {
             Counters.RefusedAccesses++;
             result = AccessResult.Fenced;
         }
-        else if (!_atc.TryLookup(iova, out var hit))
+        else if (!_ledger.TryLookup(iova, out var hit))
         {
             Counters.AtcMisses++;
             result = AccessResult.Miss;
@@ -68,16 +66,14 @@ public sealed partial class AtsEngine
         {
             Counters.AtcHits++;
             bool reported = false;
-            if (_captures.TryGetValue(hit.Id, out var capture) && capture.AckedAt is DateTimeOffset ackedAt)
+            if (_ledger.TryFindUseAfterFree(hit.Id, out var dead))
             {
                 Counters.StaleHits++;
-                ReportViolation(ViolationSource.DeviceAccess, iova, length, kind, capture, ackedAt);
+                ReportViolation(dead, ViolationSource.DeviceAccess, iova, length, kind);
                 reported = true;
             }
 
-            token = new AccessToken(++_lastToken);
-            _pins.Add(token.Id, new Pin(hit, iova, length, kind, purpose, reported));
-            AddPin(hit.Id);
+            token = _ledger.Pin(hit, iova, length, kind, purpose, reported);
             entry = hit;
             result = AccessResult.Hit;
         }
@@ -94,61 +90,26 @@ public sealed partial class AtsEngine
     public void EndAccess(AccessToken token)
     {
         Advance();
-        if (_pins.Remove(token.Id, out var pin))
+        if (_ledger.TryUnpin(token, out var pin))
         {
-            if (!pin.ViolationReported && _captures.TryGetValue(pin.Entry.Id, out var capture) && capture.AckedAt is DateTimeOffset ackedAt)
+            if (!pin.ViolationReported && _ledger.TryFindUseAfterFree(pin.Entry.Id, out var dead))
             {
-                ReportViolation(ViolationSource.DeviceAccess, pin.Iova, pin.Bytes, pin.Kind, capture, ackedAt);
+                ReportViolation(dead, ViolationSource.DeviceAccess, pin.Iova, pin.Bytes, pin.Kind);
             }
 
-            RemovePin(pin.Entry.Id);
+            if (_ledger.ReleasePin(pin) is Capture unpinned)
+            {
+                ProgressHolders(unpinned);
+                _ledger.TryForget(unpinned);
+            }
         }
 
         Settle();
     }
 
-    private bool IsBlocked(DmaPurpose purpose) =>
-        _fence.IsFenced && (_fenceMode == FenceMode.Abort || purpose == DmaPurpose.Payload);
-
-    private void ReportViolation(ViolationSource source, ulong iova, ulong bytes, AccessKind kind, Capture capture, DateTimeOffset ackedAt)
+    private void ReportViolation(Capture dead, ViolationSource source, ulong iova, ulong bytes, AccessKind kind)
     {
         Counters.Violations++;
-        Emit(EngineEffect.Uaf(_now, new UafViolation(
-            _streamId, iova, bytes, kind, capture.Entry.Id, _now - ackedAt, source, capture.AckedBy)));
+        Emit(EngineEffect.Uaf(_now, TranslationLedger.Violation(dead, _streamId, source, iova, bytes, kind, _now)));
     }
-
-    private void AddPin(ulong entryId)
-    {
-        ref int count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_pinsPerEntry, entryId, out _);
-        if (count++ == 0 && _captures.TryGetValue(entryId, out var capture))
-        {
-            foreach (var holder in capture.Holders)
-            {
-                holder.PinnedHeld++;
-            }
-        }
-    }
-
-    private void RemovePin(ulong entryId)
-    {
-        ref int count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_pinsPerEntry, entryId);
-        if (--count > 0)
-        {
-            return;
-        }
-
-        _pinsPerEntry.Remove(entryId);
-        if (_captures.TryGetValue(entryId, out var capture))
-        {
-            foreach (var holder in capture.Holders)
-            {
-                holder.PinnedHeld--;
-            }
-
-            ProgressHolders(capture);
-            TryForget(capture);
-        }
-    }
-
-    private bool IsPinned(ulong entryId) => _pinsPerEntry.ContainsKey(entryId);
 }

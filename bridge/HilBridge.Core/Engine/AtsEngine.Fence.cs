@@ -1,6 +1,6 @@
 namespace HilBridge.Core.Engine;
 
-// Fencing and the recovery flow that ends it.
+// Fencing and the recovery flow that ends it; the FenceController decides, the engine acts.
 public sealed partial class AtsEngine
 {
     /// <summary>Fences the device now (control plane). Fencing again during recovery restarts the recovery.</summary>
@@ -32,16 +32,9 @@ public sealed partial class AtsEngine
     public void OnDeviceStopped()
     {
         Advance();
-        _entryScratch.Clear();
-        _atc.Clear(_entryScratch);
-        ForgetRemovedFromAtc(_entryScratch);
+        _ledger.FlushAtc();
         CancelStragglers();
-        if (_fence.IsFenced)
-        {
-            // A stop after a start means the device is down again: it must be restarted once more.
-            _fence = _fence with { DeviceStopped = true, DeviceRestarted = false };
-        }
-
+        _fence.OnDeviceStopped();
         Settle();
     }
 
@@ -49,10 +42,9 @@ public sealed partial class AtsEngine
     public void OnDeviceStarted()
     {
         Advance();
-        if (_fence.IsFenced && _fence.DeviceStopped)
+        if (_fence.OnDeviceStarted())
         {
-            _fence = _fence with { DeviceRestarted = true };
-            TryRecover();
+            Recover();
         }
 
         Settle();
@@ -66,10 +58,9 @@ public sealed partial class AtsEngine
     public void OnSteInvalidated(uint streamId)
     {
         Advance();
-        if (_fence.IsFenced && (_streamId is null || _streamId == streamId))
+        if (_fence.OnSteInvalidated(streamId, _streamId))
         {
-            _fence = _fence with { SteInvalidated = true };
-            TryRecover();
+            Recover();
         }
 
         Settle();
@@ -81,13 +72,11 @@ public sealed partial class AtsEngine
     /// </summary>
     private void FenceDevice(string reason)
     {
-        _fence = FenceState.FencedAt(reason, _now);
+        _fence.Fence(reason, _now);
         Counters.Fences++;
         Emit(EngineEffect.FencedBy(_now, reason));
 
-        _entryScratch.Clear();
-        _atc.Clear(_entryScratch);
-        ForgetRemovedFromAtc(_entryScratch);
+        _ledger.FlushAtc();
         foreach (var inv in _live)
         {
             if (inv.State == InvalidationState.Pending)
@@ -99,19 +88,15 @@ public sealed partial class AtsEngine
         ProgressAllLive();
     }
 
-    private void TryRecover()
+    private void Recover()
     {
-        if (_fence.RecoveryComplete)
-        {
-            var ste = _streamId is uint sid ? $"STE 0x{sid:x}" : "an STE";
-            UnfenceDevice($"fresh attach: device reset and restarted, {ste} rewritten");
-        }
+        var ste = _streamId is uint sid ? $"STE 0x{sid:x}" : "an STE";
+        UnfenceDevice($"fresh attach: device reset and restarted, {ste} rewritten");
     }
 
     private void UnfenceDevice(string reason)
     {
-        var recovery = _now - _fence.Since!.Value;
-        _fence = FenceState.Unfenced;
+        var recovery = _fence.Unfence(_now);
         Counters.Unfences++;
         Counters.LastRecoveryTime = recovery;
         Emit(EngineEffect.UnfencedBy(_now, reason, recovery));

@@ -25,27 +25,27 @@ public sealed partial class AtsEngine
             // A fenced device's ATC is out of the loop (a recovering kernel would not even send it an
             // ATC_INV): only the fresh translations cached since the fence matter, and the flush may
             // complete as soon as accesses in flight through them have ended. No fault policy applies.
-            Hold(inv, removeFromAtc: true);
+            _ledger.Hold(inv, removeFromAtc: true, _live);
             inv.State = InvalidationState.Forced;
         }
         else
         {
-            Arrive(inv, Decide(inv.First, inv.Last));
+            Arrive(inv, _selector.Decide(_streamId, inv.First, inv.Last, _now - _start));
         }
 
         TryProgress(inv);
         Settle();
     }
 
-    private void Arrive(Invalidation inv, FaultRule? rule)
+    private void Arrive(Invalidation inv, FaultDecision decision)
     {
-        var outcome = rule?.Outcome ?? FaultOutcome.Complete;
+        var outcome = decision.Outcome;
         inv.Outcome = outcome;
 
         // A device that lost the request keeps using the translations, so they stay in its ATC.
-        Hold(inv, removeFromAtc: outcome != FaultOutcome.Drop);
-        var delay = rule is null || outcome == FaultOutcome.Drop ? TimeSpan.Zero : rule.Delay.Sample(_random);
-        if (rule?.Stragglers is { Count: > 0 } stragglers)
+        _ledger.Hold(inv, removeFromAtc: outcome != FaultOutcome.Drop, _live);
+        var delay = decision.Delay;
+        if (decision.Stragglers is { Count: > 0 } stragglers)
         {
             ScheduleStragglers(inv, stragglers);
         }
@@ -70,113 +70,13 @@ public sealed partial class AtsEngine
         }
     }
 
-    /// <summary>The first rule whose scope matches and whose selection passes; null means "complete at once".</summary>
-    private FaultRule? Decide(ulong first, ulong last)
-    {
-        var rules = _policy.Rules;
-        var sinceStart = _now - _start;
-        for (int i = 0; i < rules.Count; i++)
-        {
-            var rule = rules[i];
-            if (!rule.ScopeMatches(_streamId, first, last, sinceStart))
-            {
-                continue;
-            }
-
-            long matches = ++_ruleMatches[i];
-            if (rule.EveryNth is int n && matches % n != 0)
-            {
-                continue;
-            }
-
-            if (rule.Limit is int limit && _ruleApplied[i] >= limit)
-            {
-                continue;
-            }
-
-            // Drawn only when a probability is set, after EveryNth: the stream position depends on inputs alone.
-            if (rule.Probability is double p && !(_random.NextDouble() < p))
-            {
-                continue;
-            }
-
-            _ruleApplied[i]++;
-            return rule;
-        }
-
-        return null;
-    }
-
     private void ScheduleDeviceAnswer(Invalidation inv, TimerKind kind, TimeSpan delay)
     {
         // An answer after the timeout can never matter: the timeout will have settled the request.
         var at = After(delay);
         if (at <= inv.TimeoutAt)
         {
-            Schedule(at, new TimerItem(kind, inv, inv.Generation, null, default, 0));
-        }
-    }
-
-    /// <summary>
-    /// Makes <paramref name="inv"/> hold the translations it must see retired: those in the ATC overlapping
-    /// its range, and those of earlier unacknowledged invalidations overlapping it (already out of the ATC
-    /// but maybe still pinned or awaited by stragglers: this acknowledgement promises they are gone too).
-    /// </summary>
-    private void Hold(Invalidation inv, bool removeFromAtc)
-    {
-        _entryScratch.Clear();
-        if (removeFromAtc)
-        {
-            _atc.RemoveInclusive(inv.First, inv.Last, _entryScratch);
-        }
-        else
-        {
-            _atc.CopyOverlapping(inv.First, inv.Last, _entryScratch);
-        }
-
-        foreach (var entry in _entryScratch)
-        {
-            if (!_captures.TryGetValue(entry.Id, out var capture))
-            {
-                capture = _pool.RentCapture().Reset(entry, inAtc: true);
-                _captures.Add(entry.Id, capture);
-            }
-
-            capture.InAtc &= !removeFromAtc;
-            AddHolder(capture, inv);
-        }
-
-        inv.CachedHeld = inv.Held.Count;
-
-        foreach (var other in _live)
-        {
-            if (other == inv || other.State == InvalidationState.Acked)
-            {
-                continue;
-            }
-
-            foreach (var capture in other.Held)
-            {
-                if (!capture.InAtc && capture.Entry.Overlaps(inv.First, inv.Last) && !capture.Holders.Contains(inv))
-                {
-                    AddHolder(capture, inv);
-                }
-            }
-        }
-    }
-
-    private void AddHolder(Capture capture, Invalidation inv)
-    {
-        capture.Holders.Add(inv);
-        inv.Held.Add(capture);
-        if (IsPinned(capture.Entry.Id))
-        {
-            inv.PinnedHeld++;
-        }
-
-        if (capture.Stragglers > 0)
-        {
-            inv.StragglingHeld++;
+            _timers.Schedule(at, new TimerItem(kind, inv, inv.Generation, null, default, 0));
         }
     }
 
@@ -213,6 +113,19 @@ public sealed partial class AtsEngine
         _holderScratch.Clear();
     }
 
+    private void ProgressAllLive()
+    {
+        // Acknowledge in arrival order (not heap order), so the effects stay deterministic and readable.
+        _liveScratch.Clear();
+        _liveScratch.AddRange(_live);
+        foreach (var inv in _liveScratch)
+        {
+            TryProgress(inv);
+        }
+
+        _liveScratch.Clear();
+    }
+
     private void Ack(Invalidation inv, ulong status)
     {
         inv.State = InvalidationState.Acked;
@@ -220,14 +133,7 @@ public sealed partial class AtsEngine
         DisarmTimeout(inv);
 
         // From now on the guest may reuse these pages: any later use of the translations is a UAF.
-        foreach (var capture in inv.Held)
-        {
-            if (capture.AckedAt is null)
-            {
-                capture.AckedAt = _now;
-                capture.AckedBy = inv.RequestId;
-            }
-        }
+        _ledger.MarkAcknowledged(inv, _now);
 
         Counters.InvalidationsAcked++;
         if (status != 0)
@@ -244,35 +150,8 @@ public sealed partial class AtsEngine
     private void Retire(Invalidation inv)
     {
         _live.Remove(inv.LiveNode);
-        foreach (var capture in inv.Held)
-        {
-            capture.Holders.Remove(inv);
-            TryForget(capture);
-        }
-
+        _ledger.ReleaseHeld(inv);
         _pool.Return(inv);
-    }
-
-    private void TryForget(Capture capture)
-    {
-        // Remove fails when it was already forgotten (callers may try a capture more than once).
-        if (capture.Holders.Count == 0 && !capture.InAtc && capture.Stragglers == 0 && !IsPinned(capture.Entry.Id) &&
-            _captures.Remove(capture.Entry.Id))
-        {
-            _pool.Return(capture);
-        }
-    }
-
-    private void ForgetRemovedFromAtc(List<AtcEntry> removed)
-    {
-        foreach (var entry in removed)
-        {
-            if (_captures.TryGetValue(entry.Id, out var capture))
-            {
-                capture.InAtc = false;
-                TryForget(capture);
-            }
-        }
     }
 
     private void DisarmTimeout(Invalidation inv)
@@ -291,7 +170,7 @@ public sealed partial class AtsEngine
 
         // Forced: already fenced but an access has been in flight for a whole timeout. QEMU stalls a vCPU
         // (holding its big lock) until we answer, so answer; EndAccess will report the access as a UAF.
-        if (inv.State == InvalidationState.Forced || _fencePolicy == FencePolicy.Hope)
+        if (inv.State == InvalidationState.Forced || !_fence.FencesOnFailure)
         {
             Ack(inv, 0);
             TryProgress(inv);
@@ -306,7 +185,7 @@ public sealed partial class AtsEngine
     private void OnNegativeCompletion(Invalidation inv)
     {
         Counters.NegativeCompletions++;
-        if (_fencePolicy == FencePolicy.Hope)
+        if (!_fence.FencesOnFailure)
         {
             Ack(inv, _refusedStatus);
             TryProgress(inv);

@@ -5,21 +5,8 @@ public sealed partial class AtsEngine
 {
     private void ScheduleStragglers(Invalidation inv, StragglerSpec spec)
     {
-        // Only translations the device still had cached when the request arrived, and that no
-        // acknowledgement has retired yet. One inherited from an earlier invalidation is already gone
-        // from the ATC, and that invalidation may be acknowledged before the straggler runs: a
-        // use-after-free the fence cannot be blamed for (both found by fuzzing).
-        _captureScratch.Clear();
-        for (int i = 0; i < inv.CachedHeld; i++)
-        {
-            var capture = inv.Held[i];
-            if (capture.AckedAt is null)
-            {
-                _captureScratch.Add(capture);
-            }
-        }
-
-        int held = _captureScratch.Count;
+        var targets = _ledger.StragglerTargets(inv);
+        int held = targets.Count;
         if (held == 0)
         {
             return; // nothing captured, nothing to access through
@@ -27,11 +14,11 @@ public sealed partial class AtsEngine
 
         for (int i = 0; i < spec.Count; i++)
         {
-            var capture = _captureScratch[i % held];
-            var at = After(spec.Delay.Sample(_random));
+            var capture = targets[i % held];
+            var at = After(_selector.StragglerDelay(spec));
             ulong bytes = Math.Min(spec.Bytes, capture.Entry.BytesFrom(capture.Entry.Iova));
-            AddStraggler(capture);
-            Schedule(at, new TimerItem(TimerKind.Straggler, inv, inv.Generation, capture, spec.Kind, bytes));
+            _ledger.AddStraggler(capture);
+            _timers.Schedule(at, new TimerItem(TimerKind.Straggler, inv, inv.Generation, capture, spec.Kind, bytes));
         }
     }
 
@@ -43,14 +30,14 @@ public sealed partial class AtsEngine
         // A straggler is a translated request: any fence (either mode) blocks it, and a blocked
         // request is never a violation. Otherwise it is legal only until the acknowledgement.
         StragglerOutcome outcome;
-        if (_fence.IsFenced)
+        if (_fence.BlocksTranslated)
         {
             Counters.StragglersRefused++;
             outcome = StragglerOutcome.RefusedFenced;
         }
         else
         {
-            outcome = capture.AckedAt is null ? StragglerOutcome.Allowed : StragglerOutcome.Violation;
+            outcome = TranslationLedger.IsUseAfterFree(capture) ? StragglerOutcome.Violation : StragglerOutcome.Allowed;
         }
 
         var entry = capture.Entry;
@@ -58,91 +45,36 @@ public sealed partial class AtsEngine
             item.Invalidation.RequestId, entry.Iova, item.StragglerBytes, item.StragglerKind, entry.Id, outcome)));
         if (outcome == StragglerOutcome.Violation)
         {
-            ReportViolation(ViolationSource.Straggler, entry.Iova, item.StragglerBytes, item.StragglerKind, capture, capture.AckedAt!.Value);
+            ReportViolation(capture, ViolationSource.Straggler, entry.Iova, item.StragglerBytes, item.StragglerKind);
         }
 
-        if (RemoveStraggler(capture))
+        if (_ledger.RemoveStraggler(capture))
         {
             ProgressHolders(capture);
         }
 
-        TryForget(capture);
-    }
-
-    private void AddStraggler(Capture capture)
-    {
-        if (capture.Stragglers++ == 0)
-        {
-            foreach (var holder in capture.Holders)
-            {
-                holder.StragglingHeld++;
-            }
-        }
-    }
-
-    /// <returns>True when the last straggler through <paramref name="capture"/> is gone.</returns>
-    private bool RemoveStraggler(Capture capture)
-    {
-        if (--capture.Stragglers > 0)
-        {
-            return false;
-        }
-
-        foreach (var holder in capture.Holders)
-        {
-            holder.StragglingHeld--;
-        }
-
-        return true;
+        _ledger.TryForget(capture);
     }
 
     /// <summary>A device reset kills whatever the device still had queued: drop every scheduled straggler.</summary>
     private void CancelStragglers()
     {
-        var kept = new List<(TimerItem Item, TimerKey Key)>(_timers.Count);
-        var touched = new List<Capture>();
-        foreach (var (item, key) in _timers.UnorderedItems)
-        {
-            if (item.Kind == TimerKind.Straggler)
-            {
-                Counters.StragglersCancelled++;
-                RemoveStraggler(item.Capture!);
-                touched.Add(item.Capture!);
-            }
-            else
-            {
-                kept.Add((item, key));
-            }
-        }
-
-        if (touched.Count == 0)
+        var cancelled = _timers.RemoveStragglers();
+        if (cancelled.Count == 0)
         {
             return;
         }
 
-        _timers.Clear();
-        foreach (var (item, key) in kept)
+        foreach (var capture in cancelled)
         {
-            _timers.Enqueue(item, key);
+            Counters.StragglersCancelled++;
+            _ledger.RemoveStraggler(capture);
         }
 
-        // Acknowledge in arrival order (not heap order), so the effects stay deterministic and readable.
         ProgressAllLive();
-        foreach (var capture in touched)
+        foreach (var capture in cancelled)
         {
-            TryForget(capture);
+            _ledger.TryForget(capture);
         }
-    }
-
-    private void ProgressAllLive()
-    {
-        _liveScratch.Clear();
-        _liveScratch.AddRange(_live);
-        foreach (var inv in _liveScratch)
-        {
-            TryProgress(inv);
-        }
-
-        _liveScratch.Clear();
     }
 }

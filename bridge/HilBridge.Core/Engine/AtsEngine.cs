@@ -1,5 +1,3 @@
-using HilBridge.Core.Atc;
-
 namespace HilBridge.Core.Engine;
 
 /// <summary>
@@ -14,41 +12,31 @@ namespace HilBridge.Core.Engine;
 /// times replay to the same effects. Engine time never goes backwards, even if the provider does.
 /// Every input first processes what fell due (so late OnTimer calls do not change outcomes), then the
 /// event, then anything the event made due at once.
+/// The engine keeps the invalidation lifecycle, the timers and the effects; it composes the
+/// <see cref="FaultRuleSelector"/> (how the device answers), the <see cref="TranslationLedger"/> (the
+/// use-after-free checker) and the <see cref="FenceController"/>, which share its lock.
 /// </remarks>
 public sealed partial class AtsEngine
 {
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
-    private readonly FencePolicy _fencePolicy;
-    private readonly FenceMode _fenceMode;
     private uint? _streamId;
     private readonly ulong _refusedStatus;
     private readonly DateTimeOffset _start;
     private DateTimeOffset _now;
 
-    private readonly AddressTranslationCache _atc;
-    private readonly DeterministicRandom _random;
+    private readonly FaultRuleSelector _selector;
+    private readonly TranslationLedger _ledger;
+    private readonly FenceController _fence;
     private readonly Queue<EngineEffect> _effects = new();
-    private readonly List<AtcEntry> _entryScratch = new();
-    private readonly List<Invalidation> _holderScratch = new();
-    private readonly List<Invalidation> _liveScratch = new();
-    private readonly List<Capture> _captureScratch = new();
+    private readonly TimerQueue _timers = new();
 
-    private FaultPolicy _policy;
-    private long[] _ruleMatches;
-    private long[] _ruleApplied;
-    private FenceState _fence;
-
-    private readonly Dictionary<ulong, Pin> _pins = new();
-    private readonly Dictionary<ulong, int> _pinsPerEntry = new();
-    private readonly Dictionary<ulong, Capture> _captures = new();
     private readonly LinkedList<Invalidation> _live = new();
     private readonly LinkedList<Invalidation> _timeouts = new();
-    private readonly PriorityQueue<TimerItem, TimerKey> _timers = new();
     private readonly EnginePool _pool = new();
+    private readonly List<Invalidation> _holderScratch = new();
+    private readonly List<Invalidation> _liveScratch = new();
     private int _unacked;
-    private ulong _lastToken;
-    private long _timerSequence;
 
     public AtsEngine(EngineOptions options, TimeProvider time)
     {
@@ -57,36 +45,32 @@ public sealed partial class AtsEngine
         options.Validate();
         _time = time;
         _timeout = options.InvalidationTimeout;
-        _fencePolicy = options.FencePolicy;
-        _fenceMode = options.FenceMode;
         _streamId = options.StreamId;
         _refusedStatus = options.RefusedAckStatus;
-        _atc = new AddressTranslationCache(options.AtcCapacity);
-        _random = new DeterministicRandom(options.Seed);
-        _policy = options.Policy;
-        _ruleMatches = new long[_policy.Rules.Count];
-        _ruleApplied = new long[_policy.Rules.Count];
+        _selector = new FaultRuleSelector(options.Policy, options.Seed);
+        _ledger = new TranslationLedger(options.AtcCapacity, _pool);
+        _fence = new FenceController(options.FencePolicy, options.FenceMode);
         _start = _now = time.GetUtcNow();
     }
 
     public EngineCounters Counters { get; } = new();
 
-    public FenceState FenceState => _fence;
+    public FenceState FenceState => _fence.State;
 
-    public FencePolicy FencePolicy => _fencePolicy;
+    public FencePolicy FencePolicy => _fence.Policy;
 
-    public FenceMode FenceMode => _fenceMode;
+    public FenceMode FenceMode => _fence.Mode;
 
-    public FaultPolicy Policy => _policy;
+    public FaultPolicy Policy => _selector.Policy;
 
     /// <summary>Translations currently cached.</summary>
-    public int AtcCount => _atc.Count;
+    public int AtcCount => _ledger.Cache.Count;
 
     /// <summary>Invalidations not yet answered to QEMU.</summary>
     public int PendingInvalidations => _unacked;
 
     /// <summary>Accesses between BeginAccess and EndAccess.</summary>
-    public int InFlightAccesses => _pins.Count;
+    public int InFlightAccesses => _ledger.InFlightAccesses;
 
     /// <summary>When the host must call <see cref="OnTimer"/> next; null when nothing is scheduled.</summary>
     public DateTimeOffset? NextDeadline
@@ -94,35 +78,31 @@ public sealed partial class AtsEngine
         get
         {
             DateTimeOffset? next = _timeouts.First?.Value.TimeoutAt;
-            if (_timers.TryPeek(out _, out var key) && (next is null || key.UtcTicks < next.Value.UtcTicks))
+            if (_timers.NextDueTicks is long ticks && (next is null || ticks < next.Value.UtcTicks))
             {
-                next = new DateTimeOffset(key.UtcTicks, TimeSpan.Zero);
+                next = new DateTimeOffset(ticks, TimeSpan.Zero);
             }
 
             return next;
         }
     }
 
-    // For tests: the UAF history must shrink back once nothing can reference it.
-    internal int TrackedCaptures => _captures.Count;
+    // For tests: the UAF history and the live list must shrink back once nothing can reference them.
+    internal int TrackedCaptures => _ledger.TrackedCaptures;
 
     internal int LiveInvalidations => _live.Count;
 
-    internal AddressTranslationCache Cache => _atc;
-
-    /// <summary>Replaces the fault policy; it decides from the next invalidation on (rule counters restart).</summary>
     /// <summary>The device's StreamID, once learned (QEMU only knows it after the guest numbered the bus).</summary>
     public uint? StreamId => _streamId;
 
     /// <summary>Sets the StreamID that CFGI_STE must name for recovery and that violations report.</summary>
     public void SetStreamId(uint streamId) => _streamId = streamId;
 
+    /// <summary>Replaces the fault policy; it decides from the next invalidation on (rule counters restart).</summary>
     public void SetPolicy(FaultPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        _policy = policy;
-        _ruleMatches = new long[policy.Rules.Count];
-        _ruleApplied = new long[policy.Rules.Count];
+        _selector.SetPolicy(policy);
     }
 
     /// <summary>Processes everything due at the provider's current time.</summary>
@@ -156,16 +136,11 @@ public sealed partial class AtsEngine
     {
         while (true)
         {
-            while (_timers.TryPeek(out var head, out _) && head.IsStale)
-            {
-                _timers.Dequeue();
-            }
-
             var timeout = _timeouts.First?.Value;
-            bool timerDue = _timers.TryPeek(out var item, out var key) && key.UtcTicks <= _now.UtcTicks;
+            bool timerDue = _timers.TryPeekLive(out var item, out long dueTicks) && dueTicks <= _now.UtcTicks;
 
             // Ties go to the device: a completion (or straggler) due at the very instant of the timeout counts as in time.
-            if (timerDue && (timeout is null || key.UtcTicks <= timeout.TimeoutAt.UtcTicks))
+            if (timerDue && (timeout is null || dueTicks <= timeout.TimeoutAt.UtcTicks))
             {
                 _timers.Dequeue();
                 RunTimer(item);
@@ -180,9 +155,6 @@ public sealed partial class AtsEngine
             }
         }
     }
-
-    private void Schedule(DateTimeOffset at, TimerItem item) =>
-        _timers.Enqueue(item, new TimerKey(at.UtcTicks, ++_timerSequence));
 
     private void RunTimer(TimerItem item)
     {

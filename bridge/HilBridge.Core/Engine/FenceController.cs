@@ -1,0 +1,88 @@
+using HilBridge.Core.Dma;
+
+namespace HilBridge.Core.Engine;
+
+/// <summary>
+/// The fence: whether the device's requests are blocked, what a fenced device's access gets, and the
+/// recovery flow (device stop, restart, STE rewrite) that ends it. It decides; <see cref="AtsEngine"/>
+/// counts, emits the effects and settles the invalidations a fence forces.
+/// </summary>
+/// <remarks>No lock: it lives inside <see cref="AtsEngine"/>, whose calls the host serializes.</remarks>
+internal sealed class FenceController
+{
+    public FenceController(FencePolicy policy, FenceMode mode)
+    {
+        Policy = policy;
+        Mode = mode;
+    }
+
+    public FencePolicy Policy { get; }
+
+    public FenceMode Mode { get; }
+
+    public FenceState State { get; private set; }
+
+    public bool IsFenced => State.IsFenced;
+
+    /// <summary>Whether an invalidation without a positive completion in time fences (rather than hoping).</summary>
+    public bool FencesOnFailure => Policy == FencePolicy.Fence;
+
+    /// <summary>
+    /// Whether a device access for <paramref name="purpose"/> is refused now: an abort fence refuses
+    /// everything; a translated-only fence still lets control structures through untranslated.
+    /// </summary>
+    public bool Blocks(DmaPurpose purpose) => State.IsFenced && (Mode == FenceMode.Abort || purpose == DmaPurpose.Payload);
+
+    /// <summary>Whether a straggler is refused now: it is a translated request, which any fence blocks.</summary>
+    public bool BlocksTranslated => State.IsFenced;
+
+    /// <summary>Fences at <paramref name="now"/>; fencing again during recovery restarts the recovery.</summary>
+    public void Fence(string reason, DateTimeOffset now) => State = FenceState.FencedAt(reason, now);
+
+    /// <summary>Lifts the fence; returns how long it lasted.</summary>
+    public TimeSpan Unfence(DateTimeOffset now)
+    {
+        var recovery = now - State.Since!.Value;
+        State = FenceState.Unfenced;
+        return recovery;
+    }
+
+    /// <summary>Recovery step 1: the device was stopped (reset).</summary>
+    public void OnDeviceStopped()
+    {
+        if (State.IsFenced)
+        {
+            // A stop after a start means the device is down again: it must be restarted once more.
+            State = State with { DeviceStopped = true, DeviceRestarted = false };
+        }
+    }
+
+    /// <summary>Recovery step 2: the device started after the stop.</summary>
+    /// <returns>True when this completed the recovery: the caller unfences.</returns>
+    public bool OnDeviceStarted()
+    {
+        if (State.IsFenced && State.DeviceStopped)
+        {
+            State = State with { DeviceRestarted = true };
+            return State.RecoveryComplete;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Recovery step 3: the STE of <paramref name="streamId"/> was rewritten. Counts only for the device's
+    /// StreamID, or for any when <paramref name="deviceStreamId"/> is unknown.
+    /// </summary>
+    /// <returns>True when this completed the recovery: the caller unfences.</returns>
+    public bool OnSteInvalidated(uint streamId, uint? deviceStreamId)
+    {
+        if (State.IsFenced && (deviceStreamId is null || deviceStreamId == streamId))
+        {
+            State = State with { SteInvalidated = true };
+            return State.RecoveryComplete;
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,61 @@
+namespace HilBridge.Core.Engine;
+
+/// <summary>
+/// The engine's scheduled device-side events (answers, refusals, stragglers) in a total order: due time,
+/// then scheduling order, so equal due times replay in the order they were scheduled.
+/// </summary>
+internal sealed class TimerQueue
+{
+    private readonly PriorityQueue<TimerItem, TimerKey> _items = new();
+    private long _sequence;
+
+    /// <summary>Due time (UTC ticks) of the head, stale or not; null when nothing is scheduled.</summary>
+    public long? NextDueTicks => _items.TryPeek(out _, out var key) ? key.UtcTicks : null;
+
+    public void Schedule(DateTimeOffset at, TimerItem item) =>
+        _items.Enqueue(item, new TimerKey(at.UtcTicks, ++_sequence));
+
+    /// <summary>Drops stale heads, then peeks the first live item.</summary>
+    public bool TryPeekLive(out TimerItem item, out long dueTicks)
+    {
+        while (_items.TryPeek(out var head, out _) && head.IsStale)
+        {
+            _items.Dequeue();
+        }
+
+        bool any = _items.TryPeek(out item, out var key);
+        dueTicks = key.UtcTicks;
+        return any;
+    }
+
+    public void Dequeue() => _items.Dequeue();
+
+    /// <summary>Removes every scheduled straggler; returns the capture of each, one per straggler.</summary>
+    public List<Capture> RemoveStragglers()
+    {
+        var kept = new List<(TimerItem Item, TimerKey Key)>(_items.Count);
+        var removed = new List<Capture>();
+        foreach (var (item, key) in _items.UnorderedItems)
+        {
+            if (item.Kind == TimerKind.Straggler)
+            {
+                removed.Add(item.Capture!);
+            }
+            else
+            {
+                kept.Add((item, key));
+            }
+        }
+
+        if (removed.Count > 0)
+        {
+            _items.Clear();
+            foreach (var (item, key) in kept)
+            {
+                _items.Enqueue(item, key);
+            }
+        }
+
+        return removed;
+    }
+}
