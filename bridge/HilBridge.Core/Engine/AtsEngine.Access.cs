@@ -13,7 +13,7 @@ public sealed partial class AtsEngine
         if (_ledger.TryCache(iova, size, uaddr, perm))
         {
             Counters.AtcUpdates++;
-            Counters.AtcEvictions = _ledger.Cache.Evictions;
+            Counters.AtcEvictions = _ledger.AtcEvictions;
         }
         else
         {

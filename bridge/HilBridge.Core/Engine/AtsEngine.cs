@@ -64,7 +64,7 @@ public sealed partial class AtsEngine
     public FaultPolicy Policy => _selector.Policy;
 
     /// <summary>Translations currently cached.</summary>
-    public int AtcCount => _ledger.Cache.Count;
+    public int AtcCount => _ledger.AtcCount;
 
     /// <summary>Invalidations not yet answered to QEMU.</summary>
     public int PendingInvalidations => _unacked;

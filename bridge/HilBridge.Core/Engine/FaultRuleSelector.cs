@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace HilBridge.Core.Engine;
 
 /// <summary>
@@ -34,6 +36,7 @@ internal sealed class FaultRuleSelector
     }
 
     /// <summary>Decides how the device answers an invalidation of [first, last] arriving <paramref name="sinceStart"/> after engine start.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FaultDecision Decide(uint? streamId, ulong first, ulong last, TimeSpan sinceStart)
     {
         var rule = Select(streamId, first, last, sinceStart);

@@ -20,9 +20,12 @@ internal sealed class FenceController
 
     public FenceMode Mode { get; }
 
-    public FenceState State { get; private set; }
+    // A field, not an auto-property: reading IsFenced on the hot path must not copy the whole state.
+    private FenceState _state;
 
-    public bool IsFenced => State.IsFenced;
+    public FenceState State => _state;
+
+    public bool IsFenced => _state.IsFenced;
 
     /// <summary>Whether an invalidation without a positive completion in time fences (rather than hoping).</summary>
     public bool FencesOnFailure => Policy == FencePolicy.Fence;
@@ -31,29 +34,29 @@ internal sealed class FenceController
     /// Whether a device access for <paramref name="purpose"/> is refused now: an abort fence refuses
     /// everything; a translated-only fence still lets control structures through untranslated.
     /// </summary>
-    public bool Blocks(DmaPurpose purpose) => State.IsFenced && (Mode == FenceMode.Abort || purpose == DmaPurpose.Payload);
+    public bool Blocks(DmaPurpose purpose) => _state.IsFenced && (Mode == FenceMode.Abort || purpose == DmaPurpose.Payload);
 
     /// <summary>Whether a straggler is refused now: it is a translated request, which any fence blocks.</summary>
-    public bool BlocksTranslated => State.IsFenced;
+    public bool BlocksTranslated => _state.IsFenced;
 
     /// <summary>Fences at <paramref name="now"/>; fencing again during recovery restarts the recovery.</summary>
-    public void Fence(string reason, DateTimeOffset now) => State = FenceState.FencedAt(reason, now);
+    public void Fence(string reason, DateTimeOffset now) => _state = FenceState.FencedAt(reason, now);
 
     /// <summary>Lifts the fence; returns how long it lasted.</summary>
     public TimeSpan Unfence(DateTimeOffset now)
     {
-        var recovery = now - State.Since!.Value;
-        State = FenceState.Unfenced;
+        var recovery = now - _state.Since!.Value;
+        _state = FenceState.Unfenced;
         return recovery;
     }
 
     /// <summary>Recovery step 1: the device was stopped (reset).</summary>
     public void OnDeviceStopped()
     {
-        if (State.IsFenced)
+        if (_state.IsFenced)
         {
             // A stop after a start means the device is down again: it must be restarted once more.
-            State = State with { DeviceStopped = true, DeviceRestarted = false };
+            _state = _state with { DeviceStopped = true, DeviceRestarted = false };
         }
     }
 
@@ -61,10 +64,10 @@ internal sealed class FenceController
     /// <returns>True when this completed the recovery: the caller unfences.</returns>
     public bool OnDeviceStarted()
     {
-        if (State.IsFenced && State.DeviceStopped)
+        if (_state.IsFenced && _state.DeviceStopped)
         {
-            State = State with { DeviceRestarted = true };
-            return State.RecoveryComplete;
+            _state = _state with { DeviceRestarted = true };
+            return _state.RecoveryComplete;
         }
 
         return false;
@@ -77,10 +80,10 @@ internal sealed class FenceController
     /// <returns>True when this completed the recovery: the caller unfences.</returns>
     public bool OnSteInvalidated(uint streamId, uint? deviceStreamId)
     {
-        if (State.IsFenced && (deviceStreamId is null || deviceStreamId == streamId))
+        if (_state.IsFenced && (deviceStreamId is null || deviceStreamId == streamId))
         {
-            State = State with { SteInvalidated = true };
-            return State.RecoveryComplete;
+            _state = _state with { SteInvalidated = true };
+            return _state.RecoveryComplete;
         }
 
         return false;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace HilBridge.Core.Engine;
 
 /// <summary>
@@ -12,22 +14,29 @@ internal sealed class TimerQueue
     /// <summary>Due time (UTC ticks) of the head, stale or not; null when nothing is scheduled.</summary>
     public long? NextDueTicks => _items.TryPeek(out _, out var key) ? key.UtcTicks : null;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Schedule(DateTimeOffset at, TimerItem item) =>
         _items.Enqueue(item, new TimerKey(at.UtcTicks, ++_sequence));
 
     /// <summary>Drops stale heads, then peeks the first live item.</summary>
     public bool TryPeekLive(out TimerItem item, out long dueTicks)
     {
-        while (_items.TryPeek(out var head, out _) && head.IsStale)
+        while (_items.TryPeek(out item, out var key))
         {
+            if (!item.IsStale)
+            {
+                dueTicks = key.UtcTicks;
+                return true;
+            }
+
             _items.Dequeue();
         }
 
-        bool any = _items.TryPeek(out item, out var key);
-        dueTicks = key.UtcTicks;
-        return any;
+        dueTicks = 0;
+        return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Dequeue() => _items.Dequeue();
 
     /// <summary>Removes every scheduled straggler; returns the capture of each, one per straggler.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using HilBridge.Core.Atc;
 using HilBridge.Core.Dma;
@@ -36,6 +37,10 @@ internal sealed class TranslationLedger
     /// <summary>The device's ATC: translations new lookups can hit.</summary>
     internal AddressTranslationCache Cache => _atc;
 
+    public int AtcCount => _atc.Count;
+
+    public long AtcEvictions => _atc.Evictions;
+
     // For tests: the UAF history must shrink back once nothing can reference it.
     internal int TrackedCaptures => _captures.Count;
 
@@ -46,6 +51,7 @@ internal sealed class TranslationLedger
 
     /// <summary>Caches a translation (the answer to a miss); overlapped entries are replaced and forgotten.</summary>
     /// <returns>False when the ATC rejected it.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryCache(ulong iova, ulong size, ulong uaddr, AccessKind perm)
     {
         _entryScratch.Clear();
@@ -58,6 +64,7 @@ internal sealed class TranslationLedger
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLookup(ulong iova, out AtcEntry entry) => _atc.TryLookup(iova, out entry);
 
     /// <summary>Empties the ATC (a device reset or a fence).</summary>
@@ -71,6 +78,7 @@ internal sealed class TranslationLedger
     // ---- the checker ----
 
     /// <summary>Whether an access through <paramref name="entryId"/> now is a use-after-free; if so, the dead capture.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryFindUseAfterFree(ulong entryId, out Capture dead) =>
         _captures.TryGetValue(entryId, out dead!) && IsUseAfterFree(dead);
 
@@ -85,7 +93,8 @@ internal sealed class TranslationLedger
     // ---- pins ----
 
     /// <summary>Pins <paramref name="entry"/> for one access: invalidations holding it wait until it is unpinned.</summary>
-    public AccessToken Pin(AtcEntry entry, ulong iova, ulong bytes, AccessKind kind, DmaPurpose purpose, bool violationReported)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public AccessToken Pin(in AtcEntry entry, ulong iova, ulong bytes, AccessKind kind, DmaPurpose purpose, bool violationReported)
     {
         var token = new AccessToken(++_lastToken);
         _pins.Add(token.Id, new Pin(entry, iova, bytes, kind, purpose, violationReported));
@@ -102,10 +111,12 @@ internal sealed class TranslationLedger
     }
 
     /// <summary>Ends the access of <paramref name="token"/>; false for unknown or default tokens.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryUnpin(AccessToken token, out Pin pin) => _pins.Remove(token.Id, out pin);
 
     /// <summary>Drops an ended access's hold on its translation.</summary>
     /// <returns>The capture whose holders no longer wait for accesses (its last pin ended); null otherwise.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Capture? ReleasePin(in Pin pin)
     {
         ulong entryId = pin.Entry.Id;
@@ -205,6 +216,7 @@ internal sealed class TranslationLedger
     }
 
     /// <summary>A straggler was scheduled through <paramref name="capture"/>: its holders wait for it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AddStraggler(Capture capture)
     {
         if (capture.Stragglers++ == 0)
@@ -218,6 +230,7 @@ internal sealed class TranslationLedger
 
     /// <summary>A straggler through <paramref name="capture"/> ran or was cancelled.</summary>
     /// <returns>True when the last straggler through <paramref name="capture"/> is gone.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool RemoveStraggler(Capture capture)
     {
         if (--capture.Stragglers > 0)
@@ -237,6 +250,7 @@ internal sealed class TranslationLedger
     /// <paramref name="inv"/> was acknowledged at <paramref name="now"/>: from now on the guest may reuse
     /// these pages, so any later use of its translations is a use-after-free.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void MarkAcknowledged(Invalidation inv, DateTimeOffset now)
     {
         foreach (var capture in inv.Held)
@@ -250,6 +264,7 @@ internal sealed class TranslationLedger
     }
 
     /// <summary>A retired invalidation lets go of its translations; those nothing else holds are forgotten.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ReleaseHeld(Invalidation inv)
     {
         foreach (var capture in inv.Held)
@@ -260,6 +275,7 @@ internal sealed class TranslationLedger
     }
 
     /// <summary>Forgets <paramref name="capture"/> once nothing can reference it; harmless when already forgotten.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void TryForget(Capture capture)
     {
         // Remove fails when it was already forgotten (callers may try a capture more than once).
