@@ -6,7 +6,6 @@ using HilBridge.Trace.Analysis;
 using HilBridge.Trace.Format;
 using HilBridge.Trace.Import;
 using HilBridge.Trace.Recording;
-using HilBridge.Trace.Replay;
 
 namespace HilBridge.Cli;
 
@@ -77,11 +76,10 @@ internal static class TraceImportCommand
             using (var writer = TraceWriter.Create(output.FullName, header))
             {
                 var recorder = new TraceWriterObserver(writer);
-                var driver = new EngineDriver(engine, start, new TeeObserver(recorder, tally));
+                var driver = new EngineStepper(engine, start, new TeeObserver(recorder, tally));
                 var importer = new SmmuLogImporter(driver, new ImportOptions { StreamId = engine.StreamId, ResetOnAttach = resetOnAttach });
                 ForEachEvent(log, (at, name, message, fields) => importer.Add(at, name, message, fields), ct);
                 importer.Finish();
-                recorder.Flush();
                 writer.Complete(driver.Now);
                 report = importer.Report;
             }
