@@ -1,5 +1,4 @@
 using HilBridge.Core.Engine;
-using HilBridge.Host.Qemu;
 using HilBridge.Trace.Format;
 using HilBridge.Trace.Import;
 using HilBridge.Trace.Recording;
