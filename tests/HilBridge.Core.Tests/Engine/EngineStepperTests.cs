@@ -109,6 +109,44 @@ public sealed class EngineStepperTests
         Assert.Equal(Start.AddSeconds(10), stepper.Now);
     }
 
+    [Fact]
+    public void Step_SteadyStateUpdateAccessInvalidate_AllocatesNothing()
+    {
+        var stepper = new EngineStepper(new EngineOptions { StreamId = 0x100 }, Start, new Discard());
+        for (int i = 0; i < 1_000; i++)
+        {
+            Cycle(stepper, (ulong)i);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            Cycle(stepper, (ulong)i);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static void Cycle(EngineStepper stepper, ulong i)
+    {
+        var at = Start.AddTicks((long)i);
+        stepper.Step(Map(at));
+        var hit = stepper.Step(Read(at));
+        stepper.Step(new EngineInput(EngineInputKind.EndAccess, at, Id: hit.Token.Id));
+        stepper.Step(new EngineInput(EngineInputKind.IotlbInvalidate, at, 0x10000, 4096, Id: i + 1));
+    }
+
+    private sealed class Discard : IEngineObserver
+    {
+        public void OnInput(in EngineInput input, AccessResult? result)
+        {
+        }
+
+        public void OnEffect(in EngineEffect effect)
+        {
+        }
+    }
+
     private sealed class Observed : IEngineObserver
     {
         public List<(EngineInput Input, AccessResult? Result)> Inputs { get; } = [];

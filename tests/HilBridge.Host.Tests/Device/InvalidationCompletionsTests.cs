@@ -92,6 +92,25 @@ public sealed class InvalidationCompletionsTests
     }
 
     [Fact]
+    public void NewRequestIdThenDispatch_SteadyState_AllocatesNothing()
+    {
+        var completions = new InvalidationCompletions(_time);
+        var requester = completions.Register((in EngineEffect _) => { });
+        for (int i = 0; i < 1_000; i++)
+        {
+            completions.Dispatch(Ack(requester.NewRequestId()));
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            completions.Dispatch(Ack(requester.NewRequestId()));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Dispatch_RequesterDisposed_NoCallback()
     {
         var id = _atsPort.NewRequestId();
