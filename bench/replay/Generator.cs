@@ -23,11 +23,10 @@ internal static class Generator
         using (var writer = TraceWriter.Create(path, TraceHeaders.Create("bench-mixed", "synthetic guest, mixed faults", options, start, source: "generated")))
         {
             var observer = new TraceWriterObserver(writer);
-            var driver = new EngineDriver(options, start, observer);
+            var driver = new EngineStepper(options, start, observer);
             var traffic = new SyntheticTraffic(driver);
             traffic.Start();
             traffic.Run(() => writer.Records < events);
-            observer.Flush();
             writer.Complete(driver.Now);
         }
 

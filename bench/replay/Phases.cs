@@ -130,11 +130,7 @@ internal static class Phases
             {
                 if (e.Kind == TraceRecordKind.Input)
                 {
-                    recorder.OnInput(e.Input);
-                    if (e.Result is { } r)
-                    {
-                        recorder.OnAccessResult(r);
-                    }
+                    recorder.OnInput(e.Input, e.Result);
 
                     events++;
                 }

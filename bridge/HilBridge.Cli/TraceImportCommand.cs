@@ -1,19 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using HilBridge.Core.Engine;
-using HilBridge.Host.Qemu;
 using HilBridge.Trace.Analysis;
-using HilBridge.Trace.Format;
 using HilBridge.Trace.Import;
-using HilBridge.Trace.Recording;
-using HilBridge.Trace.Replay;
 
 namespace HilBridge.Cli;
 
 /// <summary>
 /// `hilbridge trace import LOG -o FILE`: turns stock QEMU's SMMU trace log (`-trace 'smmuv3_*' -D LOG`, add
-/// `-msg timestamp=on` for times) into a trace, running it through the engine under the chosen policy (the
-/// device model is described on <see cref="SmmuLogImporter"/>). The result replays like a recorded run.
+/// `-msg timestamp=on` for times) into a trace, running it through the engine under the chosen policy: parses
+/// the arguments, runs <see cref="SmmuLogImport"/> and prints what it made. The result replays like a recorded run.
 /// </summary>
 internal static class TraceImportCommand
 {
@@ -56,37 +52,14 @@ internal static class TraceImportCommand
     {
         try
         {
-            // Pass 1: which StreamID is the device, and when the log starts.
-            var scan = new SmmuLogScan();
-            ForEachEvent(log, scan.Add, ct);
-            if (scan.Events == 0)
+            var result = SmmuLogImport.Run(log, output, engine, policyName, streamId, resetOnAttach, ct);
+            if (!result.Imported)
             {
                 Console.Error.WriteLine($"hilbridge trace import: {log.FullName}: no smmu trace events (was QEMU run with -trace 'smmuv3_*' -D FILE?)");
                 return TraceCliSupport.ExitUsage;
             }
 
-            engine.StreamId = streamId ?? scan.StreamId;
-            var start = scan.First ?? DateTimeOffset.UnixEpoch;
-            var header = TraceHeaders.Create(policyName ?? "import", $"imported from {log.Name}", engine, start,
-                new Dictionary<string, string> { ["IMPORTED_FROM"] = log.Name, ["TIMESTAMPS"] = scan.First is null ? "synthetic" : "from log" },
-                source: "import");
-
-            // Pass 2: the engine under the chosen policy, written as it decides.
-            var tally = new TraceTally();
-            ImportReport report;
-            using (var writer = TraceWriter.Create(output.FullName, header))
-            {
-                var recorder = new TraceWriterObserver(writer);
-                var driver = new EngineDriver(engine, start, new TeeObserver(recorder, tally));
-                var importer = new SmmuLogImporter(driver, new ImportOptions { StreamId = engine.StreamId, ResetOnAttach = resetOnAttach });
-                ForEachEvent(log, (at, name, message, fields) => importer.Add(at, name, message, fields), ct);
-                importer.Finish();
-                recorder.Flush();
-                writer.Complete(driver.Now);
-                report = importer.Report;
-            }
-
-            Print(log, output, engine, report, tally);
+            Print(log, output, engine, result.Report, result.Tally);
             return 0;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -95,27 +68,6 @@ internal static class TraceImportCommand
             return TraceCliSupport.ExitUsage;
         }
     }
-
-    private static void ForEachEvent(FileInfo log, Action<DateTimeOffset?, string, string, IReadOnlyDictionary<string, string>> onEvent, CancellationToken ct)
-    {
-        long lines = 0;
-        foreach (var line in File.ReadLines(log.FullName))
-        {
-            if ((++lines & 0xFFFF) == 0)
-            {
-                ct.ThrowIfCancellationRequested();
-            }
-
-            // Host's parser reads the event (it skips the "pid@sec.usec:" prefix); the prefix gives the time.
-            if (SmmuTraceParser.TryParse(line, out var e) && e.Name.StartsWith("smmu", StringComparison.Ordinal))
-            {
-                onEvent(QemuLogLine.TryParseTimestamp(line, out var at) ? at : null, e.Name, e.Message, e.Fields);
-            }
-        }
-    }
-
-    private static void ForEachEvent(FileInfo log, Action<DateTimeOffset?, string, IReadOnlyDictionary<string, string>> onEvent, CancellationToken ct) =>
-        ForEachEvent(log, (at, name, _, fields) => onEvent(at, name, fields), ct);
 
     private static void Print(FileInfo log, FileInfo output, EngineOptions engine, ImportReport r, TraceTally t)
     {

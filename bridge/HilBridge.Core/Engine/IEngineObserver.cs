@@ -1,14 +1,14 @@
 namespace HilBridge.Core.Engine;
 
-/// <summary>Sees the engine's inputs and effects in the order they happen (e.g. a trace recorder).</summary>
+/// <summary>
+/// Sees the engine's inputs and effects in the order they happen (e.g. a trace recorder): each input once it
+/// was applied, then the effects it caused.
+/// </summary>
 public interface IEngineObserver
 {
-    void OnInput(in EngineInput input);
+    /// <param name="input">The input as applied (stamped with the engine's time).</param>
+    /// <param name="result">BeginAccess: its result (replay compares it); null for other inputs and for an access the engine rejected.</param>
+    void OnInput(in EngineInput input, AccessResult? result);
 
     void OnEffect(in EngineEffect effect);
-
-    /// <summary>The result of the BeginAccess just passed to <see cref="OnInput"/>, before its effects (replay compares it).</summary>
-    void OnAccessResult(AccessResult result)
-    {
-    }
 }

@@ -17,22 +17,21 @@ internal enum AckRouting
 }
 
 /// <summary>
-/// Pairs the SMMU's invalidation tags with the engine request ids of the ATS port (see
-/// <see cref="InvalidationRequesters"/>) and decides, for each engine acknowledgement, whether it is
+/// Pairs the SMMU's invalidation tags with the engine request ids of the ATS port (taken from its
+/// <see cref="InvalidationRequester"/>) and decides, for each engine acknowledgement, whether it is
 /// the device's completion. Not thread-safe: the endpoint calls it under its own lock.
 /// </summary>
-internal sealed class AtsInvalidationTable
+internal sealed class AtsInvalidationTable(InvalidationRequester requester)
 {
     private readonly Dictionary<ulong, Entry> _byRequest = [];
     private readonly Dictionary<uint, ulong> _requestByTag = [];
-    private ulong _sequence;
 
     public int Outstanding => _byRequest.Count;
 
     /// <summary>Registers SMMU tag <paramref name="tag"/> received at <paramref name="timestamp"/>; returns its engine request id.</summary>
     public ulong Add(uint tag, long timestamp)
     {
-        var id = InvalidationRequesters.AtsPortId(++_sequence);
+        var id = requester.NewRequestId();
         // Tags are unique among the SMMU's outstanding invalidations; a repeat is the SMMU replaying
         // them after a reconnect (or a migration): the newest wins, the old ack will be ignored.
         if (_requestByTag.Remove(tag, out var stale))

@@ -18,7 +18,8 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly object _gate = new();
-    private readonly AtsInvalidationTable _table = new();
+    private readonly InvalidationRequester _requester;
+    private readonly AtsInvalidationTable _table;
     private readonly SteFenceTracker _ste = new();
     private readonly LatencyHistogram _completionDelay = new();
     private readonly LatencyHistogram _syncWait = new();
@@ -32,13 +33,14 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
         _bridge = bridge;
         _time = time;
         _logger = logger;
+        _requester = bridge.Invalidations.Register(OnAnswer);
+        _table = new AtsInvalidationTable(_requester);
     }
 
     /// <summary>Listens on <paramref name="socketPath"/> and serves the SMMU that connects.</summary>
     public static AtsPortEndpoint Start(VhostBlkBridge bridge, string socketPath, TimeProvider time, ILoggerFactory loggers)
     {
         var endpoint = new AtsPortEndpoint(bridge, time, loggers.CreateLogger<AtsPortEndpoint>());
-        bridge.EffectObserved += endpoint.OnEffect;
         endpoint._server = AtsPortServer.Start(socketPath, endpoint, loggers.CreateLogger<AtsPortServer>());
         return endpoint;
     }
@@ -111,7 +113,7 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
             }
             requestId = _table.Add(inv.Tag, _time.GetTimestamp());
         }
-        // The engine may acknowledge from inside this call (OnEffect, under the engine lock, then ours).
+        // The engine may acknowledge from inside this call (OnAnswer, under the engine lock, then ours).
         _bridge.InvalidateAtc(requestId, inv.Address, inv.Length);
     }
 
@@ -179,20 +181,18 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
             _table.Clear();
     }
 
-    /// <summary>Engine effects, under the engine lock: route acknowledgements of ATS port invalidations.</summary>
-    private void OnEffect(EngineEffect effect)
+    /// <summary>The engine's answers about the ATS port's invalidations, under the engine lock.</summary>
+    private void OnAnswer(in EngineEffect answer)
     {
-        if (!InvalidationRequesters.IsAtsPort(effect.RequestId))
-            return;
         lock (_gate)
         {
-            switch (effect.Kind)
+            switch (answer.Kind)
             {
                 case EffectKind.InvalidationTimedOut:
-                    _table.MarkEngineTimedOut(effect.RequestId);
+                    _table.MarkEngineTimedOut(answer.RequestId);
                     break;
                 case EffectKind.AckInvalidation:
-                    Route(effect);
+                    Route(answer);
                     break;
             }
         }
@@ -220,7 +220,7 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _bridge.EffectObserved -= OnEffect;
+        _requester.Dispose();
         if (_server is { } server)
             await server.DisposeAsync();
     }

@@ -5,16 +5,15 @@ using HilBridge.Core.Engine;
 namespace HilBridge.Host.Device;
 
 /// <summary>
-/// The one place the pure <see cref="AtsEngine"/> meets threads and time. Every input is serialized
-/// under a lock, stamped with the real time (the engine reads it from a <see cref="SteppedClock"/>),
-/// offered to the recorder, applied, and followed by its effects; the engine's next deadline arms a
-/// timer. Threads waiting for an IOTLB update (a miss) wait on the same lock, so an update wakes them.
+/// The one place the pure engine meets threads and time. Every input is stamped with the real time and
+/// stepped under a lock by the <see cref="EngineStepper"/> (which shows it and its effects to the observer);
+/// the engine's next deadline arms a timer. Threads waiting for an IOTLB update (a miss) wait on the same
+/// lock, so an update wakes them.
 /// </summary>
 public sealed class EngineGate : IDisposable
 {
     private readonly object _gate = new();
-    private readonly AtsEngine _engine;
-    private readonly SteppedClock _clock;
+    private readonly EngineStepper _stepper;
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
     private readonly Action<EngineEffect> _onEffect;
@@ -24,9 +23,8 @@ public sealed class EngineGate : IDisposable
     public EngineGate(EngineOptions options, TimeProvider time, Action<EngineEffect> onEffect)
     {
         _time = time;
-        _clock = new SteppedClock(time.GetUtcNow());
-        EngineStart = _clock.Now;
-        _engine = new AtsEngine(options, _clock);
+        _stepper = new EngineStepper(options, time.GetUtcNow(), new Relay(this));
+        EngineStart = _stepper.Now;
         _onEffect = onEffect;
         _timer = time.CreateTimer(_ => OnTimerFired(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -41,7 +39,7 @@ public sealed class EngineGate : IDisposable
     public T Read<T>(Func<AtsEngine, T> query)
     {
         lock (_gate)
-            return query(_engine);
+            return query(_stepper.Engine);
     }
 
     public void Apply(EngineInputKind kind, ulong id = 0, string? reason = null, FaultPolicy? policy = null) =>
@@ -50,14 +48,14 @@ public sealed class EngineGate : IDisposable
     public void Apply(EngineInput input)
     {
         lock (_gate)
-            ApplyLocked(input);
+            StepLocked(input);
     }
 
     public void OnIotlbUpdate(ulong iova, ulong size, ulong uaddr, AccessKind perm)
     {
         lock (_gate)
         {
-            ApplyLocked(new EngineInput(EngineInputKind.IotlbUpdate, default, iova, size, uaddr, perm));
+            StepLocked(new EngineInput(EngineInputKind.IotlbUpdate, default, iova, size, uaddr, perm));
             _updateGeneration++;
             Monitor.PulseAll(_gate);
         }
@@ -87,10 +85,10 @@ public sealed class EngineGate : IDisposable
             long generation;
             lock (_gate)
             {
-                Stamp(new EngineInput(EngineInputKind.BeginAccess, default, iova, length, Access: kind, Purpose: purpose));
-                var result = _engine.BeginAccess(iova, length, kind, purpose, out entry, out token);
-                Observer?.OnAccessResult(result);
-                AfterCall();
+                var step = StepLocked(new EngineInput(EngineInputKind.BeginAccess, default, iova, length, Access: kind, Purpose: purpose));
+                var result = step.Result!.Value;
+                entry = step.Entry;
+                token = step.Token;
                 if (result != AccessResult.Miss)
                     return result;
                 generation = _updateGeneration;
@@ -117,22 +115,12 @@ public sealed class EngineGate : IDisposable
         }
     }
 
-    private void ApplyLocked(EngineInput input)
+    /// <summary>Steps the engine at the real time (the stepper never lets it go backwards, even if the wall clock steps), then re-arms the timer.</summary>
+    private StepResult StepLocked(in EngineInput input)
     {
-        input = Stamp(input);
-        input.ApplyTo(_engine);
-        AfterCall();
-    }
-
-    /// <summary>Sets the engine's clock to now and reports the stamped input to the observer.</summary>
-    private EngineInput Stamp(EngineInput input)
-    {
-        var now = _time.GetUtcNow();
-        if (now > _clock.Now)
-            _clock.Now = now; // never backwards, even if the wall clock steps
-        input = input with { At = _clock.Now };
-        Observer?.OnInput(input);
-        return input;
+        var step = _stepper.Step(input with { At = _time.GetUtcNow() });
+        ArmTimer();
+        return step;
     }
 
     private void OnTimerFired()
@@ -141,24 +129,19 @@ public sealed class EngineGate : IDisposable
         {
             // Forget the armed deadline: a timer that fires a tick early must be armed again.
             _armedFor = null;
-            ApplyLocked(new EngineInput(EngineInputKind.Timer, default));
+            StepLocked(new EngineInput(EngineInputKind.Timer, default));
         }
     }
 
-    private void AfterCall()
+    private void ArmTimer()
     {
-        while (_engine.TryTakeEffect(out var effect))
-        {
-            Observer?.OnEffect(effect);
-            _onEffect(effect);
-        }
-        var next = _engine.NextDeadline;
+        var next = _stepper.Engine.NextDeadline;
         if (next == _armedFor)
             return;
         _armedFor = next;
         if (next is { } at)
         {
-            var due = at - _clock.Now;
+            var due = at - _stepper.Now;
             _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
         }
         else
@@ -168,4 +151,16 @@ public sealed class EngineGate : IDisposable
     }
 
     public void Dispose() => _timer.Dispose();
+
+    /// <summary>The stepper's observer: the recorder sees each record first, then the host acts on the effect.</summary>
+    private sealed class Relay(EngineGate gate) : IEngineObserver
+    {
+        public void OnInput(in EngineInput input, AccessResult? result) => gate.Observer?.OnInput(input, result);
+
+        public void OnEffect(in EngineEffect effect)
+        {
+            gate.Observer?.OnEffect(effect);
+            gate._onEffect(effect);
+        }
+    }
 }

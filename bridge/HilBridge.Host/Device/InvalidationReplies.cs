@@ -4,40 +4,44 @@ using HilBridge.VhostUser.Session;
 namespace HilBridge.Host.Device;
 
 /// <summary>
-/// Pairs QEMU's pending IOTLB INVALIDATE replies with the engine's request ids, so the engine's
-/// AckInvalidation effect (from any thread, under the engine lock) completes the right reply.
-/// Also measures what the guest pays: the wall time from receiving an INVALIDATE to replying.
+/// QEMU's IOTLB INVALIDATE as an engine requester: each message becomes an engine invalidation whose
+/// acknowledgement (from any thread, under the engine lock) completes the deferred vhost-user reply.
+/// The registration measures what the guest pays: the wall time from receiving an INVALIDATE to replying.
 /// </summary>
-internal sealed class InvalidationReplies(EngineGate engine, TimeProvider time)
+internal sealed class InvalidationReplies
 {
-    private readonly Dictionary<ulong, (DeferredReply Reply, long ReceivedAt)> _pending = [];
-    private ulong _nextId;
+    private readonly EngineGate _engine;
+    private readonly InvalidationRequester _requester;
+    private readonly Dictionary<ulong, DeferredReply> _pending = [];
+
+    public InvalidationReplies(EngineGate engine, InvalidationCompletions completions)
+    {
+        _engine = engine;
+        _requester = completions.Register(Complete);
+    }
 
     /// <summary>Receipt-to-reply latency of every acknowledged invalidation (written and read under the engine lock).</summary>
-    public LatencyHistogram AckLatency { get; } = new();
+    public LatencyHistogram AckLatency => _requester.AckLatency;
 
     public void Invalidate(ulong iova, ulong size, DeferredReply reply)
     {
-        ulong id;
+        var id = _requester.NewRequestId();
         lock (_pending)
-        {
-            id = ++_nextId;
-            _pending[id] = (reply, time.GetTimestamp());
-        }
+            _pending[id] = reply;
         // The ack may come right away, from inside this call (engine lock, then ours: one lock order).
-        engine.Apply(new EngineInput(EngineInputKind.IotlbInvalidate, default, iova, size, Id: id));
+        _engine.Apply(new EngineInput(EngineInputKind.IotlbInvalidate, default, iova, size, Id: id));
     }
 
-    /// <summary>Called for AckInvalidation effects, already under the engine lock.</summary>
-    public void Complete(in EngineEffect ack)
+    private void Complete(in EngineEffect answer)
     {
-        (DeferredReply Reply, long ReceivedAt) pending;
+        if (answer.Kind != EffectKind.AckInvalidation)
+            return; // a timeout is followed by the acknowledgement the fence policy decides
+        DeferredReply reply;
         lock (_pending)
         {
-            if (!_pending.Remove(ack.RequestId, out pending))
+            if (!_pending.Remove(answer.RequestId, out reply))
                 return;
         }
-        pending.Reply.Complete(ack.Status); // a no-op if the session is gone
-        AckLatency.Record(time.GetElapsedTime(pending.ReceivedAt));
+        reply.Complete(answer.Status); // a no-op if the session is gone
     }
 }

@@ -13,6 +13,7 @@ public sealed partial class VhostBlkBridge : IDisposable
 {
     private readonly FileBlockStore _store;
     private readonly EngineGate _gate;
+    private readonly InvalidationCompletions _completions;
     private readonly InvalidationReplies _replies;
     private readonly DeviceCounters _counters = new();
     private readonly VhostBlkDevice _device;
@@ -30,7 +31,8 @@ public sealed partial class VhostBlkBridge : IDisposable
         _logger = loggers.CreateLogger<VhostBlkBridge>();
         _store = new FileBlockStore(options.DiskImage, options.DiskSizeBytes);
         _gate = new EngineGate(options.Engine, time, OnEffect);
-        _replies = new InvalidationReplies(_gate, time);
+        _completions = new InvalidationCompletions(time);
+        _replies = new InvalidationReplies(_gate, _completions);
         _device = new VhostBlkDevice(options, _store, _gate, _replies, _counters, loggers.CreateLogger<VhostBlkDevice>());
     }
 
@@ -64,17 +66,15 @@ public sealed partial class VhostBlkBridge : IDisposable
     /// <summary>A CFGI_STE for this StreamID seen in the guest's SMMU command stream (the attach that may unfence).</summary>
     public void OnSteInvalidated(uint streamId) => _gate.Apply(EngineInputKind.SteInvalidated, streamId);
 
+    /// <summary>Where a requester other than vhost-user (the SMMU's ATS port) registers for the answers to its invalidations.</summary>
+    public InvalidationCompletions Invalidations => _completions;
+
     /// <summary>
-    /// Invalidates the device's ATC for a requester other than vhost-user (the SMMU's ATS port): the id
-    /// must carry <see cref="InvalidationRequesters.AtsPortBit"/>, and its AckInvalidation arrives through
-    /// <see cref="EffectObserved"/> (maybe from inside this call) instead of a vhost-user reply.
+    /// Invalidates the device's ATC for a requester other than vhost-user: <paramref name="requestId"/> comes from
+    /// its registration with <see cref="Invalidations"/>, whose callback gets the answer (maybe from inside this call).
     /// </summary>
-    public void InvalidateAtc(ulong requestId, ulong iova, ulong size)
-    {
-        if (!InvalidationRequesters.IsAtsPort(requestId))
-            throw new ArgumentOutOfRangeException(nameof(requestId), requestId, "ids without the ATS port bit belong to vhost-user");
+    public void InvalidateAtc(ulong requestId, ulong iova, ulong size) =>
         _gate.Apply(new EngineInput(EngineInputKind.IotlbInvalidate, default, iova, size, Id: requestId));
-    }
 
     public void SetPolicy(FaultPolicy policy) => _gate.Apply(EngineInputKind.SetPolicy, policy: policy);
 
@@ -143,12 +143,9 @@ public sealed partial class VhostBlkBridge : IDisposable
 
     private void OnEffect(EngineEffect effect)
     {
+        _completions.Dispatch(effect);
         switch (effect.Kind)
         {
-            case EffectKind.AckInvalidation:
-                if (!InvalidationRequesters.IsAtsPort(effect.RequestId))
-                    _replies.Complete(effect);
-                break;
             case EffectKind.Fenced or EffectKind.Unfenced or EffectKind.InvalidationTimedOut:
                 LogEffect(effect.ToString());
                 break;

@@ -1,3 +1,5 @@
+using HilBridge.Trace.Import;
+
 namespace HilBridge.Host.Qemu;
 
 /// <summary>Counts of the guest's SMMU command stream as seen through the trace tap.</summary>

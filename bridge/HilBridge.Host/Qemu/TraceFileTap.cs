@@ -1,3 +1,4 @@
+using HilBridge.Trace.Import;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Host.Qemu;

@@ -20,9 +20,7 @@ public sealed class EngineTap : IEngineObserver
     /// <summary>Detaches <paramref name="observer"/> if it is the one attached; it may still see a callback already under way.</summary>
     public void Detach(IEngineObserver observer) => Interlocked.CompareExchange(ref _target, null, observer);
 
-    public void OnInput(in EngineInput input) => Volatile.Read(ref _target)?.OnInput(input);
-
-    public void OnAccessResult(AccessResult result) => Volatile.Read(ref _target)?.OnAccessResult(result);
+    public void OnInput(in EngineInput input, AccessResult? result) => Volatile.Read(ref _target)?.OnInput(input, result);
 
     public void OnEffect(in EngineEffect effect) => Volatile.Read(ref _target)?.OnEffect(effect);
 }

@@ -13,8 +13,6 @@ public sealed class TraceTally : IEngineObserver
     private readonly long[] _results = new long[Enum.GetValues<AccessResult>().Max(k => (int)k) + 1];
     private readonly long[] _stragglers = new long[Enum.GetValues<StragglerOutcome>().Max(k => (int)k) + 1];
     private DateTimeOffset? _fencedSince;
-    private EngineInput _pendingBegin;
-    private bool _hasPendingBegin;
 
     public long Inputs { get; private set; }
     public long Effects { get; private set; }
@@ -108,44 +106,10 @@ public sealed class TraceTally : IEngineObserver
 
     public TimeSpan? AckLatencyMean => Acks == 0 ? null : AckLatencyTotal / Acks;
 
-    // As an observer (a replay's engine): BeginAccess inputs wait for their result.
-    void IEngineObserver.OnInput(in EngineInput input)
-    {
-        FlushPending();
-        if (input.Kind == EngineInputKind.BeginAccess)
-        {
-            _pendingBegin = input;
-            _hasPendingBegin = true;
-        }
-        else
-        {
-            AddInput(input, null);
-        }
-    }
+    // As an observer (a replay's engine): counted exactly as the records are.
+    void IEngineObserver.OnInput(in EngineInput input, AccessResult? result) => AddInput(input, result);
 
-    void IEngineObserver.OnAccessResult(AccessResult result)
-    {
-        if (_hasPendingBegin)
-        {
-            _hasPendingBegin = false;
-            AddInput(_pendingBegin, result);
-        }
-    }
-
-    void IEngineObserver.OnEffect(in EngineEffect effect)
-    {
-        FlushPending();
-        AddEffect(effect);
-    }
-
-    private void FlushPending()
-    {
-        if (_hasPendingBegin)
-        {
-            _hasPendingBegin = false;
-            AddInput(_pendingBegin, null);
-        }
-    }
+    void IEngineObserver.OnEffect(in EngineEffect effect) => AddEffect(effect);
 
     private void See(DateTimeOffset at)
     {

@@ -1,18 +1,17 @@
 using HilBridge.Core.Dma;
 using HilBridge.Core.Engine;
-using HilBridge.Trace.Replay;
 
 namespace HilBridge.Trace.Generation;
 
 /// <summary>
 /// A deterministic stand-in for a guest and its virtio-blk device, driving an engine through an
-/// <see cref="EngineDriver"/> to make traces of any size (benchmarks, tests): per request the device reads
+/// <see cref="EngineStepper"/> to make traces of any size (benchmarks, tests): per request the device reads
 /// its ring (control), moves a 4 KiB payload page (miss, IOTLB update, retry), and the guest unmaps
 /// the page afterwards (invalidation), with time advancing ~20-60 us per step. When the engine fences the
 /// device, the guest recovers it 200 ms later (device stop, start, STE rewrite), as the
 /// recovery workload does. The engine's own timers fire at their deadlines.
 /// </summary>
-public sealed class SyntheticTraffic(EngineDriver driver, uint streamId = 0x100, ulong seed = 1)
+public sealed class SyntheticTraffic(EngineStepper driver, uint streamId = 0x100, ulong seed = 1)
 {
     private const ulong RingIova = 0xF000_0000;
     private const ulong PayloadBase = 0x1000_0000;
@@ -74,10 +73,9 @@ public sealed class SyntheticTraffic(EngineDriver driver, uint streamId = 0x100,
     {
         for (int attempt = 0; attempt < 2; attempt++)
         {
-            var result = Apply(new EngineInput(EngineInputKind.BeginAccess, _now, iova, length, Access: kind, Purpose: purpose));
+            var (result, _, token) = Apply(new EngineInput(EngineInputKind.BeginAccess, _now, iova, length, Access: kind, Purpose: purpose));
             if (result == AccessResult.Hit)
             {
-                var token = driver.LastToken;
                 Step(1, 4); // the DMA copy
                 Apply(new EngineInput(EngineInputKind.EndAccess, _now, Id: token.Id));
                 return;
@@ -116,10 +114,10 @@ public sealed class SyntheticTraffic(EngineDriver driver, uint streamId = 0x100,
         _fencedSeen = null;
     }
 
-    private AccessResult? Apply(in EngineInput input)
+    private StepResult Apply(in EngineInput input)
     {
         driver.AdvanceTo(input.At);
-        return driver.Apply(input);
+        return driver.Step(input);
     }
 
     private void Step(int minMicros, int maxMicros) =>

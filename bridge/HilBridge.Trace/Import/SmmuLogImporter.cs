@@ -1,12 +1,11 @@
 using HilBridge.Core.Dma;
 using HilBridge.Core.Engine;
-using HilBridge.Trace.Replay;
 
 namespace HilBridge.Trace.Import;
 
 /// <summary>
 /// Turns QEMU's own SMMU trace log (stock QEMU, log backend, events by name) into engine inputs and
-/// runs them through an <see cref="EngineDriver"/> (whose observer writes the trace).
+/// runs them through an <see cref="EngineStepper"/> (whose observer writes the trace).
 /// <para>Device model, since stock QEMU has no ATS device: the device is the StreamID of
 /// <see cref="ImportOptions.StreamId"/>, and it caches every translation QEMU made for it.</para>
 /// <list type="bullet">
@@ -28,7 +27,7 @@ namespace HilBridge.Trace.Import;
 /// else advance by <see cref="ImportOptions.SyntheticStep"/> per event. Before each input the engine's due
 /// timers fire at their exact times, as the live host's timer would.
 /// </summary>
-public sealed class SmmuLogImporter(EngineDriver driver, ImportOptions options)
+public sealed class SmmuLogImporter(EngineStepper driver, ImportOptions options)
 {
     private ulong _nextRequest;
     private DateTimeOffset _now = driver.Now;
@@ -125,11 +124,11 @@ public sealed class SmmuLogImporter(EngineDriver driver, ImportOptions options)
         for (int attempt = 0; attempt < 2; attempt++)
         {
             Report.Accesses++;
-            var result = Apply(new EngineInput(EngineInputKind.BeginAccess, _now, iova, 0, Access: kind, Purpose: DmaPurpose.Payload));
+            var (result, _, token) = Apply(new EngineInput(EngineInputKind.BeginAccess, _now, iova, 0, Access: kind, Purpose: DmaPurpose.Payload));
             switch (result)
             {
                 case AccessResult.Hit:
-                    Apply(new EngineInput(EngineInputKind.EndAccess, _now, Id: driver.LastToken.Id));
+                    Apply(new EngineInput(EngineInputKind.EndAccess, _now, Id: token.Id));
                     return;
                 case AccessResult.Fenced:
                     Report.RefusedAccesses++;
@@ -181,9 +180,9 @@ public sealed class SmmuLogImporter(EngineDriver driver, ImportOptions options)
         Apply(new EngineInput(EngineInputKind.SteInvalidated, _now, Id: sid));
     }
 
-    private AccessResult? Apply(in EngineInput input)
+    private StepResult Apply(in EngineInput input)
     {
         driver.AdvanceTo(input.At);
-        return driver.Apply(input);
+        return driver.Step(input);
     }
 }

@@ -5,19 +5,11 @@ namespace HilBridge.Trace.Recording;
 /// <summary>Shows every callback to several observers, in order.</summary>
 public sealed class TeeObserver(params IEngineObserver[] observers) : IEngineObserver
 {
-    public void OnInput(in EngineInput input)
+    public void OnInput(in EngineInput input, AccessResult? result)
     {
         foreach (var o in observers)
         {
-            o.OnInput(input);
-        }
-    }
-
-    public void OnAccessResult(AccessResult result)
-    {
-        foreach (var o in observers)
-        {
-            o.OnAccessResult(result);
+            o.OnInput(input, result);
         }
     }
 

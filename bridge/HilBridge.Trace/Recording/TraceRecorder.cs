@@ -21,8 +21,6 @@ public sealed class TraceRecorder : IEngineObserver, IDisposable
     private readonly TraceWriter _writer;
     private readonly TimeProvider _time;
     private readonly ITimer _flushTimer;
-    private EngineInput _pendingBegin;
-    private bool _hasPendingBegin;
     private bool _closed;
     private long _dropped;
 
@@ -68,7 +66,7 @@ public sealed class TraceRecorder : IEngineObserver, IDisposable
     /// <summary>The error that stopped the recording (disk full, ...), or null.</summary>
     public Exception? Failure => _sink.Failure;
 
-    public void OnInput(in EngineInput input)
+    public void OnInput(in EngineInput input, AccessResult? result)
     {
         lock (_lock)
         {
@@ -77,31 +75,7 @@ public sealed class TraceRecorder : IEngineObserver, IDisposable
                 return;
             }
 
-            WritePendingBegin();
-            if (input.Kind == EngineInputKind.BeginAccess)
-            {
-                // Hold it until OnAccessResult so the record carries the result.
-                _pendingBegin = input;
-                _hasPendingBegin = true;
-            }
-            else
-            {
-                WriteInput(input, null);
-            }
-        }
-    }
-
-    public void OnAccessResult(AccessResult result)
-    {
-        lock (_lock)
-        {
-            if (_closed || !_hasPendingBegin)
-            {
-                return;
-            }
-
-            _hasPendingBegin = false;
-            WriteInput(_pendingBegin, result);
+            WriteInput(input, result);
         }
     }
 
@@ -114,7 +88,6 @@ public sealed class TraceRecorder : IEngineObserver, IDisposable
                 return;
             }
 
-            WritePendingBegin();
             try
             {
                 _writer.WriteEffect(effect);
@@ -156,7 +129,6 @@ public sealed class TraceRecorder : IEngineObserver, IDisposable
                 return;
             }
 
-            WritePendingBegin();
             Guard(() => _writer.Complete(_time.GetUtcNow(), _dropped));
             _closed = true;
         }
@@ -175,20 +147,9 @@ public sealed class TraceRecorder : IEngineObserver, IDisposable
                 return;
             }
 
-            // Side records come from other threads (trace tap, console) and may land between a BeginAccess
-            // and its result: they must not flush the pending access, or its result would be lost.
-            // Replay ignores where they sit among engine records; their own time says when they happened.
+            // Side records come from other threads (trace tap, console) and land between engine records:
+            // replay ignores where they sit among them; their own time says when they happened.
             Guard(() => write(_writer));
-        }
-    }
-
-    private void WritePendingBegin()
-    {
-        if (_hasPendingBegin)
-        {
-            // No result came (an observer-unaware caller): record the access without one.
-            _hasPendingBegin = false;
-            WriteInput(_pendingBegin, null);
         }
     }
 

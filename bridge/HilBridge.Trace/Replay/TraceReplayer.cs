@@ -50,7 +50,7 @@ public static class TraceReplayer
         private readonly Queue<EngineEffect> _pending = new();
         private readonly TraceTally _recorded = new();
         private readonly TraceTally _replayed = new();
-        private readonly EngineDriver _driver = new(options, reader.EngineStart);
+        private readonly EngineStepper _driver = new(options, reader.EngineStart);
         private ReplayMismatch? _mismatch;
         private long _lastInputIndex = -1;
         private EngineInput _lastInput;
@@ -83,7 +83,7 @@ public static class TraceReplayer
                         AccessResult? result;
                         try
                         {
-                            result = _driver.Apply(entry.Input);
+                            result = _driver.Step(entry.Input).Result;
                         }
                         catch (ArgumentException)
                         {
@@ -133,9 +133,7 @@ public static class TraceReplayer
             };
         }
 
-        void IEngineObserver.OnInput(in EngineInput input) => ((IEngineObserver)_replayed).OnInput(input);
-
-        void IEngineObserver.OnAccessResult(AccessResult result) => ((IEngineObserver)_replayed).OnAccessResult(result);
+        void IEngineObserver.OnInput(in EngineInput input, AccessResult? result) => ((IEngineObserver)_replayed).OnInput(input, result);
 
         void IEngineObserver.OnEffect(in EngineEffect effect)
         {
@@ -162,7 +160,7 @@ public static class TraceReplayer
 
         public ReplayResult Run(CancellationToken ct)
         {
-            var driver = new EngineDriver(options, reader.EngineStart, _replayed);
+            var driver = new EngineStepper(options, reader.EngineStart, _replayed);
             EngineCounterSnapshot? atRunEnd = null;
             RunEndRecord? runEnd = null;
             DateTimeOffset last = reader.EngineStart;
@@ -217,7 +215,7 @@ public static class TraceReplayer
             };
         }
 
-        private void ApplyDemand(EngineDriver driver, in TraceEntry entry)
+        private void ApplyDemand(EngineStepper driver, in TraceEntry entry)
         {
             var input = entry.Input;
             switch (input.Kind)
@@ -234,8 +232,7 @@ public static class TraceReplayer
             switch (input.Kind)
             {
                 case EngineInputKind.BeginAccess:
-                    var result = driver.Apply(input);
-                    var token = driver.LastToken;
+                    var (result, _, token) = driver.Step(input);
                     if (entry.Result is AccessResult recorded && recorded != result)
                     {
                         _resultsChanged++;
@@ -258,14 +255,14 @@ public static class TraceReplayer
                     {
                         // Hit only here: the recording has no end for it, so the access ends at once.
                         _extraHits++;
-                        driver.Apply(new EngineInput(EngineInputKind.EndAccess, input.At, Id: token.Id));
+                        driver.Step(new EngineInput(EngineInputKind.EndAccess, input.At, Id: token.Id));
                     }
 
                     break;
                 case EngineInputKind.EndAccess:
                     if (_tokens.Remove(input.Id, out var mapped))
                     {
-                        driver.Apply(input with { Id = mapped });
+                        driver.Step(input with { Id = mapped });
                     }
                     else if (input.Id != 0)
                     {
@@ -274,7 +271,7 @@ public static class TraceReplayer
 
                     break;
                 default:
-                    driver.Apply(input);
+                    driver.Step(input);
                     break;
             }
         }

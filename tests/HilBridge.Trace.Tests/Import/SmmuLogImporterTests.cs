@@ -1,5 +1,4 @@
 using HilBridge.Core.Engine;
-using HilBridge.Host.Qemu;
 using HilBridge.Trace.Format;
 using HilBridge.Trace.Import;
 using HilBridge.Trace.Recording;
@@ -136,7 +135,7 @@ public class SmmuLogImporterTests
         using (var writer = new TraceWriter(stream, TraceHeaders.Create("import", null, options, start, source: "import"), leaveOpen: true))
         {
             var observer = new TraceWriterObserver(writer);
-            var driver = new EngineDriver(options, start, observer);
+            var driver = new EngineStepper(options, start, observer);
             var importer = new SmmuLogImporter(driver, new ImportOptions { StreamId = options.StreamId });
             foreach (var x in events)
             {
@@ -144,7 +143,6 @@ public class SmmuLogImporterTests
             }
 
             importer.Finish();
-            observer.Flush();
             writer.Complete(driver.Now);
             report = importer.Report;
         }

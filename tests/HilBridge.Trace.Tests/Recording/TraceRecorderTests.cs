@@ -22,7 +22,7 @@ public sealed class TraceRecorderTests : IDisposable
         var options = TestTraces.Options();
         using (var recorder = TraceRecorder.Create(path, TraceHeaders.Create("rec", null, options, TestTraces.Start), time))
         {
-            var driver = new EngineDriver(options, TestTraces.Start, recorder);
+            var driver = new EngineStepper(options, TestTraces.Start, recorder);
             var traffic = new Generation.SyntheticTraffic(driver);
             traffic.Start();
             traffic.Run(() => traffic.Requests < 3_000);
@@ -48,10 +48,9 @@ public sealed class TraceRecorderTests : IDisposable
         using (var recorder = TraceRecorder.Create(path, TraceHeaders.Create("r", null, options, TestTraces.Start), TimeProvider.System))
         {
             var begin = new EngineInput(EngineInputKind.BeginAccess, TestTraces.Start, 0x1000, 8, Access: AccessKind.Read);
-            recorder.OnInput(begin);
-            recorder.OnInput(new EngineInput(EngineInputKind.Timer, TestTraces.Start));
-            recorder.OnInput(begin);
-            recorder.OnAccessResult(AccessResult.Miss);
+            recorder.OnInput(begin, null);
+            recorder.OnInput(new EngineInput(EngineInputKind.Timer, TestTraces.Start), null);
+            recorder.OnInput(begin, AccessResult.Miss);
         }
 
         var entries = TestTraces.ReadAll(File.ReadAllBytes(path), out var reader);
@@ -65,14 +64,13 @@ public sealed class TraceRecorderTests : IDisposable
     [Fact]
     public void Record_SideRecordBetweenAccessAndResult_KeepsTheResult()
     {
-        // The trace tap thread may record an SMMU line while the engine thread is between BeginAccess and its result.
+        // The trace tap thread may record an SMMU line while the engine thread is stepping an access.
         var path = Path.Combine(_dir, "interleaved.hbt");
         using (var recorder = TraceRecorder.Create(path, TraceHeaders.Create("r", null, TestTraces.Options(FaultPolicy.None), TestTraces.Start), TimeProvider.System))
         {
-            recorder.OnInput(new EngineInput(EngineInputKind.BeginAccess, TestTraces.Start, 0x1000, 8, Access: AccessKind.Read));
             recorder.RecordSmmu("smmuv3_cmdq_opcode", "<--- SMMU_CMD_SYNC");
+            recorder.OnInput(new EngineInput(EngineInputKind.BeginAccess, TestTraces.Start, 0x1000, 8, Access: AccessKind.Read), AccessResult.Hit);
             recorder.RecordGuest("round", [], TimeSpan.Zero);
-            recorder.OnAccessResult(AccessResult.Hit);
         }
 
         var entries = TestTraces.ReadAll(File.ReadAllBytes(path), out var reader);
@@ -94,7 +92,7 @@ public sealed class TraceRecorderTests : IDisposable
                 {
                     if (worker == 0)
                     {
-                        recorder.OnInput(new EngineInput(EngineInputKind.IotlbInvalidate, TestTraces.Start, (ulong)i << 12, 4096, Id: (ulong)i));
+                        recorder.OnInput(new EngineInput(EngineInputKind.IotlbInvalidate, TestTraces.Start, (ulong)i << 12, 4096, Id: (ulong)i), null);
                     }
                     else
                     {
@@ -124,7 +122,7 @@ public sealed class TraceRecorderTests : IDisposable
         var recorder = TraceRecorder.Create(path, TraceHeaders.Create("crash", null, options, TestTraces.Start), time);
         for (int i = 0; i < 1000; i++)
         {
-            recorder.OnInput(new EngineInput(EngineInputKind.SetStreamId, TestTraces.Start, Id: (ulong)i));
+            recorder.OnInput(new EngineInput(EngineInputKind.SetStreamId, TestTraces.Start, Id: (ulong)i), null);
         }
 
         // The periodic flush runs; then the "process" stops without Dispose (no end record).

@@ -38,11 +38,10 @@ internal static class TestTraces
         using (var writer = new TraceWriter(stream, Header(options), leaveOpen: true))
         {
             var observer = new TraceWriterObserver(writer);
-            var driver = new EngineDriver(options, Start, observer);
+            var driver = new EngineStepper(options, Start, observer);
             var traffic = new SyntheticTraffic(driver);
             traffic.Start();
             traffic.Run(() => traffic.Requests < requests);
-            observer.Flush();
             extra?.Invoke(writer);
             writer.Complete(driver.Now);
         }
@@ -58,20 +57,20 @@ internal static class TestTraces
         using (var writer = new TraceWriter(stream, Header(options, "small"), leaveOpen: true))
         {
             var observer = new TraceWriterObserver(writer);
-            var driver = new EngineDriver(options, Start, observer);
+            var driver = new EngineStepper(options, Start, observer);
             var t = Start;
-            driver.Apply(new EngineInput(EngineInputKind.SetStreamId, t, Id: 0x100));
-            driver.Apply(new EngineInput(EngineInputKind.IotlbUpdate, t = t.AddMilliseconds(1), 0x1000, 0x1000, 0xdead000, Core.Dma.AccessKind.ReadWrite));
-            driver.Apply(new EngineInput(EngineInputKind.BeginAccess, t = t.AddMilliseconds(1), 0x1000, 64, Access: Core.Dma.AccessKind.Read));
-            driver.Apply(new EngineInput(EngineInputKind.EndAccess, t, Id: driver.LastToken.Id));
-            driver.Apply(new EngineInput(EngineInputKind.IotlbInvalidate, t = t.AddMilliseconds(1), 0x1000, 0x1000, Id: 1));
-            driver.Apply(new EngineInput(EngineInputKind.IotlbInvalidate, t = t.AddMilliseconds(1), 0x2000, 0x1000, Id: 2));
+            driver.Step(new EngineInput(EngineInputKind.SetStreamId, t, Id: 0x100));
+            driver.Step(new EngineInput(EngineInputKind.IotlbUpdate, t = t.AddMilliseconds(1), 0x1000, 0x1000, 0xdead000, Core.Dma.AccessKind.ReadWrite));
+            var access = driver.Step(new EngineInput(EngineInputKind.BeginAccess, t = t.AddMilliseconds(1), 0x1000, 64, Access: Core.Dma.AccessKind.Read));
+            driver.Step(new EngineInput(EngineInputKind.EndAccess, t, Id: access.Token.Id));
+            driver.Step(new EngineInput(EngineInputKind.IotlbInvalidate, t = t.AddMilliseconds(1), 0x1000, 0x1000, Id: 1));
+            driver.Step(new EngineInput(EngineInputKind.IotlbInvalidate, t = t.AddMilliseconds(1), 0x2000, 0x1000, Id: 2));
             driver.AdvanceTo(t.AddSeconds(2));
             writer.WriteSmmu(t, "smmuv3_cmdq_opcode", "<--- SMMU_CMD_SYNC");
             writer.WriteGuest(t, "round", [new("n", "1"), new("verified", "1")], TimeSpan.FromSeconds(9));
-            driver.Apply(new EngineInput(EngineInputKind.DeviceStopped, t = t.AddSeconds(2.1)));
-            driver.Apply(new EngineInput(EngineInputKind.DeviceStarted, t));
-            driver.Apply(new EngineInput(EngineInputKind.SteInvalidated, t, Id: 0x100));
+            driver.Step(new EngineInput(EngineInputKind.DeviceStopped, t = t.AddSeconds(2.1)));
+            driver.Step(new EngineInput(EngineInputKind.DeviceStarted, t));
+            driver.Step(new EngineInput(EngineInputKind.SteInvalidated, t, Id: 0x100));
             writer.Complete(t);
         }
 

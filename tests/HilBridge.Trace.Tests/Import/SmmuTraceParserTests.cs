@@ -1,6 +1,6 @@
-using HilBridge.Host.Qemu;
+using HilBridge.Trace.Import;
 
-namespace HilBridge.Host.Tests.Qemu;
+namespace HilBridge.Trace.Tests.Import;
 
 public class SmmuTraceParserTests
 {
@@ -34,26 +34,4 @@ public class SmmuTraceParserTests
     [Fact]
     public void TryParse_NotAnSmmuLine_ReturnsFalse() =>
         Assert.False(SmmuTraceParser.TryParse("vhost_user_write req:22 flags:0x9", out _));
-
-    [Fact]
-    public void Apply_CfgiSteAndRange_RaisesEachStreamIdAndCountsOpcodes()
-    {
-        var stream = new SmmuCommandStream();
-        var seen = new List<uint>();
-        stream.SteInvalidated += seen.Add;
-        foreach (var line in new[]
-        {
-            "smmuv3_cmdq_opcode <--- SMMU_CMD_CFGI_STE",
-            "smmuv3_cmdq_cfgi_ste streamid= 256",
-            "smmuv3_cmdq_cfgi_ste_range start=0x8 - end=0xa",
-            "smmuv3_newer_event_we_do_not_know foo=1",
-        })
-        {
-            Assert.True(SmmuTraceParser.TryParse(line, out var e));
-            stream.Apply(e);
-        }
-        Assert.Equal([256u, 8u, 9u, 10u], seen);
-        Assert.Equal(1, stream.OpcodeCounts["SMMU_CMD_CFGI_STE"]);
-        Assert.Equal(4, stream.Lines);
-    }
 }

@@ -1,4 +1,4 @@
-namespace HilBridge.Host.Qemu;
+namespace HilBridge.Trace.Import;
 
 /// <summary>
 /// One line of QEMU's log trace backend about the SMMU, e.g.

@@ -1,4 +1,4 @@
-namespace HilBridge.Host.Qemu;
+namespace HilBridge.Trace.Import;
 
 /// <summary>
 /// Parses QEMU trace lines by event name, tolerant of the optional "pid@sec.usec:" prefix, of
