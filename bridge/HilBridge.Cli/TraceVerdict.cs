@@ -41,24 +41,7 @@ public sealed record TraceVerdict(string Recorded, string Replayed, IReadOnlyLis
         }
 
         var c = replay.CountersAtRunEnd ?? replay.FinalCounters;
-        var bridge = recorded.Bridge with
-        {
-            AtcHits = c.AtcHits,
-            AtcMisses = c.AtcMisses,
-            AtcUpdates = c.AtcUpdates,
-            Invalidations = c.Invalidations,
-            InvalidationsAcked = c.InvalidationsAcked,
-            InvalidationsRefused = c.InvalidationsRefused,
-            InvalidationsTimedOut = c.InvalidationsTimedOut,
-            Fences = c.Fences,
-            Unfences = c.Unfences,
-            RefusedAccesses = c.RefusedAccesses,
-            Violations = c.Violations,
-            StragglersIssued = c.StragglersIssued,
-            StragglersRefused = c.StragglersRefused,
-            StragglersCancelled = c.StragglersCancelled,
-            LastRecoverySeconds = c.LastRecoveryTime?.TotalSeconds,
-        };
+        var bridge = recorded.Bridge with { Engine = c };
         bool aborted = end.Outcome == "aborted";
         var summary = recorded with { Bridge = bridge, Outcome = aborted ? "aborted" : "completed", Reason = aborted ? recorded.Reason : null };
         List<ExpectationResult> expectations;

@@ -16,11 +16,11 @@ public sealed class LiveRunTests(ITestOutputHelper output)
         Assert.Equal(2, summary.RoundsVerified);
         var bridge = summary.Bridge;
         // iommu.strict=1: every unmap of a DMA buffer reaches the device's ATC as an IOTLB INVALIDATE.
-        Assert.True(bridge.Invalidations > 500, $"only {bridge.Invalidations} invalidations");
-        Assert.Equal(bridge.Invalidations, bridge.InvalidationsAcked);
-        Assert.True(bridge.AtcMisses > 0 && bridge.AtcUpdates > 0 && bridge.AtcHits > 0);
+        Assert.True(bridge.Engine.Invalidations > 500, $"only {bridge.Engine.Invalidations} invalidations");
+        Assert.Equal(bridge.Engine.Invalidations, bridge.Engine.InvalidationsAcked);
+        Assert.True(bridge.Engine.AtcMisses > 0 && bridge.Engine.AtcUpdates > 0 && bridge.Engine.AtcHits > 0);
         Assert.Equal(0, bridge.RequestErrors);
-        Assert.Equal(0, bridge.Fences);
+        Assert.Equal(0, bridge.Engine.Fences);
         Assert.NotNull(bridge.AckLatencyP50);
         // The StreamID comes from QEMU (query-pci), and the guest's SMMU command stream was tapped live.
         Assert.Equal(0x100u, summary.StreamId);

@@ -178,7 +178,7 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         {
             var s = bridge.Statistics();
             var phase = outcome.WorkloadStartedAfter is null ? "booting" : $"workload, {outcome.RoundsReported} rounds done";
-            progress.Report($"{wall.Elapsed.TotalSeconds,5:F0} s  {phase}; {s.Requests} requests, {s.Invalidations} invalidations, {s.AtcMisses} ATC misses");
+            progress.Report($"{wall.Elapsed.TotalSeconds,5:F0} s  {phase}; {s.Requests} requests, {s.Engine.Invalidations} invalidations, {s.Engine.AtcMisses} ATC misses");
         }, null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
 
     private RunSummary Summarize(string verdict, string? reason, GuestOutcome outcome, VhostBlkBridge bridge, SmmuCommandStream smmu, GuestImage guest, Stopwatch wall) =>

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Serialization;
+using HilBridge.Core.Engine;
 using HilBridge.Host.AtsPort;
 using HilBridge.Host.Device;
 using HilBridge.Host.Scenarios;
@@ -41,6 +42,7 @@ public sealed record RunSummary
     public string Render()
     {
         var b = Bridge;
+        var e = b.Engine;
         var s = new StringBuilder();
         s.AppendLine("== HilBridge run summary ==");
         if (Scenario is not null)
@@ -49,14 +51,14 @@ public sealed record RunSummary
         s.AppendLine($"guest I/O          {(DataVerified is true ? "verified" : DataVerified is false ? "NOT verified" : "no verdict")} ({RoundsVerified}/{Rounds} rounds, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries)");
         s.AppendLine($"boot               {Fmt(BootSeconds)} s to workload (guest uptime {Fmt(GuestUptimeAtStart)} s), run {WallSeconds:F1} s");
         s.AppendLine($"device             StreamID {(StreamId is { } sid ? $"0x{sid:x}" : "unknown")}, {b.Requests} virtio-blk requests ({b.RequestErrors} IOERR), {b.BytesRead / 1024} KiB read, {b.BytesWritten / 1024} KiB written");
-        s.AppendLine($"ATC                {b.AtcMisses} misses, {b.AtcUpdates} updates, {b.AtcHits} hits, {b.Invalidations} invalidations");
-        s.AppendLine($"invalidations      {b.InvalidationsAcked} acknowledged ({b.InvalidationsRefused} refused, {b.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)}");
-        s.AppendLine($"fencing            {b.Fences} fences, {b.Unfences} unfences, {b.RefusedAccesses} refused requests, recovery {Fmt(b.LastRecoverySeconds)} s");
-        s.AppendLine($"use-after-free     {b.Violations} violations ({b.StragglersIssued} stragglers, {b.StragglersRefused} refused, {b.StragglersCancelled} cancelled by a reset)");
+        s.AppendLine($"ATC                {e.AtcMisses} misses, {e.AtcUpdates} updates, {e.AtcHits} hits, {e.Invalidations} invalidations");
+        s.AppendLine($"invalidations      {e.InvalidationsAcked} acknowledged ({e.InvalidationsRefused} refused, {e.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)}");
+        s.AppendLine($"fencing            {e.Fences} fences, {e.Unfences} unfences, {e.RefusedAccesses} refused requests, recovery {Fmt(e.LastRecoveryTime?.TotalSeconds)} s");
+        s.AppendLine($"use-after-free     {e.Violations} violations ({e.StragglersIssued} stragglers, {e.StragglersRefused} refused, {e.StragglersCancelled} cancelled by a reset)");
         foreach (var v in ViolationDetails.Take(3))
             s.AppendLine($"  violation        {v}");
         if (ViolationDetails.Count > 3)
-            s.AppendLine($"  ...              {b.Violations - 3} more (summary.json keeps the first {ViolationDetails.Count})");
+            s.AppendLine($"  ...              {e.Violations - 3} more (summary.json keeps the first {ViolationDetails.Count})");
         if (AtsPort is { } a)
         {
             var sizes = string.Join(" ", a.SpanSizes.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"));
@@ -71,8 +73,10 @@ public sealed record RunSummary
             s.AppendLine($"SMMU commands      {string.Join(", ", SmmuCommands.OrderByDescending(p => p.Value).Select(p => $"{p.Key.Replace("SMMU_CMD_", "")} {p.Value}"))}");
         if (Guest is not null)
             s.AppendLine($"guest image        {Guest}");
-        foreach (var e in Expectations)
-            s.AppendLine($"expect             {e}");
+        // Every engine counter by name, so one the lines above do not describe is still readable.
+        s.AppendLine($"engine counters    {string.Join(", ", EngineCounterSnapshot.All.Select(c => $"{c.Name} {c.Read(e)}"))}");
+        foreach (var x in Expectations)
+            s.AppendLine($"expect             {x}");
         return s.ToString();
     }
 

@@ -1,3 +1,4 @@
+using HilBridge.Core.Engine;
 using HilBridge.Host.Run;
 
 namespace HilBridge.Host.Scenarios;
@@ -25,21 +26,18 @@ public static class RunMetrics
         ["guestRecoveries"] = s => s.GuestRecoveries,
         ["requests"] = s => s.Bridge.Requests,
         ["requestErrors"] = s => s.Bridge.RequestErrors,
-        ["atcMisses"] = s => s.Bridge.AtcMisses,
-        ["atcHits"] = s => s.Bridge.AtcHits,
-        ["invalidations"] = s => s.Bridge.Invalidations,
-        ["invalidationsAcked"] = s => s.Bridge.InvalidationsAcked,
-        ["invalidationsRefused"] = s => s.Bridge.InvalidationsRefused,
-        ["invalidationsTimedOut"] = s => s.Bridge.InvalidationsTimedOut,
-        ["fences"] = s => s.Bridge.Fences,
-        ["unfences"] = s => s.Bridge.Unfences,
-        ["refusedAccesses"] = s => s.Bridge.RefusedAccesses,
-        ["violations"] = s => s.Bridge.Violations,
-        ["stragglers"] = s => s.Bridge.StragglersIssued,
-        ["stragglersRefused"] = s => s.Bridge.StragglersRefused,
-        ["recoverySeconds"] = s => s.Bridge.LastRecoverySeconds,
+        // Engine counters that are not in EngineCounterSnapshot.All by these names.
+        ["stragglers"] = s => s.Bridge.Engine.StragglersIssued,
+        ["recoverySeconds"] = s => s.Bridge.Engine.LastRecoveryTime?.TotalSeconds,
         ["steInvalidations"] = s => s.SmmuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE"),
     };
+
+    static RunMetrics()
+    {
+        // Every engine counter by its own name ("violations", "fences", ...), so a new counter is a metric at once.
+        foreach (var counter in EngineCounterSnapshot.All)
+            Metrics.Add(counter.Name, s => counter.Read(s.Bridge.Engine));
+    }
 
     public static IEnumerable<string> Names => Metrics.Keys;
 

@@ -7,7 +7,7 @@ namespace HilBridge.Control.Tests.Regression;
 
 public class JUnitWriterTests
 {
-    private static readonly BridgeStatistics OneFence = new() { Fences = 1 };
+    private static readonly BridgeStatistics OneFence = new() { Engine = new() { Fences = 1 } };
 
     /// <summary>One of each: passed, flaky, failed (after a retry), error, in two suites.</summary>
     private static async Task<RegressionReport> MixedReport()

@@ -10,7 +10,7 @@ public class ExpectationTests
     {
         Outcome = outcome,
         DataVerified = verified,
-        Bridge = new BridgeStatistics { Violations = violations, Fences = fences },
+        Bridge = new BridgeStatistics { Engine = new() { Violations = violations, Fences = fences } },
     };
 
     [Theory]
