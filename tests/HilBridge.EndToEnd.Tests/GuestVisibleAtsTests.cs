@@ -1,5 +1,5 @@
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.EndToEnd.Tests;
 

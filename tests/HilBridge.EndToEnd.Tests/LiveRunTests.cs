@@ -1,4 +1,4 @@
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.EndToEnd.Tests;
 
@@ -11,7 +11,7 @@ public sealed class LiveRunTests(ITestOutputHelper output)
     {
         var summary = await LiveRun.ExecuteAsync(Scenario.Default(rounds: 2, blocks: 256), output);
 
-        Assert.Equal("passed", summary.Outcome);
+        Assert.Equal("passed", summary.Outcome.ToText());
         Assert.True(summary.DataVerified);
         Assert.Equal(2, summary.RoundsVerified);
         var bridge = summary.Bridge;

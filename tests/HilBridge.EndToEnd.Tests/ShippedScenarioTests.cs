@@ -1,4 +1,4 @@
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.EndToEnd.Tests;
 
@@ -46,7 +46,7 @@ public sealed class ShippedScenarioTests(ITestOutputHelper output)
         Assert.True(summary.DataVerified);
     }
 
-    private async Task<Host.Run.RunSummary> RunAsync(string name)
+    private async Task<Scenarios.RunSummary> RunAsync(string name)
     {
         var scenario = ScenarioLoader.Load(LiveRun.ScenarioPath(name));
         var summary = await LiveRun.ExecuteAsync(scenario, output);

@@ -1,7 +1,8 @@
 using HilBridge.Cli;
 using HilBridge.Core.Engine;
+using HilBridge.Host.Replay;
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using HilBridge.Trace.Format;
 using HilBridge.Trace.Replay;
 using Microsoft.Extensions.Logging.Abstractions;

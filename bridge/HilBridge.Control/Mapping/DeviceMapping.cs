@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using HilBridge.Core.Engine;
 using HilBridge.Host.Device;
+using HilBridge.Scenarios;
 using Proto = HilBridge.Control.V1;
 
 namespace HilBridge.Control.Mapping;

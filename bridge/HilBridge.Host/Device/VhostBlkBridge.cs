@@ -1,4 +1,5 @@
 using HilBridge.Core.Engine;
+using HilBridge.Scenarios;
 using HilBridge.VhostUser.Session;
 using HilBridge.VhostUser.Transport;
 using Microsoft.Extensions.Logging;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using HilBridge.Core.Engine;
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Host.Soak;
@@ -44,8 +44,8 @@ public sealed class SoakRunner(SoakOptions options, ILoggerFactory loggers, Time
             runs.Add(summary);
             ioTime += TimeSpan.FromSeconds(summary.WallSeconds - (summary.BootSeconds ?? 0));
             fruitless = tally.Rounds == roundsBefore ? fruitless + 1 : 0;
-            if (summary.Outcome != "passed")
-                progress.Report($"soak: guest run {runs.Count} ended {summary.Outcome}: {summary.Reason}");
+            if (summary.Outcome != RunOutcome.Passed)
+                progress.Report($"soak: guest run {runs.Count} ended {summary.Outcome.ToText()}: {summary.Reason}");
         }
 
         var report = Build(tally, rss.Samples, runs, clock.Elapsed);
@@ -75,13 +75,13 @@ public sealed class SoakRunner(SoakOptions options, ILoggerFactory loggers, Time
     {
         var (rssFirst, rssLast) = RssSampler.Quartiles(samples, s => s.VmRssKb);
         var (anonFirst, anonLast) = RssSampler.Quartiles(samples, s => s.RssAnonKb);
-        long Sum(Func<Device.BridgeStatistics, long> pick) => runs.Sum(r => pick(r.Bridge));
+        long Sum(Func<BridgeStatistics, long> pick) => runs.Sum(r => pick(r.Bridge));
         return new SoakReport
         {
             RequestedSeconds = options.Duration.TotalSeconds,
             WallSeconds = wall.TotalSeconds,
             GuestRuns = runs.Count,
-            RunOutcomes = runs.Select(r => r.Reason is null ? r.Outcome : $"{r.Outcome} ({r.Reason})").ToList(),
+            RunOutcomes = runs.Select(r => r.Reason is null ? r.Outcome.ToText() : $"{r.Outcome.ToText()} ({r.Reason})").ToList(),
             Rounds = tally.Rounds,
             RoundsVerified = tally.RoundsVerified,
             DataMismatches = tally.DataMismatches,

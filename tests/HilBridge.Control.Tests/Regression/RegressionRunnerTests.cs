@@ -1,6 +1,7 @@
 using HilBridge.Control.Regression;
 using HilBridge.Control.Tests.TestSupport;
 using HilBridge.Host.Device;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Tests.Regression;
 

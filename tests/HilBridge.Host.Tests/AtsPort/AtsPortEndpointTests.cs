@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using HilBridge.Core.Engine;
 using HilBridge.Host.AtsPort;
 using HilBridge.Host.Tests.Device;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HilBridge.Host.Tests.AtsPort;

@@ -1,17 +1,16 @@
 using System.Text;
 using System.Text.Json.Serialization;
 using HilBridge.Core.Engine;
-using HilBridge.Host.AtsPort;
-using HilBridge.Host.Device;
-using HilBridge.Host.Scenarios;
 
-namespace HilBridge.Host.Run;
+namespace HilBridge.Scenarios;
 
 /// <summary>What a live run produced: the guest's verdict on its data and the bridge's counters.</summary>
 public sealed record RunSummary
 {
     public string? Scenario { get; init; }
-    public required string Outcome { get; init; }            // passed | failed | aborted (completed before judging)
+    /// <summary>Written as "passed", "failed", "aborted" or "completed" (before judging), as summaries always were.</summary>
+    [JsonConverter(typeof(RunOutcomeJsonConverter))]
+    public required RunOutcome Outcome { get; init; }
     public string? Reason { get; init; }
     public bool? DataVerified { get; init; }
     public int Rounds { get; init; }
@@ -37,7 +36,7 @@ public sealed record RunSummary
     public IReadOnlyList<string> GuestTimeoutMessages { get; init; } = [];
 
     [JsonIgnore]
-    public bool Passed => Outcome == "passed";
+    public bool Passed => Outcome == RunOutcome.Passed;
 
     public string Render()
     {
@@ -47,7 +46,7 @@ public sealed record RunSummary
         s.AppendLine("== HilBridge run summary ==");
         if (Scenario is not null)
             s.AppendLine($"scenario           {Scenario}");
-        s.AppendLine($"outcome            {Outcome}{(Reason is null ? "" : " (" + Reason + ")")}");
+        s.AppendLine($"outcome            {Outcome.ToText()}{(Reason is null ? "" : " (" + Reason + ")")}");
         s.AppendLine($"guest I/O          {(DataVerified is true ? "verified" : DataVerified is false ? "NOT verified" : "no verdict")} ({RoundsVerified}/{Rounds} rounds, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries)");
         s.AppendLine($"boot               {Fmt(BootSeconds)} s to workload (guest uptime {Fmt(GuestUptimeAtStart)} s), run {WallSeconds:F1} s");
         s.AppendLine($"device             StreamID {(StreamId is { } sid ? $"0x{sid:x}" : "unknown")}, {b.Requests} virtio-blk requests ({b.RequestErrors} IOERR), {b.BytesRead / 1024} KiB read, {b.BytesWritten / 1024} KiB written");
@@ -85,15 +84,4 @@ public sealed record RunSummary
     private static string Us(TimeSpan? t) => t is { } x ? $"{x.TotalMicroseconds:F0} us" : "-";
 
     private static string Ms(TimeSpan? t) => t is { } x ? $"{x.TotalMilliseconds:F1} ms" : "-";
-}
-
-/// <summary>A use-after-free as reported: which device, where, how much, how long after the acknowledgement.</summary>
-public sealed record ViolationRecord(string StreamId, string Iova, ulong Bytes, string Access, double MillisecondsSinceAck, string Source, ulong InvalidationRequest)
-{
-    public static ViolationRecord From(Core.Engine.UafViolation v) => new(
-        v.StreamId is { } sid ? $"0x{sid:x}" : "unknown", $"0x{v.Iova:x}", v.Bytes, v.Kind.ToString().ToLowerInvariant(),
-        v.TimeSinceAck.TotalMilliseconds, v.Source.ToString(), v.RequestId);
-
-    public override string ToString() =>
-        $"StreamID {StreamId} {Access} of {Bytes} B at IOVA {Iova}, {MillisecondsSinceAck:F1} ms after invalidation {InvalidationRequest} was acknowledged ({Source})";
 }

@@ -1,14 +1,13 @@
 using HilBridge.Core.Engine;
-using HilBridge.Host.Run;
 
-namespace HilBridge.Host.Scenarios;
+namespace HilBridge.Scenarios;
 
 /// <summary>The numbers of a run summary by name: what expectations can refer to. Booleans are 1/0.</summary>
 public static class RunMetrics
 {
     private static readonly Dictionary<string, Func<RunSummary, double?>> Metrics = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["aborted"] = s => s.Outcome == "aborted" ? 1 : 0,
+        ["aborted"] = s => s.Outcome == RunOutcome.Aborted ? 1 : 0,
         ["dataVerified"] = s => s.DataVerified is { } v ? (v ? 1 : 0) : null,
         // Guest-visible ATS (null without the ATS port, so an expectation on them fails on stock QEMU).
         ["atsInvalidations"] = s => s.AtsPort?.AtcInvalidations,

@@ -1,6 +1,6 @@
 using HilBridge.Core.Engine;
 
-namespace HilBridge.Host.Device;
+namespace HilBridge.Scenarios;
 
 /// <summary>A snapshot of the bridge's counters: the device's own and the engine's (held whole, not copied field by field).</summary>
 public sealed record BridgeStatistics
