@@ -50,8 +50,9 @@ public sealed record RunSummary
         s.AppendLine($"guest I/O          {(DataVerified is true ? "verified" : DataVerified is false ? "NOT verified" : "no verdict")} ({RoundsVerified}/{Rounds} rounds, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries)");
         s.AppendLine($"boot               {Fmt(BootSeconds)} s to workload (guest uptime {Fmt(GuestUptimeAtStart)} s), run {WallSeconds:F1} s");
         s.AppendLine($"device             StreamID {(StreamId is { } sid ? $"0x{sid:x}" : "unknown")}, {b.Requests} virtio-blk requests ({b.RequestErrors} IOERR), {b.BytesRead / 1024} KiB read, {b.BytesWritten / 1024} KiB written");
+        s.AppendLine($"vhost-user         {b.Sessions} sessions, {b.DeviceStarts} device starts, {b.RequestsResubmitted} requests resubmitted after a takeover, {b.RequestsInFlight} in flight at the end");
         s.AppendLine($"ATC                {e.AtcMisses} misses, {e.AtcUpdates} updates, {e.AtcHits} hits, {e.Invalidations} invalidations");
-        s.AppendLine($"invalidations      {e.InvalidationsAcked} acknowledged ({e.InvalidationsRefused} refused, {e.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)}");
+        s.AppendLine($"invalidations      {e.InvalidationsAcked} acknowledged ({e.InvalidationsRefused} refused, {e.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)} (model delay p50 {Us(e.AckLatencyP50)} p99 {Us(e.AckLatencyP99)})");
         s.AppendLine($"fencing            {e.Fences} fences, {e.Unfences} unfences, {e.RefusedAccesses} refused requests, recovery {Fmt(e.LastRecoveryTime?.TotalSeconds)} s");
         s.AppendLine($"use-after-free     {e.Violations} violations ({e.StragglersIssued} stragglers, {e.StragglersRefused} refused, {e.StragglersCancelled} cancelled by a reset)");
         foreach (var v in ViolationDetails.Take(3))
@@ -63,6 +64,7 @@ public sealed record RunSummary
             var sizes = string.Join(" ", a.SpanSizes.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"));
             s.AppendLine($"ATS port           {a.AtcInvalidations} guest ATC_INV received ({a.OtherStreamInvalidations} for other StreamIDs; by size {sizes}), {a.CompletionsSent} completions sent ({a.FailedCompletionsSent} failed, {a.CompletionsWithheld} withheld: no device answer, {a.LateCompletions} late), delay p50 {Ms(a.CompletionDelayP50)} p99 {Ms(a.CompletionDelayP99)} max {Ms(a.CompletionDelayMax)}");
             s.AppendLine($"SMMU with ATS      {a.Syncs} CMD_SYNCs waited for completions (p50 {Ms(a.SyncWaitP50)}, max {Ms(a.SyncWaitMax)}), {a.SyncErrors} reported CERROR_ATC_INV_SYNC, {a.SmmuTimeouts} hardware timeouts ({a.SmmuTimeoutMs} ms); STE {a.SteReports} reports, {a.SteFences} fences, {a.SteUnfences} unfences");
+            s.AppendLine($"ATS port link      {a.Connections} connections, {a.ProtocolErrors} protocol errors, {a.CompletionsDropped} completions found no connection");
         }
         if (AtsPort is not null || GuestTimeoutMessages.Count > 0)
             s.AppendLine($"guest timeouts     {GuestAtcInvalidateTimeouts} \"ATC invalidate timeout\", {GuestCmdSyncTimeouts} \"CMD_SYNC timeout\" (guest kernel console)");
