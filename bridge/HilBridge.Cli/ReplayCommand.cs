@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using HilBridge.Core.Engine;
 using HilBridge.Host.Replay;
 using HilBridge.Scenarios;
 using HilBridge.Trace.Analysis;
@@ -93,5 +94,7 @@ internal static class ReplayCommand
         recorded = TraceReplayReport.Figures(r.Recorded),
         replayed = TraceReplayReport.Figures(r.Replayed),
         adjustments = r.IsWhatIf ? r.Adjustments : null,
+        // The replayed engine's own counters at the end of the trace, every one by name.
+        engineCounters = EngineCounterSnapshot.All.ToDictionary(c => c.Name, c => c.Read(r.FinalCounters)),
     }, new JsonSerializerOptions { WriteIndented = true });
 }
