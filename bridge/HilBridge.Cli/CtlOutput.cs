@@ -50,6 +50,8 @@ internal static class CtlOutput
         b.AppendLine($"  fencing        {c.Fences} fences, {c.Unfences} unfences, {c.RefusedAccesses} refused accesses, last recovery {Seconds(c.LastRecovery)}");
         b.AppendLine($"  use-after-free {c.Violations} violations ({c.StragglersIssued} stragglers, {c.StragglersRefused} refused, {c.StragglersCancelled} cancelled)");
         b.AppendLine($"  sessions       {c.Sessions} vhost-user sessions, {c.DeviceStarts} device starts");
+        if (c.Engine.Count > 0)
+            b.AppendLine($"  engine         {string.Join(", ", c.Engine.Select(p => $"{p.Key} {p.Value}"))}");
         return b.ToString();
     }
 

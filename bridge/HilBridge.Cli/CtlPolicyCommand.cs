@@ -1,7 +1,7 @@
 using System.CommandLine;
 using HilBridge.Control.Mapping;
 using HilBridge.Core.Engine;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using Proto = HilBridge.Control.V1;
 
 namespace HilBridge.Cli;

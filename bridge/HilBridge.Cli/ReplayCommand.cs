@@ -2,6 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using HilBridge.Core.Engine;
+using HilBridge.Host.Replay;
+using HilBridge.Scenarios;
 using HilBridge.Trace.Analysis;
 using HilBridge.Trace.Format;
 using HilBridge.Trace.Replay;
@@ -87,9 +90,11 @@ internal static class ReplayCommand
         readProblem = reader.Problem,
         reproduced = r.Reproduced,
         mismatch = r.Mismatch,
-        verdict = verdict is null ? null : new { recorded = verdict.Recorded, replayed = verdict.Replayed, expectations = verdict.Expectations },
+        verdict = verdict is null ? null : new { recorded = verdict.Recorded.ToText(), replayed = verdict.Replayed.ToText(), expectations = verdict.Expectations },
         recorded = TraceReplayReport.Figures(r.Recorded),
         replayed = TraceReplayReport.Figures(r.Replayed),
         adjustments = r.IsWhatIf ? r.Adjustments : null,
+        // The replayed engine's own counters at the end of the trace, every one by name.
+        engineCounters = EngineCounterSnapshot.All.ToDictionary(c => c.Name, c => c.Read(r.FinalCounters)),
     }, new JsonSerializerOptions { WriteIndented = true });
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using HilBridge.Host.Hosting;
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using HilBridge.Core.Engine;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Cli;
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using HilBridge.Host.Replay;
+using HilBridge.Scenarios;
 using HilBridge.Trace.Analysis;
 using HilBridge.Trace.Replay;
 
@@ -81,8 +83,8 @@ internal static class TraceReplayReport
         }
 
         o.WriteLine(verdict.Same
-            ? $"verdict: {verdict.Replayed} ({what}), identical to the live run's"
-            : $"verdict: {verdict.Replayed} ({what}) but the live run was {verdict.Recorded}");
+            ? $"verdict: {verdict.Replayed.ToText()} ({what}), identical to the live run's"
+            : $"verdict: {verdict.Replayed.ToText()} ({what}) but the live run was {verdict.Recorded.ToText()}");
         foreach (var e in verdict.Expectations)
         {
             o.WriteLine($"  expect {e}");

@@ -1,5 +1,5 @@
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.EndToEnd.Tests;
 
@@ -23,7 +23,7 @@ public sealed class GuestVisibleAtsTests(ITestOutputHelper output)
         Assert.True(ats.SyncWaitMax >= TimeSpan.FromMilliseconds(50), "the guest's CMD_SYNC must have waited for the late completions");
         Assert.Equal(0, ats.SmmuTimeouts);
         Assert.Empty(summary.GuestTimeoutMessages);
-        Assert.Equal(0, summary.Bridge.Violations);
+        Assert.Equal(0, summary.Bridge.Engine.Violations);
         Assert.True(summary.DataVerified);
         Assert.Equal(0x100u, summary.StreamId);
     }
@@ -40,9 +40,9 @@ public sealed class GuestVisibleAtsTests(ITestOutputHelper output)
         Assert.True(summary.GuestCmdSyncTimeouts >= 1, "no 'CMD_SYNC timeout' from the guest");
         Assert.Contains(summary.GuestTimeoutMessages, m => m.Contains("ATC invalidate timeout") || m.Contains("CMD_SYNC timeout"));
         // 6.1 fences nothing: the late write through the stale translation is a use-after-free.
-        Assert.True(summary.Bridge.Violations >= 1);
+        Assert.True(summary.Bridge.Engine.Violations >= 1);
         Assert.Contains(summary.ViolationDetails, v => v.Source == "Straggler" && v.StreamId == "0x100");
-        Assert.Equal(0, summary.Bridge.Fences);
+        Assert.Equal(0, summary.Bridge.Engine.Fences);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class GuestVisibleAtsTests(ITestOutputHelper output)
         Assert.True(ats.SmmuTimeouts >= ats.CompletionsWithheld);
         Assert.True(summary.GuestAtcInvalidateTimeouts >= 1);
         Assert.NotNull(summary.DataVerified); // the guest moved on past every timeout and finished its workload
-        Assert.Equal(0, summary.Bridge.Fences);
+        Assert.Equal(0, summary.Bridge.Engine.Fences);
     }
 
     private async Task<RunSummary> RunAsync(string name)

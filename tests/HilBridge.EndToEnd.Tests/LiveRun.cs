@@ -1,5 +1,5 @@
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,4 +1,4 @@
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.EndToEnd.Tests;
 
@@ -11,16 +11,16 @@ public sealed class LiveRunTests(ITestOutputHelper output)
     {
         var summary = await LiveRun.ExecuteAsync(Scenario.Default(rounds: 2, blocks: 256), output);
 
-        Assert.Equal("passed", summary.Outcome);
+        Assert.Equal("passed", summary.Outcome.ToText());
         Assert.True(summary.DataVerified);
         Assert.Equal(2, summary.RoundsVerified);
         var bridge = summary.Bridge;
         // iommu.strict=1: every unmap of a DMA buffer reaches the device's ATC as an IOTLB INVALIDATE.
-        Assert.True(bridge.Invalidations > 500, $"only {bridge.Invalidations} invalidations");
-        Assert.Equal(bridge.Invalidations, bridge.InvalidationsAcked);
-        Assert.True(bridge.AtcMisses > 0 && bridge.AtcUpdates > 0 && bridge.AtcHits > 0);
+        Assert.True(bridge.Engine.Invalidations > 500, $"only {bridge.Engine.Invalidations} invalidations");
+        Assert.Equal(bridge.Engine.Invalidations, bridge.Engine.InvalidationsAcked);
+        Assert.True(bridge.Engine.AtcMisses > 0 && bridge.Engine.AtcUpdates > 0 && bridge.Engine.AtcHits > 0);
         Assert.Equal(0, bridge.RequestErrors);
-        Assert.Equal(0, bridge.Fences);
+        Assert.Equal(0, bridge.Engine.Fences);
         Assert.NotNull(bridge.AckLatencyP50);
         // The StreamID comes from QEMU (query-pci), and the guest's SMMU command stream was tapped live.
         Assert.Equal(0x100u, summary.StreamId);

@@ -1,4 +1,4 @@
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.EndToEnd.Tests;
 
@@ -10,8 +10,8 @@ public sealed class ShippedScenarioTests(ITestOutputHelper output)
     public async Task DelayBelowTimeout_RealGuest_NoFenceNoViolationDataVerified()
     {
         var summary = await RunAsync("delay-below-timeout");
-        Assert.Equal(0, summary.Bridge.Fences);
-        Assert.Equal(0, summary.Bridge.Violations);
+        Assert.Equal(0, summary.Bridge.Engine.Fences);
+        Assert.Equal(0, summary.Bridge.Engine.Violations);
         Assert.True(summary.DataVerified);
     }
 
@@ -19,34 +19,34 @@ public sealed class ShippedScenarioTests(ITestOutputHelper output)
     public async Task StragglersHope_RealGuest_ShowsUseAfterFree()
     {
         var summary = await RunAsync("stragglers-hope");
-        Assert.True(summary.Bridge.Violations > 0, "today's 'succeed anyway' must show the use-after-free");
-        Assert.Equal(0, summary.Bridge.Fences);
+        Assert.True(summary.Bridge.Engine.Violations > 0, "today's 'succeed anyway' must show the use-after-free");
+        Assert.Equal(0, summary.Bridge.Engine.Fences);
     }
 
     [Fact]
     public async Task StragglersFence_RealGuest_FencesRecoversWithoutViolation()
     {
         var summary = await RunAsync("stragglers-fence");
-        Assert.Equal(0, summary.Bridge.Violations);
-        Assert.True(summary.Bridge.Fences >= 1);
-        Assert.True(summary.Bridge.Unfences >= 1, "unfence needs the guest's fresh attach");
-        Assert.True(summary.Bridge.StragglersRefused >= 1);
+        Assert.Equal(0, summary.Bridge.Engine.Violations);
+        Assert.True(summary.Bridge.Engine.Fences >= 1);
+        Assert.True(summary.Bridge.Engine.Unfences >= 1, "unfence needs the guest's fresh attach");
+        Assert.True(summary.Bridge.Engine.StragglersRefused >= 1);
         Assert.True(summary.GuestRecoveries >= 1);
         Assert.True(summary.DataVerified, "data written after recovery must verify");
-        Assert.NotNull(summary.Bridge.LastRecoverySeconds);
+        Assert.NotNull(summary.Bridge.Engine.LastRecoveryTime);
     }
 
     [Fact]
     public async Task DropFence_RealGuest_FencesAtTimeoutAndRecovers()
     {
         var summary = await RunAsync("drop-fence");
-        Assert.Equal(0, summary.Bridge.Violations);
-        Assert.True(summary.Bridge.InvalidationsTimedOut >= 1);
-        Assert.True(summary.Bridge.Fences >= 1 && summary.Bridge.Unfences >= 1);
+        Assert.Equal(0, summary.Bridge.Engine.Violations);
+        Assert.True(summary.Bridge.Engine.InvalidationsTimedOut >= 1);
+        Assert.True(summary.Bridge.Engine.Fences >= 1 && summary.Bridge.Engine.Unfences >= 1);
         Assert.True(summary.DataVerified);
     }
 
-    private async Task<Host.Run.RunSummary> RunAsync(string name)
+    private async Task<Scenarios.RunSummary> RunAsync(string name)
     {
         var scenario = ScenarioLoader.Load(LiveRun.ScenarioPath(name));
         var summary = await LiveRun.ExecuteAsync(scenario, output);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using HilBridge.Fuzz.Driver;
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using HilBridge.Reliability.Tests.TestSupport;
 using HilBridge.Trace.Format;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -36,7 +36,7 @@ public sealed class QemuKillTests(ITestOutputHelper output)
 
         Log(summary.Render());
         Assert.True(killed.Task.IsCompletedSuccessfully, "QEMU was never killed");
-        Assert.Equal("aborted", summary.Outcome);
+        Assert.Equal("aborted", summary.Outcome.ToText());
         Assert.Contains("killed by signal 9 (SIGKILL", summary.Reason, StringComparison.Ordinal);
         Assert.True(summary.Bridge.Requests > 0, "no I/O reached the bridge before the kill");
         Assert.True(File.Exists(Path.Combine(options.OutputDirectory, "summary.json")));

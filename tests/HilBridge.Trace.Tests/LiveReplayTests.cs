@@ -1,7 +1,8 @@
 using HilBridge.Cli;
 using HilBridge.Core.Engine;
+using HilBridge.Host.Replay;
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using HilBridge.Trace.Format;
 using HilBridge.Trace.Replay;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -63,13 +64,13 @@ public sealed class LiveReplayTests(ITestOutputHelper output)
 
         // The decisions the live verdict was judged on, recomputed by the replayed engine.
         var c = replay.CountersAtRunEnd!;
-        Assert.Equal(live.Bridge.Fences, c.Fences);
-        Assert.Equal(live.Bridge.Unfences, c.Unfences);
-        Assert.Equal(live.Bridge.Violations, c.Violations);
-        Assert.Equal(live.Bridge.InvalidationsAcked, c.InvalidationsAcked);
-        Assert.Equal(live.Bridge.InvalidationsTimedOut, c.InvalidationsTimedOut);
-        Assert.Equal(live.Bridge.StragglersRefused, c.StragglersRefused);
-        Assert.Equal(live.Bridge.RefusedAccesses, c.RefusedAccesses);
+        Assert.Equal(live.Bridge.Engine.Fences, c.Fences);
+        Assert.Equal(live.Bridge.Engine.Unfences, c.Unfences);
+        Assert.Equal(live.Bridge.Engine.Violations, c.Violations);
+        Assert.Equal(live.Bridge.Engine.InvalidationsAcked, c.InvalidationsAcked);
+        Assert.Equal(live.Bridge.Engine.InvalidationsTimedOut, c.InvalidationsTimedOut);
+        Assert.Equal(live.Bridge.Engine.StragglersRefused, c.StragglersRefused);
+        Assert.Equal(live.Bridge.Engine.RefusedAccesses, c.RefusedAccesses);
 
         var verdict = TraceVerdict.Judge(replay, reader.Header);
         Assert.NotNull(verdict);
@@ -87,7 +88,7 @@ public sealed class LiveReplayTests(ITestOutputHelper output)
         {
             Assert.Equal(0, whatIf.Replayed.Fences);
         }
-        else if (live.Bridge.Violations > 0)
+        else if (live.Bridge.Engine.Violations > 0)
         {
             Assert.Equal(0, whatIf.Replayed.Violations);
         }

@@ -30,8 +30,8 @@ public sealed class ManagedHarnessTests : IDisposable
         Assert.Equal(200, SampleFile.Read(prefix + ".inv").Length);
         Assert.Equal(5, SampleFile.Read(prefix + ".burst").Length);
         var stats = bridge.Statistics();
-        Assert.Equal(10 + 200 + 8 * 5, stats.Invalidations);
-        Assert.Equal(stats.Invalidations, stats.InvalidationsAcked);
+        Assert.Equal(10 + 200 + 8 * 5, stats.Engine.Invalidations);
+        Assert.Equal(stats.Engine.Invalidations, stats.Engine.InvalidationsAcked);
         Assert.Equal(1, stats.DeviceStarts);
     }
 

@@ -175,7 +175,8 @@ public static class MarkdownWriter
             .Select(b => JsonNode.Parse(b.BackendStatistics!)!.AsObject()).ToList();
         if (stats.Count == 0)
             return;
-        double Med(string key) => SampleStats.Median(stats.Select(o => o[key]?.GetValue<double>() ?? double.NaN));
+        // Engine counters sit under "Engine" since the bridge holds the engine's snapshot whole; results saved before are flat.
+        double Med(string key) => SampleStats.Median(stats.Select(o => (o["Engine"]?[key] ?? o[key])?.GetValue<double>() ?? double.NaN));
         double MedTime(string key) => SampleStats.Median(stats.Select(o =>
             TimeSpan.TryParse(o[key]?.GetValue<string>(), Inv, out var t) ? t.TotalMicroseconds : double.NaN));
         md.AppendLine($"Bridge counters per iommu_platform=on boot (medians): {Med("Requests"):0} requests, {Med("Invalidations"):0} IOTLB invalidations " +

@@ -6,7 +6,7 @@ using HilBridge.Control.Client;
 using HilBridge.Control.Mapping;
 using HilBridge.Host.Guest;
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging;
 using Proto = HilBridge.Control.V1;
 

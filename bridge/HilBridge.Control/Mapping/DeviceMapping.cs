@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using HilBridge.Core.Engine;
 using HilBridge.Host.Device;
+using HilBridge.Scenarios;
 using Proto = HilBridge.Control.V1;
 
 namespace HilBridge.Control.Mapping;
@@ -38,31 +39,39 @@ public static class DeviceMapping
         SteInvalidated = state.SteInvalidated,
     };
 
-    public static Proto.Counters ToProto(string name, BridgeStatistics s) => new()
+    public static Proto.Counters ToProto(string name, BridgeStatistics s)
     {
-        Device = name,
-        Requests = s.Requests,
-        RequestErrors = s.RequestErrors,
-        BytesRead = s.BytesRead,
-        BytesWritten = s.BytesWritten,
-        AtcHits = s.AtcHits,
-        AtcMisses = s.AtcMisses,
-        AtcUpdates = s.AtcUpdates,
-        Invalidations = s.Invalidations,
-        InvalidationsAcked = s.InvalidationsAcked,
-        InvalidationsRefused = s.InvalidationsRefused,
-        InvalidationsTimedOut = s.InvalidationsTimedOut,
-        AckLatencyP50 = s.AckLatencyP50 is { } p50 ? Duration.FromTimeSpan(p50) : null,
-        AckLatencyP99 = s.AckLatencyP99 is { } p99 ? Duration.FromTimeSpan(p99) : null,
-        Fences = s.Fences,
-        Unfences = s.Unfences,
-        RefusedAccesses = s.RefusedAccesses,
-        Violations = s.Violations,
-        StragglersIssued = s.StragglersIssued,
-        StragglersRefused = s.StragglersRefused,
-        StragglersCancelled = s.StragglersCancelled,
-        LastRecovery = s.LastRecoverySeconds is { } r ? Duration.FromTimeSpan(TimeSpan.FromSeconds(r)) : null,
-        Sessions = s.Sessions,
-        DeviceStarts = s.DeviceStarts,
-    };
+        var e = s.Engine;
+        var counters = new Proto.Counters
+        {
+            Device = name,
+            Requests = s.Requests,
+            RequestErrors = s.RequestErrors,
+            BytesRead = s.BytesRead,
+            BytesWritten = s.BytesWritten,
+            AckLatencyP50 = s.AckLatencyP50 is { } p50 ? Duration.FromTimeSpan(p50) : null,
+            AckLatencyP99 = s.AckLatencyP99 is { } p99 ? Duration.FromTimeSpan(p99) : null,
+            Sessions = s.Sessions,
+            DeviceStarts = s.DeviceStarts,
+            // The named engine fields of control API v1, kept for existing clients; Engine has them all.
+            AtcHits = e.AtcHits,
+            AtcMisses = e.AtcMisses,
+            AtcUpdates = e.AtcUpdates,
+            Invalidations = e.Invalidations,
+            InvalidationsAcked = e.InvalidationsAcked,
+            InvalidationsRefused = e.InvalidationsRefused,
+            InvalidationsTimedOut = e.InvalidationsTimedOut,
+            Fences = e.Fences,
+            Unfences = e.Unfences,
+            RefusedAccesses = e.RefusedAccesses,
+            Violations = e.Violations,
+            StragglersIssued = e.StragglersIssued,
+            StragglersRefused = e.StragglersRefused,
+            StragglersCancelled = e.StragglersCancelled,
+            LastRecovery = e.LastRecoveryTime is { } r ? Duration.FromTimeSpan(r) : null,
+        };
+        foreach (var counter in EngineCounterSnapshot.All)
+            counters.Engine[counter.Name] = counter.Read(e);
+        return counters;
+    }
 }

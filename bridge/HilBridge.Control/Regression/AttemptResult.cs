@@ -1,5 +1,5 @@
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Regression;
 
@@ -15,14 +15,14 @@ public sealed record AttemptResult(int Attempt, CaseStatus Status, string Messag
     public static AttemptResult From(int attempt, RunSummary summary, TimeSpan duration, string? outputDirectory)
     {
         var details = summary.Render();
-        if (summary.Outcome == "aborted")
+        if (summary.Outcome == RunOutcome.Aborted)
             return new(attempt, CaseStatus.Error, "run aborted: " + (summary.Reason ?? "no reason given"), details, duration, summary, outputDirectory);
         var failed = summary.Expectations.Where(e => !e.Passed).ToList();
         if (summary.Passed && failed.Count == 0)
             return new(attempt, CaseStatus.Passed, "passed", details, duration, summary, outputDirectory);
         var message = failed.Count > 0
             ? string.Join("; ", failed.Select(Describe))
-            : $"outcome {summary.Outcome}: {summary.Reason ?? "no reason given"}";
+            : $"outcome {summary.Outcome.ToText()}: {summary.Reason ?? "no reason given"}";
         return new(attempt, CaseStatus.Failed, message, details, duration, summary, outputDirectory);
     }
 

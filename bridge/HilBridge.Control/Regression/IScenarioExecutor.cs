@@ -1,4 +1,5 @@
 using HilBridge.Host.Run;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Regression;
 

@@ -1,5 +1,6 @@
 using HilBridge.Control.Live;
 using HilBridge.Host.Run;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Control.Regression;

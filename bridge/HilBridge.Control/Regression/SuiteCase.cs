@@ -1,4 +1,4 @@
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Regression;
 

@@ -54,4 +54,33 @@ public sealed class EngineCounters
     public TimeSpan? AckLatencyPercentile(double percentile) => _ackLatency.Percentile(percentile);
 
     internal void RecordAckLatency(TimeSpan latency) => _ackLatency.Record(latency);
+
+    /// <summary>A frozen copy for everyone outside the engine lock (this object keeps changing).</summary>
+    public EngineCounterSnapshot Snapshot() => new()
+    {
+        AtcHits = AtcHits,
+        AtcMisses = AtcMisses,
+        AtcUpdates = AtcUpdates,
+        AtcUpdatesRejected = AtcUpdatesRejected,
+        AtcEvictions = AtcEvictions,
+        PermissionDenials = PermissionDenials,
+        Invalidations = Invalidations,
+        InvalidationsAcked = InvalidationsAcked,
+        InvalidationsRefused = InvalidationsRefused,
+        InvalidationsTimedOut = InvalidationsTimedOut,
+        InvalidationsDropped = InvalidationsDropped,
+        NegativeCompletions = NegativeCompletions,
+        Fences = Fences,
+        Unfences = Unfences,
+        RefusedAccesses = RefusedAccesses,
+        Violations = Violations,
+        StaleHits = StaleHits,
+        StragglersIssued = StragglersIssued,
+        StragglersRefused = StragglersRefused,
+        StragglersCancelled = StragglersCancelled,
+        AckLatencySamples = AckLatencySamples,
+        AckLatencyP50 = AckLatencyPercentile(50),
+        AckLatencyP99 = AckLatencyPercentile(99),
+        LastRecoveryTime = LastRecoveryTime,
+    };
 }

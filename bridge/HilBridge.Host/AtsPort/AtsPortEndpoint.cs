@@ -1,5 +1,6 @@
 using HilBridge.Core.Engine;
 using HilBridge.Host.Device;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Host.AtsPort;

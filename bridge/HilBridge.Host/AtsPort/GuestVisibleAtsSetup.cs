@@ -1,6 +1,6 @@
 using HilBridge.Host.Hosting;
 using HilBridge.Host.Qemu;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Host.AtsPort;

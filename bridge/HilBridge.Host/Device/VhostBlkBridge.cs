@@ -1,4 +1,5 @@
 using HilBridge.Core.Engine;
+using HilBridge.Scenarios;
 using HilBridge.VhostUser.Session;
 using HilBridge.VhostUser.Transport;
 using Microsoft.Extensions.Logging;
@@ -106,39 +107,19 @@ public sealed partial class VhostBlkBridge : IDisposable
 
     public FenceMode FenceMode => _gate.Read(e => e.FenceMode);
 
-    public BridgeStatistics Statistics() => _gate.Read(e =>
+    public BridgeStatistics Statistics() => _gate.Read(e => new BridgeStatistics
     {
-        var c = e.Counters;
-        return new BridgeStatistics
-        {
-            Requests = Interlocked.Read(ref _counters.Requests),
-            RequestErrors = Interlocked.Read(ref _counters.RequestErrors),
-            BytesRead = Interlocked.Read(ref _counters.BytesRead),
-            BytesWritten = Interlocked.Read(ref _counters.BytesWritten),
-            Sessions = Interlocked.Read(ref _counters.Sessions),
-            RequestsResubmitted = Interlocked.Read(ref _counters.Resubmitted),
-            RequestsInFlight = RequestsInFlight,
-            DeviceStarts = Interlocked.Read(ref _counters.DeviceStarts),
-            AtcHits = c.AtcHits,
-            AtcMisses = c.AtcMisses,
-            AtcUpdates = c.AtcUpdates,
-            Invalidations = c.Invalidations,
-            InvalidationsAcked = c.InvalidationsAcked,
-            InvalidationsRefused = c.InvalidationsRefused,
-            InvalidationsTimedOut = c.InvalidationsTimedOut,
-            AckLatencyP50 = _replies.AckLatency.Percentile(50),
-            AckLatencyP99 = _replies.AckLatency.Percentile(99),
-            EngineAckDelayP50 = c.AckLatencyPercentile(50),
-            EngineAckDelayP99 = c.AckLatencyPercentile(99),
-            Fences = c.Fences,
-            Unfences = c.Unfences,
-            RefusedAccesses = c.RefusedAccesses,
-            Violations = c.Violations,
-            StragglersIssued = c.StragglersIssued,
-            StragglersRefused = c.StragglersRefused,
-            StragglersCancelled = c.StragglersCancelled,
-            LastRecoverySeconds = c.LastRecoveryTime?.TotalSeconds,
-        };
+        Requests = Interlocked.Read(ref _counters.Requests),
+        RequestErrors = Interlocked.Read(ref _counters.RequestErrors),
+        BytesRead = Interlocked.Read(ref _counters.BytesRead),
+        BytesWritten = Interlocked.Read(ref _counters.BytesWritten),
+        Sessions = Interlocked.Read(ref _counters.Sessions),
+        RequestsResubmitted = Interlocked.Read(ref _counters.Resubmitted),
+        RequestsInFlight = RequestsInFlight,
+        DeviceStarts = Interlocked.Read(ref _counters.DeviceStarts),
+        AckLatencyP50 = _replies.AckLatency.Percentile(50),
+        AckLatencyP99 = _replies.AckLatency.Percentile(99),
+        Engine = e.Counters.Snapshot(),
     });
 
     private void OnEffect(EngineEffect effect)

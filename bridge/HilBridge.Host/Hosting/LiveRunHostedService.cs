@@ -1,4 +1,5 @@
 using HilBridge.Host.Run;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

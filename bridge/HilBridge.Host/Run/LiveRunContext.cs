@@ -1,6 +1,6 @@
 using HilBridge.Host.Device;
 using HilBridge.Host.Guest;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Host.Run;

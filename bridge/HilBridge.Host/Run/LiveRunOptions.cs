@@ -1,6 +1,6 @@
 using HilBridge.Host.Device;
 using HilBridge.Host.Qemu;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Host.Run;
 

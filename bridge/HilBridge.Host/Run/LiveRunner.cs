@@ -5,7 +5,7 @@ using HilBridge.Host.Device;
 using HilBridge.Host.Guest;
 using HilBridge.Host.Hosting;
 using HilBridge.Host.Qemu;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using HilBridge.Trace.Format;
 using HilBridge.Trace.Recording;
 using Microsoft.Extensions.Logging;
@@ -61,7 +61,7 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         context.GuestReported += r => recorder?.RecordGuest(r.Kind, r.Fields, r.ReceivedAfterLaunch);
         await using var extensions = await LiveRunExtensions.StartAsync(options.Extensions, context, _logger, ct);
         if (context.Failure is { } notStarted)
-            return Summarize("aborted", notStarted, outcome, bridge, smmu, guest, wall);
+            return Summarize(RunOutcome.Aborted, notStarted, outcome, bridge, smmu, guest, wall);
 
         var args = QemuCommandLine.Build(options.Qemu, endpoints);
         _logger.LogInformation("launching {Command}", QemuCommandLine.Render(options.Qemu.Binary, args));
@@ -75,7 +75,7 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         }
         catch (QemuLaunchException ex)
         {
-            return Summarize("aborted", ex.Message, outcome, bridge, smmu, guest, wall);
+            return Summarize(RunOutcome.Aborted, ex.Message, outcome, bridge, smmu, guest, wall);
         }
         using var _ = qemu;
         var streamIdTask = LearnStreamIdAsync(endpoints.QmpSocket, bridge, ct);
@@ -103,25 +103,15 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         await extensions.DisposeAsync();
         reason ??= context.Failure;
 
-        var summary = Summarize(reason is null ? "completed" : "aborted", reason, outcome, bridge, smmu, guest, wall);
-        summary = Judge(summary, scenario);
-        recorder?.RecordRunEnd(summary.Outcome, summary.Reason, JsonSerializer.Serialize(summary), summary.StreamId);
+        var summary = Summarize(reason is null ? RunOutcome.Completed : RunOutcome.Aborted, reason, outcome, bridge, smmu, guest, wall);
+        summary = Judge.Run(summary, scenario);
+        recorder?.RecordRunEnd(summary.Outcome.ToText(), summary.Reason, JsonSerializer.Serialize(summary), summary.StreamId);
         if (recorder?.Failure is { } recordError)
             _logger.LogWarning(recordError, "trace recording to {Path} stopped early", recorder.Path);
         await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "summary.json"),
             JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }), ct);
         try { Directory.Delete(runtimeDir, recursive: true); } catch (IOException) { }
         return summary;
-    }
-
-    /// <summary>The verdict: an aborted run fails; otherwise every expectation of the scenario must hold.</summary>
-    internal static RunSummary Judge(RunSummary summary, Scenario scenario)
-    {
-        var results = scenario.Expectations.Select(e => e.Evaluate(summary)).ToList();
-        var failed = results.Where(r => !r.Passed).ToList();
-        var outcome = summary.Outcome == "aborted" ? "aborted" : failed.Count == 0 ? "passed" : "failed";
-        var reason = summary.Reason ?? (failed.Count == 0 ? null : "expectation not met: " + string.Join("; ", failed));
-        return summary with { Scenario = scenario.Name, Outcome = outcome, Reason = reason, Expectations = results };
     }
 
     private async Task<GuestImage> ResolveGuestAsync(CancellationToken ct)
@@ -178,10 +168,10 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         {
             var s = bridge.Statistics();
             var phase = outcome.WorkloadStartedAfter is null ? "booting" : $"workload, {outcome.RoundsReported} rounds done";
-            progress.Report($"{wall.Elapsed.TotalSeconds,5:F0} s  {phase}; {s.Requests} requests, {s.Invalidations} invalidations, {s.AtcMisses} ATC misses");
+            progress.Report($"{wall.Elapsed.TotalSeconds,5:F0} s  {phase}; {s.Requests} requests, {s.Engine.Invalidations} invalidations, {s.Engine.AtcMisses} ATC misses");
         }, null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
 
-    private RunSummary Summarize(string verdict, string? reason, GuestOutcome outcome, VhostBlkBridge bridge, SmmuCommandStream smmu, GuestImage guest, Stopwatch wall) =>
+    private RunSummary Summarize(RunOutcome verdict, string? reason, GuestOutcome outcome, VhostBlkBridge bridge, SmmuCommandStream smmu, GuestImage guest, Stopwatch wall) =>
         new()
         {
             Outcome = verdict,

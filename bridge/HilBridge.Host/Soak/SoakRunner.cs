@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using HilBridge.Core.Engine;
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Host.Soak;
@@ -44,8 +44,8 @@ public sealed class SoakRunner(SoakOptions options, ILoggerFactory loggers, Time
             runs.Add(summary);
             ioTime += TimeSpan.FromSeconds(summary.WallSeconds - (summary.BootSeconds ?? 0));
             fruitless = tally.Rounds == roundsBefore ? fruitless + 1 : 0;
-            if (summary.Outcome != "passed")
-                progress.Report($"soak: guest run {runs.Count} ended {summary.Outcome}: {summary.Reason}");
+            if (summary.Outcome != RunOutcome.Passed)
+                progress.Report($"soak: guest run {runs.Count} ended {summary.Outcome.ToText()}: {summary.Reason}");
         }
 
         var report = Build(tally, rss.Samples, runs, clock.Elapsed);
@@ -75,13 +75,13 @@ public sealed class SoakRunner(SoakOptions options, ILoggerFactory loggers, Time
     {
         var (rssFirst, rssLast) = RssSampler.Quartiles(samples, s => s.VmRssKb);
         var (anonFirst, anonLast) = RssSampler.Quartiles(samples, s => s.RssAnonKb);
-        long Sum(Func<Device.BridgeStatistics, long> pick) => runs.Sum(r => pick(r.Bridge));
+        long Sum(Func<BridgeStatistics, long> pick) => runs.Sum(r => pick(r.Bridge));
         return new SoakReport
         {
             RequestedSeconds = options.Duration.TotalSeconds,
             WallSeconds = wall.TotalSeconds,
             GuestRuns = runs.Count,
-            RunOutcomes = runs.Select(r => r.Reason is null ? r.Outcome : $"{r.Outcome} ({r.Reason})").ToList(),
+            RunOutcomes = runs.Select(r => r.Reason is null ? r.Outcome.ToText() : $"{r.Outcome.ToText()} ({r.Reason})").ToList(),
             Rounds = tally.Rounds,
             RoundsVerified = tally.RoundsVerified,
             DataMismatches = tally.DataMismatches,
@@ -91,15 +91,15 @@ public sealed class SoakRunner(SoakOptions options, ILoggerFactory loggers, Time
             Epochs = tally.Epochs,
             Requests = Sum(b => b.Requests),
             RequestErrors = Sum(b => b.RequestErrors),
-            Invalidations = Sum(b => b.Invalidations),
-            InvalidationsTimedOut = Sum(b => b.InvalidationsTimedOut),
-            InvalidationsRefused = Sum(b => b.InvalidationsRefused),
-            Fences = Sum(b => b.Fences),
-            Unfences = Sum(b => b.Unfences),
-            RefusedAccesses = Sum(b => b.RefusedAccesses),
-            Violations = Sum(b => b.Violations),
-            StragglersIssued = Sum(b => b.StragglersIssued),
-            StragglersRefused = Sum(b => b.StragglersRefused),
+            Invalidations = Sum(b => b.Engine.Invalidations),
+            InvalidationsTimedOut = Sum(b => b.Engine.InvalidationsTimedOut),
+            InvalidationsRefused = Sum(b => b.Engine.InvalidationsRefused),
+            Fences = Sum(b => b.Engine.Fences),
+            Unfences = Sum(b => b.Engine.Unfences),
+            RefusedAccesses = Sum(b => b.Engine.RefusedAccesses),
+            Violations = Sum(b => b.Engine.Violations),
+            StragglersIssued = Sum(b => b.Engine.StragglersIssued),
+            StragglersRefused = Sum(b => b.Engine.StragglersRefused),
             MemorySamples = samples.Count,
             PeakVmRssKb = samples.Count == 0 ? 0 : samples.Max(s => s.VmRssKb),
             VmRssFirstQuarterKb = rssFirst,

@@ -39,7 +39,7 @@ public static class TraceReplayer
         ReadProblem = reader.Problem,
         Recorded = recorded,
         Replayed = replayed,
-        FinalCounters = EngineCounterSnapshot.From(engine.Counters),
+        FinalCounters = engine.Counters.Snapshot(),
         CountersAtRunEnd = atRunEnd,
         RunEnd = runEnd,
         RejectedInputs = rejected,
@@ -116,7 +116,7 @@ public static class TraceReplayer
                         break;
                     case TraceRecordKind.RunEnd:
                         _runEnd = entry.RunEnd;
-                        _atRunEnd = EngineCounterSnapshot.From(_driver.Engine.Counters);
+                        _atRunEnd = _driver.Engine.Counters.Snapshot();
                         break;
                 }
             }
@@ -196,7 +196,7 @@ public static class TraceReplayer
                     case TraceRecordKind.RunEnd:
                         driver.AdvanceTo(entry.At);
                         runEnd = entry.RunEnd;
-                        atRunEnd = EngineCounterSnapshot.From(driver.Engine.Counters);
+                        atRunEnd = driver.Engine.Counters.Snapshot();
                         break;
                 }
             }

@@ -85,8 +85,8 @@ public class CtlLiveTests
         await run.WaitAsync(TimeSpan.FromSeconds(240));
         Assert.True(run.ExitCode == 0, run.Describe());
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
-        Assert.True(summary.RootElement.GetProperty("Bridge").GetProperty("Fences").GetInt64() >= 2, run.Describe());
-        Assert.Equal(0, summary.RootElement.GetProperty("Bridge").GetProperty("Violations").GetInt64());
+        Assert.True(summary.RootElement.GetProperty("Bridge").GetProperty("Engine").GetProperty("Fences").GetInt64() >= 2, run.Describe());
+        Assert.Equal(0, summary.RootElement.GetProperty("Bridge").GetProperty("Engine").GetProperty("Violations").GetInt64());
     }
 
     private static List<string?> SegmentFenceReasons(string path)

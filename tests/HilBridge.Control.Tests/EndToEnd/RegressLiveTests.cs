@@ -32,7 +32,7 @@ public class RegressLiveTests
         Assert.All(cases, c => Assert.Contains("outcome            passed", c.Element("system-out")?.Value));
 
         // The mid-run policy change went through the control socket, and the verdict shows its fence.
-        var policyCase = suite.Cases.Single(c => c.Scenario!.Control.Any(a => a.Kind == Host.Scenarios.ControlActionKind.SetPolicy));
+        var policyCase = suite.Cases.Single(c => c.Scenario!.Control.Any(a => a.Kind == HilBridge.Scenarios.ControlActionKind.SetPolicy));
         var output = cases.Single(c => c.Attribute("name")?.Value == policyCase.Name).Descendants("property").Single(p => p.Attribute("name")?.Value == "output").Attribute("value")!.Value;
         Assert.Contains("policy set (1 rules", File.ReadAllText(Path.Combine(output, "control-actions.log")));
         Assert.StartsWith("# HilBridge regression passed", File.ReadAllText(Path.Combine(dir.Path, "summary.md")));

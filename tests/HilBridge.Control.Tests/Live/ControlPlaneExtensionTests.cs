@@ -2,7 +2,7 @@ using HilBridge.Control.Live;
 using HilBridge.Control.Tests.TestSupport;
 using HilBridge.Host.Guest;
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HilBridge.Control.Tests.Live;

@@ -3,7 +3,7 @@ using HilBridge.Control.Mapping;
 using HilBridge.Core.Atc;
 using HilBridge.Core.Dma;
 using HilBridge.Core.Engine;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using Proto = HilBridge.Control.V1;
 
 namespace HilBridge.Control.Tests.Mapping;

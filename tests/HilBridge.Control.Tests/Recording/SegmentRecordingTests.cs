@@ -2,7 +2,7 @@ using HilBridge.Control.Recording;
 using HilBridge.Control.Tests.TestSupport;
 using HilBridge.Core.Engine;
 using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 using HilBridge.Trace.Format;
 using Microsoft.Extensions.Logging.Abstractions;
 

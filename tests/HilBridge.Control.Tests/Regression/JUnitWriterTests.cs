@@ -2,12 +2,13 @@ using System.Xml.Linq;
 using HilBridge.Control.Regression;
 using HilBridge.Control.Tests.TestSupport;
 using HilBridge.Host.Device;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Tests.Regression;
 
 public class JUnitWriterTests
 {
-    private static readonly BridgeStatistics OneFence = new() { Fences = 1 };
+    private static readonly BridgeStatistics OneFence = new() { Engine = new() { Fences = 1 } };
 
     /// <summary>One of each: passed, flaky, failed (after a retry), error, in two suites.</summary>
     private static async Task<RegressionReport> MixedReport()

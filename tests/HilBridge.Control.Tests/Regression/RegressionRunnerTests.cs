@@ -1,12 +1,13 @@
 using HilBridge.Control.Regression;
 using HilBridge.Control.Tests.TestSupport;
 using HilBridge.Host.Device;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Tests.Regression;
 
 public class RegressionRunnerTests
 {
-    private static readonly BridgeStatistics OneFence = new() { Fences = 1, Unfences = 1 };
+    private static readonly BridgeStatistics OneFence = new() { Engine = new() { Fences = 1, Unfences = 1 } };
     private static readonly BridgeStatistics NoFence = new();
 
     private static RegressionRunner Runner(IScenarioExecutor executor, int retries = 0, int jobs = 1, Shard? shard = null) =>

@@ -74,7 +74,7 @@ public class SuiteLoaderTests
         Assert.Contains("stragglers-fence", names);
         Assert.Contains("drop-fence", names);
         var controlled = suite.Cases.Where(c => c.Scenario!.Control.Count > 0).ToList();
-        Assert.Contains(controlled, c => c.Scenario!.Control.Any(a => a.Kind == Host.Scenarios.ControlActionKind.SetPolicy));
-        Assert.Contains(controlled, c => c.Scenario!.Control.Any(a => a.Kind == Host.Scenarios.ControlActionKind.Fence));
+        Assert.Contains(controlled, c => c.Scenario!.Control.Any(a => a.Kind == HilBridge.Scenarios.ControlActionKind.SetPolicy));
+        Assert.Contains(controlled, c => c.Scenario!.Control.Any(a => a.Kind == HilBridge.Scenarios.ControlActionKind.Fence));
     }
 }

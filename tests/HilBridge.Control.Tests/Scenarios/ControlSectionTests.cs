@@ -1,5 +1,5 @@
 using HilBridge.Core.Engine;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Tests.Scenarios;
 

@@ -1,5 +1,5 @@
 using HilBridge.Control.Regression;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Tests.TestSupport;
 

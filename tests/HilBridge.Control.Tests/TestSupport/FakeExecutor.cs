@@ -1,6 +1,7 @@
 using HilBridge.Control.Regression;
 using HilBridge.Host.Device;
 using HilBridge.Host.Run;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Tests.TestSupport;
 

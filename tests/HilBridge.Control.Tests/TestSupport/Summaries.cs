@@ -1,6 +1,4 @@
-using HilBridge.Host.Device;
-using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Tests.TestSupport;
 
@@ -9,7 +7,7 @@ public static class Summaries
 {
     public static RunSummary Completed(BridgeStatistics bridge, bool dataVerified = true, string? reason = null) => new()
     {
-        Outcome = reason is null ? "completed" : "aborted",
+        Outcome = reason is null ? RunOutcome.Completed : RunOutcome.Aborted,
         Reason = reason,
         DataVerified = dataVerified,
         Rounds = 3,
@@ -18,10 +16,5 @@ public static class Summaries
     };
 
     /// <summary>What LiveRunner does after a run: every expectation evaluated, the outcome decided.</summary>
-    public static RunSummary Judged(RunSummary summary, Scenario scenario)
-    {
-        var results = scenario.Expectations.Select(e => e.Evaluate(summary)).ToList();
-        var outcome = summary.Outcome == "aborted" ? "aborted" : results.All(r => r.Passed) ? "passed" : "failed";
-        return summary with { Scenario = scenario.Name, Outcome = outcome, Expectations = results };
-    }
+    public static RunSummary Judged(RunSummary summary, Scenario scenario) => Judge.Run(summary, scenario);
 }

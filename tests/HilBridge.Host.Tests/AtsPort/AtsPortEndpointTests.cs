@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using HilBridge.Core.Engine;
 using HilBridge.Host.AtsPort;
 using HilBridge.Host.Tests.Device;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HilBridge.Host.Tests.AtsPort;
@@ -25,7 +26,7 @@ public sealed class AtsPortEndpointTests
         var stats = await WaitFor(port, s => s.CompletionsSent == 1);
         Assert.Equal(1, stats.AtcInvalidations);
         Assert.Equal(1000u, stats.SmmuTimeoutMs);
-        Assert.Equal(1, h.Bridge.Statistics().Invalidations);
+        Assert.Equal(1, h.Bridge.Statistics().Engine.Invalidations);
     }
 
     [Fact]
@@ -62,7 +63,7 @@ public sealed class AtsPortEndpointTests
         Assert.Null(smmu.TryReadDone(TimeSpan.FromMilliseconds(300)));
         // The device lost the invalidation and kept the translation: its next DMA through it is a use-after-free.
         Assert.Equal((byte)0, h.Submit(1, sector: 0, 4096, dataIova: Page));
-        Assert.True(h.Bridge.Statistics().Violations > 0);
+        Assert.True(h.Bridge.Statistics().Engine.Violations > 0);
     }
 
     [Fact]
@@ -89,7 +90,7 @@ public sealed class AtsPortEndpointTests
 
         Assert.Equal(new AtcInvalidationDone(5, 0), smmu.ReadDone(TimeSpan.FromSeconds(5)));
         Assert.Equal(1, (await WaitFor(port, s => s.OtherStreamInvalidations == 1)).AtcInvalidations);
-        Assert.Equal(0, h.Bridge.Statistics().Invalidations);
+        Assert.Equal(0, h.Bridge.Statistics().Engine.Invalidations);
     }
 
     [Fact]

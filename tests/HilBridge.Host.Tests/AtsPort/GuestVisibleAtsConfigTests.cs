@@ -1,7 +1,7 @@
 using HilBridge.Core.Engine;
 using HilBridge.Host.Guest;
 using HilBridge.Host.Qemu;
-using HilBridge.Host.Scenarios;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Host.Tests.AtsPort;
 

@@ -22,8 +22,8 @@ public sealed class VhostBlkBridgeTests
         Assert.Equal(pattern, h.Guest(FrontendHarness.DataOffset, 4096).ToArray());
         var stats = h.Bridge.Statistics();
         Assert.Equal(2, stats.Requests);
-        Assert.True(stats.AtcHits > 0);
-        Assert.Equal(0, stats.AtcMisses);
+        Assert.True(stats.Engine.AtcHits > 0);
+        Assert.Equal(0, stats.Engine.AtcMisses);
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class VhostBlkBridgeTests
         var misses = 0;
         Assert.Equal((byte)0, h.Submit(Out, sector: 0, 4096, onMiss: () => misses++));
         Assert.True(misses >= 4, $"expected misses for desc, avail, header, data, status, used: got {misses}");
-        Assert.Equal(h.Bridge.Statistics().AtcMisses, misses);
+        Assert.Equal(h.Bridge.Statistics().Engine.AtcMisses, misses);
     }
 
     [Fact]
@@ -45,9 +45,9 @@ public sealed class VhostBlkBridgeTests
         Assert.Equal((byte)0, h.Submit(Out, sector: 0, 4096, onMiss: () => misses++));
         Assert.True(misses > 0, "an invalidated translation must not be used again");
         var stats = h.Bridge.Statistics();
-        Assert.Equal(1, stats.InvalidationsAcked);
+        Assert.Equal(1, stats.Engine.InvalidationsAcked);
         Assert.NotNull(stats.AckLatencyP50);
-        Assert.Equal(0, stats.Violations);
+        Assert.Equal(0, stats.Engine.Violations);
     }
 
     [Fact]
@@ -69,9 +69,9 @@ public sealed class VhostBlkBridgeTests
         Assert.Equal((byte)1, h.Submit(Out, sector: 16, 4096)); // VIRTIO_BLK_S_IOERR, written through the ring
         Assert.All(h.ReadDisk(16 * 512, 4096), b => Assert.Equal(0, b));
         var stats = h.Bridge.Statistics();
-        Assert.Equal(1, stats.Fences);
-        Assert.True(stats.RefusedAccesses > 0);
-        Assert.Equal(0, stats.Violations);
+        Assert.Equal(1, stats.Engine.Fences);
+        Assert.True(stats.Engine.RefusedAccesses > 0);
+        Assert.Equal(0, stats.Engine.Violations);
     }
 
     [Fact]
@@ -88,8 +88,8 @@ public sealed class VhostBlkBridgeTests
         Assert.Equal(0UL, h.Frontend.IotlbInvalidate(FrontendHarness.IovaBase, FrontendHarness.MemorySize));
         Assert.Equal((byte)0, h.Submit(Out, sector: 0, 4096));
         var stats = h.Bridge.Statistics();
-        Assert.Equal(1, stats.InvalidationsTimedOut);
-        Assert.True(stats.Violations > 0, "a DMA through an acknowledged-invalidated translation is a use-after-free");
+        Assert.Equal(1, stats.Engine.InvalidationsTimedOut);
+        Assert.True(stats.Engine.Violations > 0, "a DMA through an acknowledged-invalidated translation is a use-after-free");
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using HilBridge.Core.Engine;
 
-namespace HilBridge.Host.Scenarios;
+namespace HilBridge.Scenarios;
 
 /// <summary>A validated scenario, ready to run.</summary>
 public sealed record Scenario(

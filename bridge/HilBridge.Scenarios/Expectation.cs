@@ -1,7 +1,6 @@
 using System.Globalization;
-using HilBridge.Host.Run;
 
-namespace HilBridge.Host.Scenarios;
+namespace HilBridge.Scenarios;
 
 /// <summary>One expected fact about a run: a metric compared with a number ("violations: == 0", "fences: >= 1", "dataVerified: true").</summary>
 public sealed record Expectation(string Metric, string Operator, double Value)

@@ -1,4 +1,4 @@
-namespace HilBridge.Host.Scenarios;
+namespace HilBridge.Scenarios;
 
 /// <summary>
 /// A scenario as written in YAML (scenarios/*.yaml): engine settings, fault rules, the guest workload

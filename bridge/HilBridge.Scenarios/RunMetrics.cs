@@ -1,13 +1,13 @@
-using HilBridge.Host.Run;
+using HilBridge.Core.Engine;
 
-namespace HilBridge.Host.Scenarios;
+namespace HilBridge.Scenarios;
 
 /// <summary>The numbers of a run summary by name: what expectations can refer to. Booleans are 1/0.</summary>
 public static class RunMetrics
 {
     private static readonly Dictionary<string, Func<RunSummary, double?>> Metrics = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["aborted"] = s => s.Outcome == "aborted" ? 1 : 0,
+        ["aborted"] = s => s.Outcome == RunOutcome.Aborted ? 1 : 0,
         ["dataVerified"] = s => s.DataVerified is { } v ? (v ? 1 : 0) : null,
         // Guest-visible ATS (null without the ATS port, so an expectation on them fails on stock QEMU).
         ["atsInvalidations"] = s => s.AtsPort?.AtcInvalidations,
@@ -25,21 +25,18 @@ public static class RunMetrics
         ["guestRecoveries"] = s => s.GuestRecoveries,
         ["requests"] = s => s.Bridge.Requests,
         ["requestErrors"] = s => s.Bridge.RequestErrors,
-        ["atcMisses"] = s => s.Bridge.AtcMisses,
-        ["atcHits"] = s => s.Bridge.AtcHits,
-        ["invalidations"] = s => s.Bridge.Invalidations,
-        ["invalidationsAcked"] = s => s.Bridge.InvalidationsAcked,
-        ["invalidationsRefused"] = s => s.Bridge.InvalidationsRefused,
-        ["invalidationsTimedOut"] = s => s.Bridge.InvalidationsTimedOut,
-        ["fences"] = s => s.Bridge.Fences,
-        ["unfences"] = s => s.Bridge.Unfences,
-        ["refusedAccesses"] = s => s.Bridge.RefusedAccesses,
-        ["violations"] = s => s.Bridge.Violations,
-        ["stragglers"] = s => s.Bridge.StragglersIssued,
-        ["stragglersRefused"] = s => s.Bridge.StragglersRefused,
-        ["recoverySeconds"] = s => s.Bridge.LastRecoverySeconds,
+        // Engine counters that are not in EngineCounterSnapshot.All by these names.
+        ["stragglers"] = s => s.Bridge.Engine.StragglersIssued,
+        ["recoverySeconds"] = s => s.Bridge.Engine.LastRecoveryTime?.TotalSeconds,
         ["steInvalidations"] = s => s.SmmuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE"),
     };
+
+    static RunMetrics()
+    {
+        // Every engine counter by its own name ("violations", "fences", ...), so a new counter is a metric at once.
+        foreach (var counter in EngineCounterSnapshot.All)
+            Metrics.Add(counter.Name, s => counter.Read(s.Bridge.Engine));
+    }
 
     public static IEnumerable<string> Names => Metrics.Keys;
 

@@ -1,8 +1,7 @@
 using HilBridge.Core.Dma;
 using HilBridge.Core.Engine;
-using HilBridge.Host.Scenarios;
 
-namespace HilBridge.Host.Tests.Scenarios;
+namespace HilBridge.Scenarios.Tests;
 
 public class ScenarioLoaderTests
 {

@@ -1,6 +1,6 @@
 using HilBridge.Core.Engine;
 
-namespace HilBridge.Host.Scenarios;
+namespace HilBridge.Scenarios;
 
 /// <summary>What a scenario's mid-run control action does; it is carried out through the gRPC control plane.</summary>
 public enum ControlActionKind

@@ -1,16 +1,12 @@
-using HilBridge.Host.Device;
-using HilBridge.Host.Run;
-using HilBridge.Host.Scenarios;
-
-namespace HilBridge.Host.Tests.Scenarios;
+namespace HilBridge.Scenarios.Tests;
 
 public class ExpectationTests
 {
-    private static RunSummary Summary(long violations = 0, long fences = 1, bool? verified = true, string outcome = "completed") => new()
+    private static RunSummary Summary(long violations = 0, long fences = 1, bool? verified = true, RunOutcome outcome = RunOutcome.Completed) => new()
     {
         Outcome = outcome,
         DataVerified = verified,
-        Bridge = new BridgeStatistics { Violations = violations, Fences = fences },
+        Bridge = new BridgeStatistics { Engine = new() { Violations = violations, Fences = fences } },
     };
 
     [Theory]
@@ -36,8 +32,8 @@ public class ExpectationTests
     public void Judge_FailedExpectation_NamesExpectedAndActual()
     {
         var scenario = Scenario.Default(1, 1) with { Expectations = [Expectation.Parse("violations", "== 0"), Expectation.Parse("fences", ">= 1")] };
-        var judged = LiveRunner.Judge(Summary(violations: 2), scenario);
-        Assert.Equal("failed", judged.Outcome);
+        var judged = Judge.Run(Summary(violations: 2), scenario);
+        Assert.Equal("failed", judged.Outcome.ToText());
         Assert.Contains("violations == 0 (actual 2)", judged.Reason);
         Assert.DoesNotContain("fences", judged.Reason);
     }
@@ -45,8 +41,8 @@ public class ExpectationTests
     [Fact]
     public void Judge_AbortedRun_StaysAbortedEvenWhenExpectationsHold()
     {
-        var judged = LiveRunner.Judge(Summary(outcome: "aborted") with { Reason = "QEMU exited" }, Scenario.Default(1, 1));
-        Assert.Equal("aborted", judged.Outcome);
+        var judged = Judge.Run(Summary(outcome: RunOutcome.Aborted) with { Reason = "QEMU exited" }, Scenario.Default(1, 1));
+        Assert.Equal("aborted", judged.Outcome.ToText());
         Assert.False(judged.Passed);
         Assert.Equal("QEMU exited", judged.Reason);
     }

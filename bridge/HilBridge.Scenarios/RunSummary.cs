@@ -1,16 +1,16 @@
 using System.Text;
 using System.Text.Json.Serialization;
-using HilBridge.Host.AtsPort;
-using HilBridge.Host.Device;
-using HilBridge.Host.Scenarios;
+using HilBridge.Core.Engine;
 
-namespace HilBridge.Host.Run;
+namespace HilBridge.Scenarios;
 
 /// <summary>What a live run produced: the guest's verdict on its data and the bridge's counters.</summary>
 public sealed record RunSummary
 {
     public string? Scenario { get; init; }
-    public required string Outcome { get; init; }            // passed | failed | aborted (completed before judging)
+    /// <summary>Written as "passed", "failed", "aborted" or "completed" (before judging), as summaries always were.</summary>
+    [JsonConverter(typeof(RunOutcomeJsonConverter))]
+    public required RunOutcome Outcome { get; init; }
     public string? Reason { get; init; }
     public bool? DataVerified { get; init; }
     public int Rounds { get; init; }
@@ -36,32 +36,35 @@ public sealed record RunSummary
     public IReadOnlyList<string> GuestTimeoutMessages { get; init; } = [];
 
     [JsonIgnore]
-    public bool Passed => Outcome == "passed";
+    public bool Passed => Outcome == RunOutcome.Passed;
 
     public string Render()
     {
         var b = Bridge;
+        var e = b.Engine;
         var s = new StringBuilder();
         s.AppendLine("== HilBridge run summary ==");
         if (Scenario is not null)
             s.AppendLine($"scenario           {Scenario}");
-        s.AppendLine($"outcome            {Outcome}{(Reason is null ? "" : " (" + Reason + ")")}");
+        s.AppendLine($"outcome            {Outcome.ToText()}{(Reason is null ? "" : " (" + Reason + ")")}");
         s.AppendLine($"guest I/O          {(DataVerified is true ? "verified" : DataVerified is false ? "NOT verified" : "no verdict")} ({RoundsVerified}/{Rounds} rounds, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries)");
         s.AppendLine($"boot               {Fmt(BootSeconds)} s to workload (guest uptime {Fmt(GuestUptimeAtStart)} s), run {WallSeconds:F1} s");
         s.AppendLine($"device             StreamID {(StreamId is { } sid ? $"0x{sid:x}" : "unknown")}, {b.Requests} virtio-blk requests ({b.RequestErrors} IOERR), {b.BytesRead / 1024} KiB read, {b.BytesWritten / 1024} KiB written");
-        s.AppendLine($"ATC                {b.AtcMisses} misses, {b.AtcUpdates} updates, {b.AtcHits} hits, {b.Invalidations} invalidations");
-        s.AppendLine($"invalidations      {b.InvalidationsAcked} acknowledged ({b.InvalidationsRefused} refused, {b.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)}");
-        s.AppendLine($"fencing            {b.Fences} fences, {b.Unfences} unfences, {b.RefusedAccesses} refused requests, recovery {Fmt(b.LastRecoverySeconds)} s");
-        s.AppendLine($"use-after-free     {b.Violations} violations ({b.StragglersIssued} stragglers, {b.StragglersRefused} refused, {b.StragglersCancelled} cancelled by a reset)");
+        s.AppendLine($"vhost-user         {b.Sessions} sessions, {b.DeviceStarts} device starts, {b.RequestsResubmitted} requests resubmitted after a takeover, {b.RequestsInFlight} in flight at the end");
+        s.AppendLine($"ATC                {e.AtcMisses} misses, {e.AtcUpdates} updates, {e.AtcHits} hits, {e.Invalidations} invalidations");
+        s.AppendLine($"invalidations      {e.InvalidationsAcked} acknowledged ({e.InvalidationsRefused} refused, {e.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)} (model delay p50 {Us(e.AckLatencyP50)} p99 {Us(e.AckLatencyP99)})");
+        s.AppendLine($"fencing            {e.Fences} fences, {e.Unfences} unfences, {e.RefusedAccesses} refused requests, recovery {Fmt(e.LastRecoveryTime?.TotalSeconds)} s");
+        s.AppendLine($"use-after-free     {e.Violations} violations ({e.StragglersIssued} stragglers, {e.StragglersRefused} refused, {e.StragglersCancelled} cancelled by a reset)");
         foreach (var v in ViolationDetails.Take(3))
             s.AppendLine($"  violation        {v}");
         if (ViolationDetails.Count > 3)
-            s.AppendLine($"  ...              {b.Violations - 3} more (summary.json keeps the first {ViolationDetails.Count})");
+            s.AppendLine($"  ...              {e.Violations - 3} more (summary.json keeps the first {ViolationDetails.Count})");
         if (AtsPort is { } a)
         {
             var sizes = string.Join(" ", a.SpanSizes.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"));
             s.AppendLine($"ATS port           {a.AtcInvalidations} guest ATC_INV received ({a.OtherStreamInvalidations} for other StreamIDs; by size {sizes}), {a.CompletionsSent} completions sent ({a.FailedCompletionsSent} failed, {a.CompletionsWithheld} withheld: no device answer, {a.LateCompletions} late), delay p50 {Ms(a.CompletionDelayP50)} p99 {Ms(a.CompletionDelayP99)} max {Ms(a.CompletionDelayMax)}");
             s.AppendLine($"SMMU with ATS      {a.Syncs} CMD_SYNCs waited for completions (p50 {Ms(a.SyncWaitP50)}, max {Ms(a.SyncWaitMax)}), {a.SyncErrors} reported CERROR_ATC_INV_SYNC, {a.SmmuTimeouts} hardware timeouts ({a.SmmuTimeoutMs} ms); STE {a.SteReports} reports, {a.SteFences} fences, {a.SteUnfences} unfences");
+            s.AppendLine($"ATS port link      {a.Connections} connections, {a.ProtocolErrors} protocol errors, {a.CompletionsDropped} completions found no connection");
         }
         if (AtsPort is not null || GuestTimeoutMessages.Count > 0)
             s.AppendLine($"guest timeouts     {GuestAtcInvalidateTimeouts} \"ATC invalidate timeout\", {GuestCmdSyncTimeouts} \"CMD_SYNC timeout\" (guest kernel console)");
@@ -71,8 +74,10 @@ public sealed record RunSummary
             s.AppendLine($"SMMU commands      {string.Join(", ", SmmuCommands.OrderByDescending(p => p.Value).Select(p => $"{p.Key.Replace("SMMU_CMD_", "")} {p.Value}"))}");
         if (Guest is not null)
             s.AppendLine($"guest image        {Guest}");
-        foreach (var e in Expectations)
-            s.AppendLine($"expect             {e}");
+        // Every engine counter by name, so one the lines above do not describe is still readable.
+        s.AppendLine($"engine counters    {string.Join(", ", EngineCounterSnapshot.All.Select(c => $"{c.Name} {c.Read(e)}"))}");
+        foreach (var x in Expectations)
+            s.AppendLine($"expect             {x}");
         return s.ToString();
     }
 
@@ -81,15 +86,4 @@ public sealed record RunSummary
     private static string Us(TimeSpan? t) => t is { } x ? $"{x.TotalMicroseconds:F0} us" : "-";
 
     private static string Ms(TimeSpan? t) => t is { } x ? $"{x.TotalMilliseconds:F1} ms" : "-";
-}
-
-/// <summary>A use-after-free as reported: which device, where, how much, how long after the acknowledgement.</summary>
-public sealed record ViolationRecord(string StreamId, string Iova, ulong Bytes, string Access, double MillisecondsSinceAck, string Source, ulong InvalidationRequest)
-{
-    public static ViolationRecord From(Core.Engine.UafViolation v) => new(
-        v.StreamId is { } sid ? $"0x{sid:x}" : "unknown", $"0x{v.Iova:x}", v.Bytes, v.Kind.ToString().ToLowerInvariant(),
-        v.TimeSinceAck.TotalMilliseconds, v.Source.ToString(), v.RequestId);
-
-    public override string ToString() =>
-        $"StreamID {StreamId} {Access} of {Bytes} B at IOVA {Iova}, {MillisecondsSinceAck:F1} ms after invalidation {InvalidationRequest} was acknowledged ({Source})";
 }

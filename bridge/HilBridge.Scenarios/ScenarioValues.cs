@@ -1,7 +1,7 @@
 using System.Globalization;
 using HilBridge.Core.Engine;
 
-namespace HilBridge.Host.Scenarios;
+namespace HilBridge.Scenarios;
 
 /// <summary>Parses the small value languages of scenario files: durations, distributions, numbers.</summary>
 public static class ScenarioValues

@@ -1,4 +1,4 @@
-namespace HilBridge.Host.AtsPort;
+namespace HilBridge.Scenarios;
 
 /// <summary>A snapshot of what crossed the ATS port between QEMU's SMMU and HilBridge.</summary>
 public sealed record AtsPortStatistics
