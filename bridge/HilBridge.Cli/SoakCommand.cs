@@ -3,7 +3,6 @@ using System.Globalization;
 using HilBridge.Host.Hosting;
 using HilBridge.Host.Soak;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace HilBridge.Cli;
@@ -54,12 +53,11 @@ internal static class SoakCommand
             builder.Services.AddSingleton<IProgress<string>>(new ConsoleProgress());
             builder.Services.AddHilBridgeSoak(builder.Configuration);
             using var host = builder.Build();
+            // Validated, not started: the soak is the command's own loop, with no hosted service to run.
             if (CliHost.Validate(host, "soak") is { } usage)
                 return usage;
-            await host.StartAsync(ct);
             var options = host.Services.GetRequiredService<IOptions<SoakOptions>>().Value;
             var report = await host.Services.GetRequiredService<SoakRunner>().RunAsync(ct);
-            await host.StopAsync(CancellationToken.None);
             Console.Write(report.Render());
             Console.WriteLine($"results in {options.OutputDirectory}");
             return report.Passed ? 0 : 1;
