@@ -53,9 +53,9 @@ internal static class RunCommand
                 return CliHost.Usage("run", badControl);
 
             var flags = new ConfigurationFlags(parse)
-                .Map(output, "Run:OutputDirectory", d => d.FullName)
-                .Map(kernel, "Run:Kernel", f => f.FullName)
-                .Map(initrd, "Run:Initrd", f => f.FullName)
+                .Map(output, "Run:OutputDirectory", d => d!.FullName)
+                .Map(kernel, "Run:Kernel", f => f!.FullName)
+                .Map(initrd, "Run:Initrd", f => f!.FullName)
                 .Map(qemu, "Run:Qemu:Binary")
                 .Map(noIommu, "Run:Qemu:IommuPlatform", off => off ? "false" : "true")
                 .Map(record, "Run:RecordPath");

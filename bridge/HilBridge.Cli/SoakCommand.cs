@@ -42,7 +42,7 @@ internal static class SoakCommand
             }
             var flags = new ConfigurationFlags(parse)
                 .Set("Soak:Duration", length.ToString("c", CultureInfo.InvariantCulture))
-                .Map(output, "Soak:OutputDirectory", d => d.FullName)
+                .Map(output, "Soak:OutputDirectory", d => d!.FullName)
                 .Map(seed, "Soak:Seed")
                 .Map(epochMin, "Soak:EpochMin", ConfigurationFlags.Seconds)
                 .Map(epochMax, "Soak:EpochMax", ConfigurationFlags.Seconds)
