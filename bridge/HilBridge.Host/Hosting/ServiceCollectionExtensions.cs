@@ -61,13 +61,16 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IPatchedQemuSource, BuildScriptPatchedQemuSource>();
         services.TryAddSingleton<LiveRunPlanner>();
         services.TryAddSingleton<IProgress<string>>(SilentProgress.Instance);
-        services.TryAddSingleton<LiveRunner>();
+        // Transient: a runner holds one run's state; each consumer (the hosted run, the soak) has its own.
+        services.TryAddTransient<LiveRunner>();
         return services;
     }
 
     /// <summary>The clock and the repository paths (bound from the configuration root: HILBRIDGE_SCRIPTS, XDG_RUNTIME_DIR).</summary>
     private static void AddHilBridgeBasics(this IServiceCollection services, IConfiguration configuration)
     {
+        if (services.Any(d => d.ServiceType == typeof(RepositoryLayout)))
+            return; // one mode composed of several steps binds the paths once
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<HostPathsOptions>().Bind(configuration);
         services.TryAddSingleton<RepositoryLayout>();
