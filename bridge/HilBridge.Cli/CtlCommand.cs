@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Grpc.Core;
 using HilBridge.Control.Client;
+using HilBridge.Host.Hosting;
+using Microsoft.Extensions.Configuration;
 using Proto = HilBridge.Control.V1;
 
 namespace HilBridge.Cli;
@@ -11,7 +13,10 @@ namespace HilBridge.Cli;
 /// </summary>
 internal static class CtlCommand
 {
-    public const string TargetVariable = "HILBRIDGE_CONTROL";
+    public const string TargetVariable = HilBridgeConfiguration.EnvironmentPrefix + TargetKey;
+
+    /// <summary>The configuration key of the default target ($HILBRIDGE_CONTROL).</summary>
+    private const string TargetKey = "CONTROL";
 
     internal static readonly Option<string?> Socket = new("--socket")
     {
@@ -126,7 +131,7 @@ internal static class CtlCommand
         }
         if (socket is not null)
             return socket;
-        if (Environment.GetEnvironmentVariable(TargetVariable) is { Length: > 0 } fromEnv)
+        if (new ConfigurationBuilder().AddHilBridgeSources().Build()[TargetKey] is { Length: > 0 } fromEnv)
             return fromEnv;
         if (File.Exists("control.sock"))
             return "control.sock";

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using HilBridge.Control.Live;
 using HilBridge.Control.Server;
-using HilBridge.Host.Run;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Cli;
 
@@ -41,12 +41,7 @@ internal sealed class CtlHostingOptions
         return options;
     }
 
-    /// <summary>Adds the control plane to one run; a scenario whose actions would have no control plane is an error.</summary>
-    public static string? Apply(ControlPlaneOptions? control, LiveRunOptions run)
-    {
-        if (control is null)
-            return run.Scenario.Control.Count > 0 ? $"scenario {run.Scenario.Name} has control: actions, which need the control plane (drop --no-control)" : null;
-        ControlPlaneExtension.AddTo(run, control);
-        return null;
-    }
+    /// <summary>A scenario whose control actions would have no control plane is an error; null when the run can go.</summary>
+    public static string? Check(ControlPlaneOptions? control, Scenario scenario) =>
+        control is null && scenario.Control.Count > 0 ? $"scenario {scenario.Name} has control: actions, which need the control plane (drop --no-control)" : null;
 }

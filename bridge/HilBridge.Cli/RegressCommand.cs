@@ -1,6 +1,8 @@
 using System.CommandLine;
 using HilBridge.Control.Regression;
 using HilBridge.Control.Server;
+using HilBridge.Host.Hosting;
+using HilBridge.Host.Run;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -34,11 +36,7 @@ internal static class RegressCommand
         control.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            static int Usage(string message)
-            {
-                Console.Error.WriteLine($"hilbridge regress: {message}");
-                return 2;
-            }
+            static int Usage(string message) => CliHost.Usage("regress", message);
             if (!Shard.TryParse(parse.GetValue(shard)!, out var selected, out var shardError))
                 return Usage("--shard: " + shardError);
             if (parse.GetValue(retries) < 0 || parse.GetValue(jobs) < 1)
@@ -70,16 +68,18 @@ internal static class RegressCommand
 
             var outDir = parse.GetValue(output)?.FullName ?? Path.GetFullPath(Path.Combine("out", "regress-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")));
             var isVerbose = parse.GetValue(verbose);
-            using var host = CliHost.CreateBuilder(isVerbose).Build();
+            var builder = CliHost.CreateBuilder(isVerbose);
+            builder.Services.AddHilBridgeLiveRunner(builder.Configuration);
+            using var host = builder.Build();
             var settings = new LiveScenarioSettings
             {
-                QemuBinary = parse.GetValue(qemu)!,
+                QemuBinary = parse.GetResult(qemu) is { Implicit: false } ? parse.GetValue(qemu) : null, // null: the run picks
                 Kernel = parse.GetValue(kernel)?.FullName,
                 Initrd = parse.GetValue(initrd)?.FullName,
                 Verbose = isVerbose,
                 Control = () => control.Build(parse, out _) ?? new(),
             };
-            var executor = new LiveScenarioExecutor(settings, host.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
+            var executor = new LiveScenarioExecutor(settings, host.Services.GetRequiredService<LiveRunPlanner>(), host.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
             var runner = new RegressionRunner(executor, new RegressionOptions
             {
                 Retries = parse.GetValue(retries),

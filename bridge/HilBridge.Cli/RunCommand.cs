@@ -1,9 +1,11 @@
 using System.CommandLine;
+using HilBridge.Control.Live;
 using HilBridge.Host.Hosting;
 using HilBridge.Host.Run;
 using HilBridge.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace HilBridge.Cli;
 
@@ -33,11 +35,6 @@ internal static class RunCommand
         control.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            if ((parse.GetValue(kernel) is null) != (parse.GetValue(initrd) is null))
-            {
-                Console.Error.WriteLine("--kernel and --initrd go together");
-                return 2;
-            }
             Scenario chosen;
             try
             {
@@ -47,39 +44,46 @@ internal static class RunCommand
             }
             catch (ScenarioException ex)
             {
-                Console.Error.WriteLine($"hilbridge run: {ex.Message}");
-                return 2;
+                return CliHost.Usage("run", ex.Message);
             }
             if (parse.GetValue(timeout) is { } seconds)
                 chosen = chosen with { Timeout = TimeSpan.FromSeconds(seconds) };
-            var options = new LiveRunOptions
-            {
-                Scenario = chosen,
-                OutputDirectory = parse.GetValue(output)?.FullName ?? Path.Combine("out", "run-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")),
-                Kernel = parse.GetValue(kernel)?.FullName,
-                Initrd = parse.GetValue(initrd)?.FullName,
-                RecordPath = parse.GetValue(noRecord) ? null : parse.GetValue(record),
-            };
-            options.Qemu.Binary = parse.GetValue(qemu)!;
-            options.Qemu.IommuPlatform = !parse.GetValue(noIommu);
             var controlOptions = control.Build(parse, out var controlError);
-            if ((controlError ?? CtlHostingOptions.Apply(controlOptions, options)) is { } badControl)
+            if ((controlError ?? CtlHostingOptions.Check(controlOptions, chosen)) is { } badControl)
+                return CliHost.Usage("run", badControl);
+
+            var flags = new ConfigurationFlags(parse)
+                .Map(output, "Run:OutputDirectory", d => d!.FullName)
+                .Map(kernel, "Run:Kernel", f => f!.FullName)
+                .Map(initrd, "Run:Initrd", f => f!.FullName)
+                .Map(qemu, "Run:Qemu:Binary")
+                .Map(noIommu, "Run:Qemu:IommuPlatform", off => off ? "false" : "true")
+                .Map(record, "Run:RecordPath");
+            if (parse.GetValue(noRecord))
+                flags.Set("Run:RecordPath", ""); // empty: record nothing
+            var defaults = new Dictionary<string, string?> { ["Run:OutputDirectory"] = Path.Combine("out", "run-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")) };
+            var builder = CliHost.CreateBuilder(parse.GetValue(verbose), flags, defaults);
+            builder.Services.AddSingleton<IProgress<string>>(new ConsoleProgress());
+            builder.Services.AddHilBridgeLiveRun(builder.Configuration);
+            builder.Services.Configure<LiveRunOptions>(o =>
             {
-                Console.Error.WriteLine($"hilbridge run: {badControl}");
-                return 2;
-            }
-            return await ExecuteAsync(options, parse.GetValue(verbose), ct);
+                o.Scenario = chosen;
+                if (controlOptions is not null)
+                    ControlPlaneExtension.AddTo(o, controlOptions);
+            });
+            return await ExecuteAsync(builder, ct);
         });
         return command;
     }
 
-    internal static async Task<int> ExecuteAsync(LiveRunOptions options, bool verbose, CancellationToken ct)
+    private static async Task<int> ExecuteAsync(HostApplicationBuilder builder, CancellationToken ct)
     {
-        var builder = CliHost.CreateBuilder(verbose);
-        builder.Services.AddHilBridgeLiveRun(options, new ConsoleProgress());
         using var host = builder.Build();
         // The provider is disposed when the host stops; keep the result object.
         var result = host.Services.GetRequiredService<LiveRunResult>();
+        if (CliHost.Validate(host, "run") is { } usage)
+            return usage;
+        var options = host.Services.GetRequiredService<IOptions<LiveRunOptions>>().Value;
         await host.RunAsync(ct);
         if (result.Error is { } error)
         {
@@ -90,8 +94,8 @@ internal static class RunCommand
             return 3;
         Console.Write(summary.Render());
         Console.WriteLine($"results in {options.OutputDirectory}");
-        if (options.RecordPath is { } trace)
-            Console.WriteLine($"trace in {Path.Combine(options.OutputDirectory, trace)} (hilbridge replay FILE reproduces it)");
+        if (options.TracePath is { } trace)
+            Console.WriteLine($"trace in {trace} (hilbridge replay FILE reproduces it)");
         return summary.Passed ? 0 : 1;
     }
 }

@@ -1,11 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
 using HilBridge.Control.Hosting;
-using HilBridge.Control.Server;
-using HilBridge.Host.Device;
 using HilBridge.Host.Hosting;
 using HilBridge.Host.Qemu;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace HilBridge.Cli;
 
@@ -27,26 +27,25 @@ internal static class ServeCommand
         control.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var socketPath = Path.GetFullPath(parse.GetValue(socket)!);
             var controlOptions = control.Build(parse, out var controlError);
             if (controlError is not null)
-            {
-                Console.Error.WriteLine($"hilbridge serve: {controlError}");
-                return 2;
-            }
-            var options = new BridgeOptions { DiskImage = Path.GetFullPath(parse.GetValue(disk)!), DiskSizeBytes = (long)parse.GetValue(sizeMiB) << 20 };
-            var qemu = new QemuOptions { Kernel = "YOUR_KERNEL", Initrd = "YOUR_INITRD" };
-            var args = QemuCommandLine.Build(qemu, new QemuEndpoints(socketPath, Path.ChangeExtension(socketPath, ".qmp"), null));
-            Console.WriteLine("Serving " + socketPath + ". Attach QEMU with:");
-            Console.WriteLine(QemuCommandLine.Render(qemu.Binary, args));
-            var builder = CliHost.CreateBuilder(parse.GetValue(verbose));
-            builder.Services.AddHilBridge(options, socketPath);
+                return CliHost.Usage("serve", controlError);
+            var flags = new ConfigurationFlags(parse)
+                .Map(socket, "Serve:Socket")
+                .Map(disk, "Serve:Bridge:DiskImage")
+                .Map(sizeMiB, "Serve:Bridge:DiskSizeBytes", mib => ((long)mib << 20).ToString(CultureInfo.InvariantCulture));
+            var builder = CliHost.CreateBuilder(parse.GetValue(verbose), flags);
+            builder.Services.AddHilBridge(builder.Configuration);
             if (controlOptions is not null)
-            {
-                var endpoint = controlOptions.Endpoint ?? new ControlEndpoint.UnixSocket(Path.ChangeExtension(socketPath, null) + ".control.sock");
-                builder.Services.AddHilBridgeControlPlane(endpoint, controlOptions.DeviceName);
-            }
+                builder.Services.AddHilBridgeControlPlane(o => { o.Endpoint = controlOptions.Endpoint; o.DeviceName = controlOptions.DeviceName; });
             using var host = builder.Build();
+            if (CliHost.Validate(host, "serve") is { } usage)
+                return usage;
+            var options = host.Services.GetRequiredService<IOptions<ServeOptions>>().Value;
+            var qemu = new QemuOptions { Kernel = "YOUR_KERNEL", Initrd = "YOUR_INITRD" };
+            var args = QemuCommandLine.Build(qemu, new QemuEndpoints(options.Socket, Path.ChangeExtension(options.Socket, ".qmp"), null));
+            Console.WriteLine("Serving " + options.Socket + ". Attach QEMU with:");
+            Console.WriteLine(QemuCommandLine.Render(qemu.Binary ?? QemuOptions.DefaultBinary, args));
             await host.StartAsync(ct);
             if (host.Services.GetService<ControlPlaneHostedService>()?.Address is { } address)
                 Console.WriteLine("Control plane (hilbridge ctl --socket/--address): " + address);

@@ -1,6 +1,9 @@
 using System.CommandLine;
+using System.Globalization;
+using HilBridge.Host.Hosting;
 using HilBridge.Host.Soak;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace HilBridge.Cli;
 
@@ -35,29 +38,26 @@ internal static class SoakCommand
             }
             catch (FormatException ex)
             {
-                Console.Error.WriteLine($"hilbridge soak: {ex.Message}");
-                return 2;
+                return CliHost.Usage("soak", ex.Message);
             }
-            if (parse.GetValue(epochMin) < 1 || parse.GetValue(epochMax) < parse.GetValue(epochMin) || parse.GetValue(blocks) < 1)
-            {
-                Console.Error.WriteLine("hilbridge soak: need 1 <= --epoch-min <= --epoch-max and --blocks >= 1");
-                return 2;
-            }
-            var options = new SoakOptions
-            {
-                Duration = length,
-                Seed = parse.GetValue(seed),
-                OutputDirectory = parse.GetValue(output)?.FullName ?? Path.Combine("out", "soak-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")),
-                EpochMin = TimeSpan.FromSeconds(parse.GetValue(epochMin)),
-                EpochMax = TimeSpan.FromSeconds(parse.GetValue(epochMax)),
-                Blocks = parse.GetValue(blocks),
-                Record = parse.GetValue(record),
-            };
-            using var loggers = LoggerFactory.Create(b => b
-                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-                .SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Warning));
-            var report = await new SoakRunner(options, loggers, TimeProvider.System, new ConsoleProgress()).RunAsync(ct);
+            var flags = new ConfigurationFlags(parse)
+                .Set("Soak:Duration", length.ToString("c", CultureInfo.InvariantCulture))
+                .Map(output, "Soak:OutputDirectory", d => d!.FullName)
+                .Map(seed, "Soak:Seed")
+                .Map(epochMin, "Soak:EpochMin", ConfigurationFlags.Seconds)
+                .Map(epochMax, "Soak:EpochMax", ConfigurationFlags.Seconds)
+                .Map(blocks, "Soak:Blocks")
+                .Map(record, "Soak:Record");
+            var defaults = new Dictionary<string, string?> { ["Soak:OutputDirectory"] = Path.Combine("out", "soak-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")) };
+            var builder = CliHost.CreateBuilder(parse.GetValue(verbose), flags, defaults);
+            builder.Services.AddSingleton<IProgress<string>>(new ConsoleProgress());
+            builder.Services.AddHilBridgeSoak(builder.Configuration);
+            using var host = builder.Build();
+            // Validated, not started: the soak is the command's own loop, with no hosted service to run.
+            if (CliHost.Validate(host, "soak") is { } usage)
+                return usage;
+            var options = host.Services.GetRequiredService<IOptions<SoakOptions>>().Value;
+            var report = await host.Services.GetRequiredService<SoakRunner>().RunAsync(ct);
             Console.Write(report.Render());
             Console.WriteLine($"results in {options.OutputDirectory}");
             return report.Passed ? 0 : 1;

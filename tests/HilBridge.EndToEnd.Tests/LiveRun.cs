@@ -16,9 +16,9 @@ internal static class LiveRun
             OutputDirectory = Path.Combine(Path.GetTempPath(), "hilbridge-tests", scenario.Name + "-" + Guid.NewGuid().ToString("N")[..8]),
         };
         var progress = new Progress<string>(line => { try { output.WriteLine(line); } catch (InvalidOperationException) { } });
-        var runner = new LiveRunner(options, NullLoggerFactory.Instance, TimeProvider.System, progress);
+        var runner = new LiveRunner(LiveRunPlanner.ForRepository(), NullLoggerFactory.Instance, TimeProvider.System, progress);
         using var cts = new CancellationTokenSource(scenario.Timeout + TimeSpan.FromMinutes(2));
-        var summary = await runner.RunAsync(cts.Token);
+        var summary = await runner.RunAsync(options, cts.Token);
         output.WriteLine(summary.Render());
         return summary;
     }

@@ -29,10 +29,10 @@ public sealed class QemuKillTests(ITestOutputHelper output)
             if (line.Contains("HB: start", StringComparison.Ordinal))
                 _ = KillQemuSoonAsync(killed);
         });
-        var runner = new LiveRunner(options, NullLoggerFactory.Instance, TimeProvider.System, progress);
+        var runner = new LiveRunner(LiveRunPlanner.ForRepository(), NullLoggerFactory.Instance, TimeProvider.System, progress);
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
 
-        var summary = await runner.RunAsync(cts.Token);
+        var summary = await runner.RunAsync(options, cts.Token);
 
         Log(summary.Render());
         Assert.True(killed.Task.IsCompletedSuccessfully, "QEMU was never killed");

@@ -1,3 +1,4 @@
+using HilBridge.Host.Run;
 using HilBridge.Host.Soak;
 using HilBridge.Reliability.Tests.TestSupport;
 
@@ -22,7 +23,7 @@ public sealed class ShortSoakTests(ITestOutputHelper output)
         var progress = new Progress<string>(line => { try { output.WriteLine(line); } catch (InvalidOperationException) { } });
         using var loggers = OutputLoggerProvider.Factory(output, Microsoft.Extensions.Logging.LogLevel.Warning);
 
-        var report = await new SoakRunner(options, loggers, TimeProvider.System, progress).RunAsync(CancellationToken.None);
+        var report = await new SoakRunner(options, new LiveRunner(LiveRunPlanner.ForRepository(), loggers, TimeProvider.System, progress), progress).RunAsync(CancellationToken.None);
 
         output.WriteLine(report.Render());
         Assert.Equal(0, report.Violations);

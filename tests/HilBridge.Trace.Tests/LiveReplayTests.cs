@@ -44,10 +44,10 @@ public sealed class LiveReplayTests(ITestOutputHelper output)
             Scenario = scenario,
             OutputDirectory = Path.Combine(Path.GetTempPath(), "hilbridge-tests", "replay-" + name + "-" + Guid.NewGuid().ToString("N")[..8]),
         };
-        var runner = new LiveRunner(options, NullLoggerFactory.Instance, TimeProvider.System,
+        var runner = new LiveRunner(LiveRunPlanner.ForRepository(), NullLoggerFactory.Instance, TimeProvider.System,
             new Progress<string>(line => { try { output.WriteLine(line); } catch (InvalidOperationException) { } }));
         using var cts = new CancellationTokenSource(scenario.Timeout + TimeSpan.FromMinutes(2));
-        var live = await runner.RunAsync(cts.Token);
+        var live = await runner.RunAsync(options, cts.Token);
         output.WriteLine(live.Render());
 
         var path = Path.Combine(options.OutputDirectory, options.RecordPath!);

@@ -1,9 +1,9 @@
 using HilBridge.Control.Recording;
 using HilBridge.Control.Server;
-using HilBridge.Host.Device;
 using HilBridge.Host.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace HilBridge.Control.Hosting;
 
@@ -12,7 +12,7 @@ namespace HilBridge.Control.Hosting;
 /// hosts, minus the run (there is none) and recording (serve writes no trace). Starts after the bridge.
 /// </summary>
 public sealed class ControlPlaneHostedService(
-    BridgeHostedService bridge, BridgeOptions options, ControlEndpoint endpoint, string deviceName, ILoggerFactory loggers) : IHostedService
+    BridgeHostedService bridge, IOptions<ServeOptions> serve, IOptions<ServeControlPlaneOptions> options, ILoggerFactory loggers) : IHostedService
 {
     private ControlDevice? _device;
     private ControlServer? _server;
@@ -20,11 +20,15 @@ public sealed class ControlPlaneHostedService(
     /// <summary>Where clients connect; null before the host started.</summary>
     public string? Address => _server?.Address;
 
+    /// <summary>The configured endpoint, else the UNIX socket beside the vhost-user socket.</summary>
+    public ControlEndpoint Endpoint => options.Value.Endpoint
+        ?? new ControlEndpoint.UnixSocket(Path.ChangeExtension(serve.Value.Socket, null) + ".control.sock");
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _device = new ControlDevice(deviceName, bridge.Bridge, options.Engine.InvalidationTimeout);
+        _device = new ControlDevice(options.Value.DeviceName, bridge.Bridge, serve.Value.Bridge.Engine.InvalidationTimeout);
         var plane = new ControlPlane([_device], run: null, new UnavailableRecording("hilbridge serve records no trace"), DateTimeOffset.UtcNow);
-        _server = await ControlServer.StartAsync(endpoint, plane, loggers, cancellationToken);
+        _server = await ControlServer.StartAsync(Endpoint, plane, loggers, cancellationToken);
         loggers.CreateLogger<ControlPlaneHostedService>().LogInformation("control plane: gRPC on {Address}", _server.Address);
     }
 

@@ -10,7 +10,7 @@ namespace HilBridge.Control.Regression;
 /// runtime directory, sockets and disk image, and the gRPC control plane that the scenario's
 /// control actions go through.
 /// </summary>
-public sealed class LiveScenarioExecutor(LiveScenarioSettings settings, ILoggerFactory loggers, TimeProvider time) : IScenarioExecutor
+public sealed class LiveScenarioExecutor(LiveScenarioSettings settings, LiveRunPlanner planner, ILoggerFactory loggers, TimeProvider time) : IScenarioExecutor
 {
     public async Task<RunSummary> RunAsync(SuiteCase scenarioCase, int attempt, string outputDirectory, IProgress<string> progress, CancellationToken ct)
     {
@@ -23,11 +23,11 @@ public sealed class LiveScenarioExecutor(LiveScenarioSettings settings, ILoggerF
             OutputDirectory = Path.GetFullPath(outputDirectory),
             Kernel = settings.Kernel,
             Initrd = settings.Initrd,
+            Qemu = new() { Binary = settings.QemuBinary },
         };
-        options.Qemu.Binary = settings.QemuBinary;
         ControlPlaneExtension.AddTo(options, settings.Control());
-        var runner = new LiveRunner(options, loggers, time, settings.Verbose ? progress : new ControlOnly(progress));
-        return await runner.RunAsync(ct);
+        var runner = new LiveRunner(planner, loggers, time, settings.Verbose ? progress : new ControlOnly(progress));
+        return await runner.RunAsync(options, ct);
     }
 
     /// <summary>Without --verbose, a suite's progress shows only what the control plane did, not every guest line.</summary>
@@ -44,7 +44,8 @@ public sealed class LiveScenarioExecutor(LiveScenarioSettings settings, ILoggerF
 /// <summary>What every live run of a regression shares.</summary>
 public sealed class LiveScenarioSettings
 {
-    public string QemuBinary { get; set; } = "qemu-system-aarch64";
+    /// <summary>The user's QEMU; null: qemu-system-aarch64 from PATH, or the patched build for guest-visible ATS.</summary>
+    public string? QemuBinary { get; set; }
     public string? Kernel { get; set; }
     public string? Initrd { get; set; }
 

@@ -2,20 +2,20 @@ using HilBridge.Core.Engine;
 
 namespace HilBridge.Host.Device;
 
-/// <summary>The bridge's device and engine settings, with defaults for the main job.</summary>
-public sealed class BridgeOptions
+/// <summary>The bridge's device and engine settings, with defaults for the main job. Immutable: a run derives its copy with <c>with</c>.</summary>
+public sealed record BridgeOptions
 {
     /// <summary>Disk image behind the virtio-blk device; created (sparse) when missing.</summary>
-    public string DiskImage { get; set; } = "disk.img";
+    public string DiskImage { get; init; } = "disk.img";
 
-    public long DiskSizeBytes { get; set; } = 64L << 20;
+    public long DiskSizeBytes { get; init; } = 64L << 20;
 
-    public int QueueCount { get; set; } = 1;
+    public int QueueCount { get; init; } = 1;
 
     /// <summary>How long a DMA waits for QEMU to fill an ATC miss before it fails.</summary>
-    public TimeSpan MissTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan MissTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
-    public string DeviceSerial { get; set; } = "hilbridge0";
+    public string DeviceSerial { get; init; } = "hilbridge0";
 
-    public EngineOptions Engine { get; set; } = new();
+    public EngineOptions Engine { get; init; } = new();
 }

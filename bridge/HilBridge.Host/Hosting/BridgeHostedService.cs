@@ -1,12 +1,12 @@
 using HilBridge.Host.Device;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace HilBridge.Host.Hosting;
 
 /// <summary>Runs the vhost-user bridge for the lifetime of the host.</summary>
-public sealed class BridgeHostedService(BridgeOptions options, string socketPath, IServiceProvider services) : IHostedService, IDisposable
+public sealed class BridgeHostedService(IOptions<ServeOptions> options, ILoggerFactory loggers, TimeProvider time) : IHostedService, IDisposable
 {
     private VhostBlkBridge? _bridge;
 
@@ -14,8 +14,8 @@ public sealed class BridgeHostedService(BridgeOptions options, string socketPath
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _bridge = new VhostBlkBridge(options, services.GetRequiredService<ILoggerFactory>(), services.GetRequiredService<TimeProvider>());
-        _bridge.Start(socketPath);
+        _bridge = new VhostBlkBridge(options.Value.Bridge, loggers, time);
+        _bridge.Start(options.Value.Socket);
         return Task.CompletedTask;
     }
 

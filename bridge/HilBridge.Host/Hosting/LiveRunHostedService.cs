@@ -1,8 +1,7 @@
 using HilBridge.Host.Run;
 using HilBridge.Scenarios;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace HilBridge.Host.Hosting;
 
@@ -14,15 +13,14 @@ public sealed class LiveRunResult
 }
 
 /// <summary>Performs one live run, then stops the application.</summary>
-public sealed class LiveRunHostedService(LiveRunOptions options, IProgress<string> progress, IServiceProvider services) : BackgroundService
+public sealed class LiveRunHostedService(LiveRunner runner, IOptions<LiveRunOptions> options, LiveRunResult result, IHostApplicationLifetime lifetime)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var result = services.GetRequiredService<LiveRunResult>();
         try
         {
-            var runner = new LiveRunner(options, services.GetRequiredService<ILoggerFactory>(), services.GetRequiredService<TimeProvider>(), progress);
-            result.Summary = await runner.RunAsync(stoppingToken);
+            result.Summary = await runner.RunAsync(options.Value, stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -30,7 +28,7 @@ public sealed class LiveRunHostedService(LiveRunOptions options, IProgress<strin
         }
         finally
         {
-            services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            lifetime.StopApplication();
         }
     }
 }

@@ -1,12 +1,23 @@
+using Microsoft.Extensions.Options;
+
 namespace HilBridge.Host.Hosting;
 
-/// <summary>Finds the repository's qemu-scripts/ and scenarios/ from wherever hilbridge runs.</summary>
-public static class RepositoryLayout
+/// <summary>Finds the repository's qemu-scripts/ and the runtime root from the configured <see cref="HostPathsOptions"/>.</summary>
+public sealed class RepositoryLayout(IOptions<HostPathsOptions> options)
 {
-    public static string FindScriptsDirectory()
+    private readonly HostPathsOptions _paths = options.Value;
+
+    public RepositoryLayout(HostPathsOptions paths) : this(Options.Create(paths))
     {
-        if (Environment.GetEnvironmentVariable("HILBRIDGE_SCRIPTS") is { Length: > 0 } fromEnv)
-            return fromEnv;
+    }
+
+    /// <summary>The folder under which <see cref="CreatePrivateRuntimeDirectory(string)"/> makes a run's directory.</summary>
+    public string RuntimeRoot => _paths.RuntimeRoot is { Length: > 0 } root && Directory.Exists(root) ? root : Path.GetTempPath();
+
+    public string FindScriptsDirectory()
+    {
+        if (_paths.Scripts is { Length: > 0 } configured)
+            return configured;
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
@@ -23,16 +34,13 @@ public static class RepositoryLayout
     public const UnixFileMode PrivateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     /// <summary>
-    /// A new private (0700) directory for this run's sockets and FIFOs, under XDG_RUNTIME_DIR if set, else
-    /// the temp directory. Whoever can connect to the vhost-user socket can hand the bridge guest memory,
+    /// A new private (0700) directory for this run's sockets and FIFOs under <paramref name="root"/> (see
+    /// <see cref="RuntimeRoot"/>). Whoever can connect to the vhost-user socket can hand the bridge guest memory,
     /// so nobody else may reach inside. The name is unguessable, and a directory someone else made there
     /// first, or a symlink, is refused rather than used (chmod of a directory we do not own fails).
     /// </summary>
-    public static string CreatePrivateRuntimeDirectory()
+    public static string CreatePrivateRuntimeDirectory(string root)
     {
-        var root = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } xdg && Directory.Exists(xdg)
-            ? xdg
-            : Path.GetTempPath();
         var dir = Path.Combine(root, "hilbridge-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..12]);
         if (Path.Exists(dir))
             throw new IOException($"{dir} already exists; refusing to share a runtime directory");

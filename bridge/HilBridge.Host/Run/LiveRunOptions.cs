@@ -4,9 +4,16 @@ using HilBridge.Scenarios;
 
 namespace HilBridge.Host.Run;
 
-/// <summary>Everything one live run needs: the guest, QEMU, the bridge, limits and where results go.</summary>
+/// <summary>
+/// What the user asks of one live run: the guest, QEMU, the bridge, limits and where results go. Bound
+/// from the "Run" configuration section (`hilbridge run`) or filled in by a caller; validated by
+/// <see cref="LiveRunOptionsValidator"/>. A run never writes to it: <see cref="LiveRunPlanner"/> derives
+/// the resolved <see cref="LiveRunPlan"/>.
+/// </summary>
 public sealed class LiveRunOptions
 {
+    public const string Section = "Run";
+
     public QemuOptions Qemu { get; set; } = new();
     public BridgeOptions Bridge { get; set; } = new();
 
@@ -24,6 +31,9 @@ public sealed class LiveRunOptions
 
     /// <summary>Trace file (relative to <see cref="OutputDirectory"/> unless rooted) for `hilbridge replay`; null = no recording.</summary>
     public string? RecordPath { get; set; } = "trace.hbt";
+
+    /// <summary>The trace's full path, or null when the run records none (an empty <see cref="RecordPath"/> too: --no-record).</summary>
+    public string? TracePath => RecordPath is { Length: > 0 } record ? Path.Combine(OutputDirectory, record) : null;
 
     /// <summary>Started with the bridge and stopped before the summary (the gRPC control server, scenario control actions).</summary>
     public List<ILiveRunExtension> Extensions { get; } = [];

@@ -15,43 +15,43 @@ namespace HilBridge.Host.Run;
 /// <summary>
 /// The main job: bridge up, QEMU launched against it, the guest workload watched on the serial
 /// console until it reports, then a summary. Never throws for guest or QEMU misbehaviour: that is
-/// an aborted or failed run with a reason.
+/// an aborted or failed run with a reason. Reads its <see cref="LiveRunPlan"/>; changes no options.
 /// </summary>
-public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, TimeProvider time, IProgress<string> progress)
+public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, TimeProvider time, IProgress<string> progress)
 {
     private readonly ILogger _logger = loggers.CreateLogger<LiveRunner>();
     private AtsPortEndpoint? _atsPort;
 
-    public async Task<RunSummary> RunAsync(CancellationToken ct)
+    /// <summary>Plans the run the options ask for (<see cref="LiveRunPlanner"/>), then runs it.</summary>
+    public async Task<RunSummary> RunAsync(LiveRunOptions options, CancellationToken ct)
     {
         Directory.CreateDirectory(options.OutputDirectory);
-        var scenario = options.Scenario;
-        options.Bridge.Engine = scenario.Engine;
-        options.Qemu.WorkloadArguments = scenario.WorkloadArguments;
-        var guest = await ResolveGuestAsync(ct);
-        options.Qemu.Kernel = guest.Kernel;
-        options.Qemu.Initrd = guest.Initrd;
-        if (scenario.GuestVisibleAts)
-            await GuestVisibleAtsSetup.PrepareAsync(options.Qemu, scenario, progress, _logger, ct);
-        if (!Path.IsPathRooted(options.Bridge.DiskImage))
-            options.Bridge.DiskImage = Path.Combine(options.OutputDirectory, options.Bridge.DiskImage);
+        var plan = await planner.BuildAsync(options, progress, ct);
+        return await RunAsync(plan, ct);
+    }
 
-        var runtimeDir = RepositoryLayout.CreatePrivateRuntimeDirectory();
+    public async Task<RunSummary> RunAsync(LiveRunPlan plan, CancellationToken ct)
+    {
+        Directory.CreateDirectory(plan.OutputDirectory);
+        var scenario = plan.Scenario;
+        var guest = plan.Guest;
+
+        var runtimeDir = RepositoryLayout.CreatePrivateRuntimeDirectory(plan.RuntimeRoot);
         var endpoints = new QemuEndpoints(
             Path.Combine(runtimeDir, "vhost.sock"), Path.Combine(runtimeDir, "qmp.sock"),
-            options.TapSmmuTrace ? Path.Combine(runtimeDir, "smmu-trace.fifo") : null,
+            plan.TapSmmuTrace ? Path.Combine(runtimeDir, "smmu-trace.fifo") : null,
             scenario.GuestVisibleAts ? Path.Combine(runtimeDir, "ats-port.sock") : null);
         var smmu = new SmmuCommandStream();
         var outcome = new GuestOutcome();
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var consoleLog = new ConsoleLog(Path.Combine(options.OutputDirectory, "console.log"));
+        using var consoleLog = new ConsoleLog(Path.Combine(plan.OutputDirectory, "console.log"));
         var wall = Stopwatch.StartNew();
 
-        using var bridge = new VhostBlkBridge(options.Bridge, loggers, time);
+        using var bridge = new VhostBlkBridge(plan.Bridge, loggers, time);
         // Trace recording (issue 4): every engine input and decision, the SMMU stream and the guest's reports.
-        using var recorder = options.RecordPath is { } record ? TraceRecorder.Create(Path.Combine(options.OutputDirectory, record), TraceHeaders.Create(
+        using var recorder = plan.TracePath is { } record ? TraceRecorder.Create(record, TraceHeaders.Create(
             scenario.Name, scenario.Description, scenario.Engine, bridge.EngineStart, guest.Versions, scenario.Expectations.Select(e => (e.Metric, e.Operator, e.Value))), time) : null;
-        var context = new LiveRunContext(bridge, scenario, runtimeDir, options.OutputDirectory, progress, loggers) { TracePath = recorder?.Path, GuestVersions = guest.Versions };
+        var context = new LiveRunContext(bridge, scenario, runtimeDir, plan.OutputDirectory, progress, loggers) { TracePath = recorder?.Path, GuestVersions = guest.Versions };
         // The tap lets the control plane attach a trace segment mid-run (the observer is fixed at start).
         bridge.Observer = recorder is null ? context.EngineTap : new TeeObserver(recorder, context.EngineTap);
         smmu.SteInvalidated += bridge.OnSteInvalidated;
@@ -59,17 +59,17 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         await using var atsPort = _atsPort = endpoints.AtsPortSocket is { } atsSocket ? AtsPortEndpoint.Start(bridge, atsSocket, time, loggers) : null;
         using var tap = endpoints.TraceFile is { } fifo ? new TraceFileTap(fifo, e => { smmu.Apply(e); recorder?.RecordSmmu(e.Name, e.Message); }, _logger) : null;
         context.GuestReported += r => recorder?.RecordGuest(r.Kind, r.Fields, r.ReceivedAfterLaunch);
-        await using var extensions = await LiveRunExtensions.StartAsync(options.Extensions, context, _logger, ct);
+        await using var extensions = await LiveRunExtensions.StartAsync(plan.Extensions, context, _logger, ct);
         if (context.Failure is { } notStarted)
             return Summarize(RunOutcome.Aborted, notStarted, outcome, bridge, smmu, guest, wall);
 
-        var args = QemuCommandLine.Build(options.Qemu, endpoints);
-        _logger.LogInformation("launching {Command}", QemuCommandLine.Render(options.Qemu.Binary, args));
+        var args = QemuCommandLine.Build(plan.Qemu, endpoints);
+        _logger.LogInformation("launching {Command}", QemuCommandLine.Render(plan.QemuBinary, args));
         progress.Report($"booting guest ({guest.Describe()})");
         QemuProcess qemu;
         try
         {
-            qemu = QemuProcess.Start(options.Qemu.Binary, args,
+            qemu = QemuProcess.Start(plan.QemuBinary, args,
                 line => OnConsoleLine(line, consoleLog, outcome, finished, wall.Elapsed, context),
                 line => { consoleLog.WriteLine("[qemu] " + line); _logger.LogWarning("qemu: {Line}", line); });
         }
@@ -108,18 +108,10 @@ public sealed class LiveRunner(LiveRunOptions options, ILoggerFactory loggers, T
         recorder?.RecordRunEnd(summary.Outcome.ToText(), summary.Reason, JsonSerializer.Serialize(summary), summary.StreamId);
         if (recorder?.Failure is { } recordError)
             _logger.LogWarning(recordError, "trace recording to {Path} stopped early", recorder.Path);
-        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "summary.json"),
+        await File.WriteAllTextAsync(Path.Combine(plan.OutputDirectory, "summary.json"),
             JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }), ct);
         try { Directory.Delete(runtimeDir, recursive: true); } catch (IOException) { }
         return summary;
-    }
-
-    private async Task<GuestImage> ResolveGuestAsync(CancellationToken ct)
-    {
-        if (options.Kernel is not null && options.Initrd is not null)
-            return new GuestImage(options.Kernel, options.Initrd, new Dictionary<string, string> { ["KERNEL_VERSION"] = "custom" });
-        progress.Report("preparing the guest image (qemu-scripts/setup.sh)");
-        return await GuestImageProvider.EnsureAsync(RepositoryLayout.FindScriptsDirectory(), line => _logger.LogInformation("setup: {Line}", line), ct);
     }
 
     private void OnConsoleLine(string line, ConsoleLog log, GuestOutcome outcome, TaskCompletionSource finished, TimeSpan at, LiveRunContext context)

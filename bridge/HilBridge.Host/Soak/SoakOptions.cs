@@ -2,9 +2,11 @@ using System.Globalization;
 
 namespace HilBridge.Host.Soak;
 
-/// <summary>How long and how hard a soak runs (`hilbridge soak DURATION`).</summary>
+/// <summary>How long and how hard a soak runs (`hilbridge soak DURATION`). Bound from the "Soak" section.</summary>
 public sealed class SoakOptions
 {
+    public const string Section = "Soak";
+
     /// <summary>Guest I/O time, wall clock, not counting boots.</summary>
     public TimeSpan Duration { get; set; } = TimeSpan.FromMinutes(30);
 

@@ -14,7 +14,7 @@ namespace HilBridge.Host.Soak;
 /// stops early (a failed recovery, QEMU dying) another is booted for the time left, on the same
 /// process, so the memory samples span the whole soak.
 /// </summary>
-public sealed class SoakRunner(SoakOptions options, ILoggerFactory loggers, TimeProvider time, IProgress<string> progress)
+public sealed class SoakRunner(SoakOptions options, LiveRunner runner, IProgress<string> progress)
 {
     private static readonly TimeSpan MinimumRun = TimeSpan.FromSeconds(30);
 
@@ -40,7 +40,7 @@ public sealed class SoakRunner(SoakOptions options, ILoggerFactory loggers, Time
             live.Extensions.Add(new SoakController(policies, tally, rss, clock, options.SampleInterval));
             progress.Report($"soak: guest run {runs.Count + 1}, {left.TotalMinutes:F1} min of I/O to go");
             var roundsBefore = tally.Rounds;
-            var summary = await new LiveRunner(live, loggers, time, progress).RunAsync(ct);
+            var summary = await runner.RunAsync(live, ct);
             runs.Add(summary);
             ioTime += TimeSpan.FromSeconds(summary.WallSeconds - (summary.BootSeconds ?? 0));
             fruitless = tally.Rounds == roundsBefore ? fruitless + 1 : 0;

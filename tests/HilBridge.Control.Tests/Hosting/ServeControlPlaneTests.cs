@@ -4,6 +4,7 @@ using HilBridge.Control.Server;
 using HilBridge.Control.Tests.TestSupport;
 using HilBridge.Host.Device;
 using HilBridge.Host.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -44,5 +45,29 @@ public sealed class ServeControlPlaneTests
 
         await host.StopAsync();
         Assert.False(File.Exists(controlSocket));
+    }
+
+    [Fact]
+    public async Task Serve_FromConfiguration_ControlSocketBesideTheVhostSocket()
+    {
+        using var dir = new TempDirectory();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Serve:Socket"] = Path.Combine(dir.Path, "vhost.sock"),
+            ["Serve:Bridge:DiskImage"] = Path.Combine(dir.Path, "disk.img"),
+            ["Serve:Bridge:DiskSizeBytes"] = (1 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
+        builder.Services.AddHilBridge(builder.Configuration);
+        builder.Services.AddHilBridgeControlPlane();
+        using var host = builder.Build();
+
+        await host.StartAsync();
+
+        Assert.Equal(Path.Combine(dir.Path, "vhost.control.sock"), host.Services.GetRequiredService<ControlPlaneHostedService>().Address);
+        Assert.Equal(1 << 20, new FileInfo(Path.Combine(dir.Path, "disk.img")).Length);
+        await host.StopAsync();
     }
 }

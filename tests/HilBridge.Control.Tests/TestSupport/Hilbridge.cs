@@ -38,7 +38,10 @@ public sealed class Hilbridge : IDisposable
         throw new DirectoryNotFoundException("repository root (suites/fence.yaml) not found above " + AppContext.BaseDirectory);
     }
 
-    public static Hilbridge Start(params string[] args)
+    public static Hilbridge Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts it with <paramref name="environment"/> added to this process's environment.</summary>
+    public static Hilbridge Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -47,6 +50,8 @@ public sealed class Hilbridge : IDisposable
             UseShellExecute = false,
             WorkingDirectory = RepositoryRoot(),
         };
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hilbridge.dll"));
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
@@ -54,9 +59,11 @@ public sealed class Hilbridge : IDisposable
     }
 
     /// <summary>Runs to the end (or kills it after <paramref name="timeout"/> and fails).</summary>
-    public static async Task<Hilbridge> RunAsync(TimeSpan timeout, params string[] args)
+    public static Task<Hilbridge> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, new Dictionary<string, string>(), args);
+
+    public static async Task<Hilbridge> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var process = Start(args);
+        var process = Start(environment, args);
         await process.WaitAsync(timeout);
         return process;
     }

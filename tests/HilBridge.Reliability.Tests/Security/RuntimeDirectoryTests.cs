@@ -11,8 +11,8 @@ public sealed class RuntimeDirectoryTests
     [Fact]
     public void CreatePrivateRuntimeDirectory_Created_OwnerOnlyAndNew()
     {
-        var first = RepositoryLayout.CreatePrivateRuntimeDirectory();
-        var second = RepositoryLayout.CreatePrivateRuntimeDirectory();
+        var first = RepositoryLayout.CreatePrivateRuntimeDirectory(Path.GetTempPath());
+        var second = RepositoryLayout.CreatePrivateRuntimeDirectory(Path.GetTempPath());
         try
         {
             Assert.NotEqual(first, second);
@@ -30,7 +30,7 @@ public sealed class RuntimeDirectoryTests
     [Fact]
     public void Bridge_SocketInRuntimeDirectory_Mode0600AndServes()
     {
-        var dir = RepositoryLayout.CreatePrivateRuntimeDirectory();
+        var dir = RepositoryLayout.CreatePrivateRuntimeDirectory(Path.GetTempPath());
         var socket = Path.Combine(dir, "vhost.sock");
         try
         {

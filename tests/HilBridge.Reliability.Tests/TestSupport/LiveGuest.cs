@@ -54,10 +54,9 @@ internal sealed class LiveGuest : IDisposable
     /// </summary>
     public static async Task<LiveGuest> BootAsync(ITestOutputHelper output, string workload, int? reconnectSeconds = null, BridgeOptions? bridge = null, Func<LiveGuest, Task>? startBridge = null)
     {
-        var image = await GuestImageProvider.EnsureAsync(RepositoryLayout.FindScriptsDirectory(), _ => { }, CancellationToken.None);
-        var runtimeDir = RepositoryLayout.CreatePrivateRuntimeDirectory();
-        bridge ??= new BridgeOptions();
-        bridge.DiskImage = Path.Combine(runtimeDir, "disk.img");
+        var image = await GuestImageProvider.EnsureAsync(new RepositoryLayout(new HostPathsOptions()).FindScriptsDirectory(), _ => { }, CancellationToken.None);
+        var runtimeDir = RepositoryLayout.CreatePrivateRuntimeDirectory(Path.GetTempPath());
+        bridge = (bridge ?? new BridgeOptions()) with { DiskImage = Path.Combine(runtimeDir, "disk.img") };
         var loggers = OutputLoggerProvider.Factory(output);
         var guest = new LiveGuest(output, loggers, runtimeDir, bridge, startBridge);
         if (startBridge is not null)
@@ -70,7 +69,7 @@ internal sealed class LiveGuest : IDisposable
             VhostReconnectSeconds = reconnectSeconds,
         };
         var args = QemuCommandLine.Build(qemu, new QemuEndpoints(guest.SocketPath, Path.Combine(runtimeDir, "qmp.sock"), null));
-        guest.Qemu = QemuProcess.Start(qemu.Binary, args, guest.OnConsole, line => guest.Log("[qemu] " + line));
+        guest.Qemu = QemuProcess.Start(qemu.Binary ?? QemuOptions.DefaultBinary, args, guest.OnConsole, line => guest.Log("[qemu] " + line));
         return guest;
     }
 
