@@ -1,8 +1,8 @@
 using HilBridge.Core.Engine;
-using HilBridge.Trace.Format;
-using HilBridge.Trace.Generation;
-using HilBridge.Trace.Recording;
-using HilBridge.Trace.Replay;
+using HilBridge.Traces.Format;
+using HilBridge.Traces.Generation;
+using HilBridge.Traces.Recording;
+using HilBridge.Traces.Replay;
 
 namespace HilBridge.Bench.Replay;
 

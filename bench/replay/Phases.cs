@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Diagnostics;
-using HilBridge.Trace.Format;
-using HilBridge.Trace.Proto;
-using HilBridge.Trace.Replay;
+using HilBridge.Traces.Format;
+using HilBridge.Traces.Proto;
+using HilBridge.Traces.Replay;
 
 namespace HilBridge.Bench.Replay;
 
@@ -115,7 +115,7 @@ internal static class Phases
     });
 
     /// <summary>
-    /// The live hot path: every input and effect of the trace fed to a <see cref="HilBridge.Trace.Recording.TraceRecorder"/>
+    /// The live hot path: every input and effect of the trace fed to a <see cref="HilBridge.Traces.Recording.TraceRecorder"/>
     /// (lock, encode into the buffer, background writer) as the engine gate does. Reading is included, so
     /// the recorder's own cost is this pass minus "decode only".
     /// </summary>
@@ -124,7 +124,7 @@ internal static class Phases
         using var reader = TraceReader.Open(path);
         var output = Path.ChangeExtension(path, ".rerecorded.hbt");
         long events = 0;
-        using (var recorder = HilBridge.Trace.Recording.TraceRecorder.Create(output, reader.Header.Clone(), TimeProvider.System))
+        using (var recorder = HilBridge.Traces.Recording.TraceRecorder.Create(output, reader.Header.Clone(), TimeProvider.System))
         {
             while (reader.TryRead(out var e))
             {

@@ -1,4 +1,4 @@
-using HilBridge.Host.Hosting;
+using HilBridge.Live.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -16,14 +16,20 @@ internal sealed class ConfigurationFlags(ParseResult parse)
     public ConfigurationFlags Map<T>(Option<T> option, string key, Func<T, string?>? convert = null)
     {
         if (parse.GetResult(option) is { Implicit: false })
+        {
             _values[key] = Convert(parse.GetValue(option)!, convert);
+        }
+
         return this;
     }
 
     public ConfigurationFlags Map<T>(Argument<T> argument, string key, Func<T, string?>? convert = null)
     {
         if (parse.GetResult(argument) is { Implicit: false })
+        {
             _values[key] = Convert(parse.GetValue(argument)!, convert);
+        }
+
         return this;
     }
 

@@ -8,6 +8,8 @@ internal sealed class ConsoleProgress : IProgress<string>
     public void Report(string value)
     {
         lock (this)
+        {
             Console.Error.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] {value}");
+        }
     }
 }

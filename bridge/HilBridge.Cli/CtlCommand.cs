@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Grpc.Core;
 using HilBridge.Control.Client;
-using HilBridge.Host.Hosting;
+using HilBridge.Live.Hosting;
 using Microsoft.Extensions.Configuration;
 using Proto = HilBridge.Control.V1;
 
@@ -125,16 +125,28 @@ internal static class CtlCommand
         if (address is not null)
         {
             if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            {
                 return address;
+            }
+
             error = $"--address: '{address}' is not http://HOST:PORT";
             return null;
         }
         if (socket is not null)
+        {
             return socket;
+        }
+
         if (new ConfigurationBuilder().AddHilBridgeSources().Build()[TargetKey] is { Length: > 0 } fromEnv)
+        {
             return fromEnv;
+        }
+
         if (File.Exists("control.sock"))
+        {
             return "control.sock";
+        }
+
         error = "where is the bridge? Give --socket <run output>/control.sock (printed by the run), --address, or set $" + TargetVariable;
         return null;
     }

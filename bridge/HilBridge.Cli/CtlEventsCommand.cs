@@ -54,7 +54,10 @@ internal static class CtlEventsCommand
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (seconds is { } s)
+        {
             limit.CancelAfter(TimeSpan.FromSeconds(s));
+        }
+
         using var call = client.StreamEvents(request, cancellationToken: limit.Token);
         var seen = 0;
         try
@@ -63,7 +66,9 @@ internal static class CtlEventsCommand
             {
                 Console.WriteLine(json ? CtlOutput.Json(e) : CtlOutput.Event(e));
                 if (e.Kind != Proto.EventKind.EventsDropped && ++seen == count)
+                {
                     return 0;
+                }
             }
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && !ct.IsCancellationRequested)

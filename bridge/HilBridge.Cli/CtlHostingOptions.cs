@@ -27,7 +27,10 @@ internal sealed class CtlHostingOptions
     {
         error = null;
         if (parse.GetValue(_off))
+        {
             return null;
+        }
+
         var options = new ControlPlaneOptions();
         if (parse.GetValue(_tcp) is { } tcp)
         {

@@ -19,10 +19,16 @@ internal static class CtlOutput
         var up = s.StartedAt is null ? "" : $", up {(DateTimeOffset.UtcNow - s.StartedAt.ToDateTimeOffset()).TotalSeconds:F1} s";
         b.AppendLine($"hilbridge control {s.ApiVersion} (server {s.ServerVersion}){up}");
         if (s.Run is { } run)
+        {
             b.AppendLine($"run          scenario {run.Scenario}, guest {run.RoundsReported} rounds (last report: {Or(run.LastGuestReport, "none")}), output {run.OutputDirectory}");
+        }
+
         b.AppendLine($"recording    {RecordingLine(s.Recording)}");
         foreach (var d in s.Devices)
+        {
             b.Append(Device(d));
+        }
+
         return b.ToString();
     }
 
@@ -51,17 +57,26 @@ internal static class CtlOutput
         b.AppendLine($"  use-after-free {c.Violations} violations ({c.StragglersIssued} stragglers, {c.StragglersRefused} refused, {c.StragglersCancelled} cancelled)");
         b.AppendLine($"  sessions       {c.Sessions} vhost-user sessions, {c.DeviceStarts} device starts");
         if (c.Engine.Count > 0)
+        {
             b.AppendLine($"  engine         {string.Join(", ", c.Engine.Select(p => $"{p.Key} {p.Value}"))}");
+        }
+
         return b.ToString();
     }
 
     public static string Policy(Proto.Policy p)
     {
         if (p.Rules.Count == 0)
+        {
             return "no rules: every invalidation completes at once\n";
+        }
+
         var b = new StringBuilder();
         for (var i = 0; i < p.Rules.Count; i++)
+        {
             b.AppendLine($"{i + 1}. {Rule(p.Rules[i])}");
+        }
+
         return b.ToString();
     }
 
@@ -69,24 +84,51 @@ internal static class CtlOutput
     {
         var when = new List<string>();
         if (r.HasStreamId)
+        {
             when.Add($"StreamID 0x{r.StreamId:x}");
+        }
+
         if (r.Iova is { } iova)
+        {
             when.Add($"IOVA [0x{iova.First:x}, 0x{iova.Last:x}]");
+        }
+
         if (r.From is not null)
+        {
             when.Add($"from {Seconds(r.From)}");
+        }
+
         if (r.Until is not null)
+        {
             when.Add($"until {Seconds(r.Until)}");
+        }
+
         if (r.HasEveryNth)
+        {
             when.Add($"every {r.EveryNth}th");
+        }
+
         if (r.HasProbability)
+        {
             when.Add($"p={r.Probability.ToString(CultureInfo.InvariantCulture)}");
+        }
+
         if (r.HasLimit)
+        {
             when.Add($"at most {r.Limit}x");
+        }
+
         var then = Name(r.Outcome);
         if (Delay(r.Delay) is { } delay)
+        {
             then += $" after {delay}";
+        }
+
         if (r.Stragglers is { } s)
+        {
             then += $", {s.Count} straggler {Name(s.Kind)}(s) of {s.Bytes} B after {Delay(s.After) ?? "0 s"}";
+        }
+
         return $"{r.Name}: {(when.Count == 0 ? "every invalidation" : string.Join(", ", when))} -> {then}";
     }
 
@@ -104,7 +146,10 @@ internal static class CtlOutput
     private static string RecordingLine(Proto.RecordingStatus? r)
     {
         if (r is null)
+        {
             return "off";
+        }
+
         var segment = !r.Active && r.Path.Length == 0 ? "no segment" : $"segment {(r.Active ? "recording" : "stopped")} {r.Path}: {r.Records} records, {r.Bytes} bytes";
         return r.RunTrace.Length > 0 ? $"{segment}; whole run traced to {r.RunTrace}" : segment;
     }

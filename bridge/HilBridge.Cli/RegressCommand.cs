@@ -1,8 +1,8 @@
 using System.CommandLine;
 using HilBridge.Control.Regression;
 using HilBridge.Control.Server;
-using HilBridge.Host.Hosting;
-using HilBridge.Host.Run;
+using HilBridge.Live.Hosting;
+using HilBridge.Live.Run;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -38,16 +38,31 @@ internal static class RegressCommand
         {
             static int Usage(string message) => CliHost.Usage("regress", message);
             if (!Shard.TryParse(parse.GetValue(shard)!, out var selected, out var shardError))
+            {
                 return Usage("--shard: " + shardError);
+            }
+
             if (parse.GetValue(retries) < 0 || parse.GetValue(jobs) < 1)
+            {
                 return Usage("--retries must be >= 0 and --jobs >= 1");
+            }
+
             if ((parse.GetValue(kernel) is null) != (parse.GetValue(initrd) is null))
+            {
                 return Usage("--kernel and --initrd go together");
+            }
+
             var controlOptions = control.Build(parse, out var controlError);
             if (controlError is not null)
+            {
                 return Usage(controlError);
+            }
+
             if (controlOptions?.Endpoint is ControlEndpoint.Tcp { Port: not 0 } && parse.GetValue(jobs) > 1)
+            {
                 return Usage("--control-tcp with a fixed port and --jobs > 1: parallel runs would share the port (use port 0)");
+            }
+
             List<Suite> loaded;
             try
             {
@@ -58,11 +73,17 @@ internal static class RegressCommand
                 return Usage(ex.Message);
             }
             if (controlOptions is null && loaded.SelectMany(s => s.Cases).FirstOrDefault(c => c.Scenario?.Control.Count > 0) is { } needsControl)
+            {
                 return Usage($"{needsControl.Id} has control: actions, which need the control plane (drop --no-control)");
+            }
+
             if (parse.GetValue(list))
             {
                 foreach (var c in selected.Select(loaded.SelectMany(s => s.Cases)))
+                {
                     Console.WriteLine($"{c.Id}\t{c.Name}{(c.LoadError is null ? "" : "\t(does not load: " + c.LoadError + ")")}");
+                }
+
                 return 0;
             }
 

@@ -3,11 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using HilBridge.Core.Engine;
-using HilBridge.Host.Replay;
+using HilBridge.Live.Replay;
 using HilBridge.Scenarios;
-using HilBridge.Trace.Analysis;
-using HilBridge.Trace.Format;
-using HilBridge.Trace.Replay;
+using HilBridge.Traces.Analysis;
+using HilBridge.Traces.Format;
+using HilBridge.Traces.Replay;
 
 namespace HilBridge.Cli;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using HilBridge.Control.Live;
-using HilBridge.Host.Hosting;
-using HilBridge.Host.Run;
+using HilBridge.Live.Hosting;
+using HilBridge.Live.Run;
 using HilBridge.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -47,10 +47,15 @@ internal static class RunCommand
                 return CliHost.Usage("run", ex.Message);
             }
             if (parse.GetValue(timeout) is { } seconds)
+            {
                 chosen = chosen with { Timeout = TimeSpan.FromSeconds(seconds) };
+            }
+
             var controlOptions = control.Build(parse, out var controlError);
             if ((controlError ?? CtlHostingOptions.Check(controlOptions, chosen)) is { } badControl)
+            {
                 return CliHost.Usage("run", badControl);
+            }
 
             var flags = new ConfigurationFlags(parse)
                 .Map(output, "Run:OutputDirectory", d => d!.FullName)
@@ -60,7 +65,10 @@ internal static class RunCommand
                 .Map(noIommu, "Run:Qemu:IommuPlatform", off => off ? "false" : "true")
                 .Map(record, "Run:RecordPath");
             if (parse.GetValue(noRecord))
+            {
                 flags.Set("Run:RecordPath", ""); // empty: record nothing
+            }
+
             var defaults = new Dictionary<string, string?> { ["Run:OutputDirectory"] = Path.Combine("out", "run-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")) };
             var builder = CliHost.CreateBuilder(parse.GetValue(verbose), flags, defaults);
             builder.Services.AddSingleton<IProgress<string>>(new ConsoleProgress());
@@ -69,7 +77,9 @@ internal static class RunCommand
             {
                 o.Scenario = chosen;
                 if (controlOptions is not null)
+                {
                     ControlPlaneExtension.AddTo(o, controlOptions);
+                }
             });
             return await ExecuteAsync(builder, ct);
         });
@@ -82,7 +92,10 @@ internal static class RunCommand
         // The provider is disposed when the host stops; keep the result object.
         var result = host.Services.GetRequiredService<LiveRunResult>();
         if (CliHost.Validate(host, "run") is { } usage)
+        {
             return usage;
+        }
+
         var options = host.Services.GetRequiredService<IOptions<LiveRunOptions>>().Value;
         await host.RunAsync(ct);
         if (result.Error is { } error)
@@ -91,11 +104,17 @@ internal static class RunCommand
             return 3;
         }
         if (result.Summary is not { } summary)
+        {
             return 3;
+        }
+
         Console.Write(summary.Render());
         Console.WriteLine($"results in {options.OutputDirectory}");
         if (options.TracePath is { } trace)
+        {
             Console.WriteLine($"trace in {trace} (hilbridge replay FILE reproduces it)");
+        }
+
         return summary.Passed ? 0 : 1;
     }
 }

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using HilBridge.Control.Hosting;
-using HilBridge.Host.Hosting;
-using HilBridge.Host.Qemu;
+using HilBridge.Live.Hosting;
+using HilBridge.Live.Qemu;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -29,7 +29,10 @@ internal static class ServeCommand
         {
             var controlOptions = control.Build(parse, out var controlError);
             if (controlError is not null)
+            {
                 return CliHost.Usage("serve", controlError);
+            }
+
             var flags = new ConfigurationFlags(parse)
                 .Map(socket, "Serve:Socket")
                 .Map(disk, "Serve:Bridge:DiskImage")
@@ -37,10 +40,16 @@ internal static class ServeCommand
             var builder = CliHost.CreateBuilder(parse.GetValue(verbose), flags);
             builder.Services.AddHilBridge(builder.Configuration);
             if (controlOptions is not null)
+            {
                 builder.Services.AddHilBridgeControlPlane(o => { o.Endpoint = controlOptions.Endpoint; o.DeviceName = controlOptions.DeviceName; });
+            }
+
             using var host = builder.Build();
             if (CliHost.Validate(host, "serve") is { } usage)
+            {
                 return usage;
+            }
+
             var options = host.Services.GetRequiredService<IOptions<ServeOptions>>().Value;
             var qemu = new QemuOptions { Kernel = "YOUR_KERNEL", Initrd = "YOUR_INITRD" };
             var args = QemuCommandLine.Build(qemu, new QemuEndpoints(options.Socket, Path.ChangeExtension(options.Socket, ".qmp"), null));
@@ -48,7 +57,10 @@ internal static class ServeCommand
             Console.WriteLine(QemuCommandLine.Render(qemu.Binary ?? QemuOptions.DefaultBinary, args));
             await host.StartAsync(ct);
             if (host.Services.GetService<ControlPlaneHostedService>()?.Address is { } address)
+            {
                 Console.WriteLine("Control plane (hilbridge ctl --socket/--address): " + address);
+            }
+
             await host.WaitForShutdownAsync(ct);
             return 0;
         });

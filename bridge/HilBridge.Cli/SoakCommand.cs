@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using HilBridge.Host.Hosting;
-using HilBridge.Host.Soak;
+using HilBridge.Live.Hosting;
+using HilBridge.Live.Soak;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -55,7 +55,10 @@ internal static class SoakCommand
             using var host = builder.Build();
             // Validated, not started: the soak is the command's own loop, with no hosted service to run.
             if (CliHost.Validate(host, "soak") is { } usage)
+            {
                 return usage;
+            }
+
             var options = host.Services.GetRequiredService<IOptions<SoakOptions>>().Value;
             var report = await host.Services.GetRequiredService<SoakRunner>().RunAsync(ct);
             Console.Write(report.Render());

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using HilBridge.Trace.Format;
+using HilBridge.Traces.Format;
 
 namespace HilBridge.Cli;
 

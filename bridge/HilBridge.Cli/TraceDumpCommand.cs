@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using HilBridge.Trace.Analysis;
-using HilBridge.Trace.Format;
+using HilBridge.Traces.Analysis;
+using HilBridge.Traces.Format;
 
 namespace HilBridge.Cli;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using HilBridge.Trace.Export;
+using HilBridge.Traces.Export;
 
 namespace HilBridge.Cli;
 

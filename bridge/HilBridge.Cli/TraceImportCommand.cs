@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using HilBridge.Core.Engine;
-using HilBridge.Trace.Analysis;
-using HilBridge.Trace.Import;
+using HilBridge.Traces.Analysis;
+using HilBridge.Traces.Import;
 
 namespace HilBridge.Cli;
 

@@ -27,12 +27,12 @@ internal sealed class TraceOverrideOptions
     }
 
     /// <summary>The overrides given, or an error message.</summary>
-    public (Trace.Replay.ReplayOptions? Options, Scenario? Scenario, string? Error) Build(ParseResult parse)
+    public (Traces.Replay.ReplayOptions? Options, Scenario? Scenario, string? Error) Build(ParseResult parse)
     {
         try
         {
             Scenario? scenario = parse.GetValue(Policy) is { } file ? ScenarioLoader.Load(file.FullName) : null;
-            var options = new Trace.Replay.ReplayOptions
+            var options = new Traces.Replay.ReplayOptions
             {
                 Policy = scenario?.Engine.Policy,
                 Timeout = parse.GetValue(Timeout) is { } t ? ScenarioValues.ParseTimeout(t) : scenario?.Engine.InvalidationTimeout,
@@ -54,14 +54,34 @@ internal sealed class TraceOverrideOptions
     }
 
     /// <summary>What the overrides change, for the report header.</summary>
-    public static string Describe(Trace.Replay.ReplayOptions o, EngineOptions recorded)
+    public static string Describe(Traces.Replay.ReplayOptions o, EngineOptions recorded)
     {
         var parts = new List<string>();
-        if (o.Policy is { } p) parts.Add($"policy with {p.Rules.Count} rule(s) (recorded {recorded.Policy.Rules.Count})");
-        if (o.Timeout is { } t) parts.Add($"timeout {t.TotalMilliseconds:0.###} ms (recorded {recorded.InvalidationTimeout.TotalMilliseconds:0.###} ms)");
-        if (o.FencePolicy is { } f) parts.Add($"fence policy {f} (recorded {recorded.FencePolicy})");
-        if (o.FenceMode is { } m) parts.Add($"fence mode {m} (recorded {recorded.FenceMode})");
-        if (o.Seed is { } s) parts.Add($"seed {s} (recorded {recorded.Seed})");
+        if (o.Policy is { } p)
+        {
+            parts.Add($"policy with {p.Rules.Count} rule(s) (recorded {recorded.Policy.Rules.Count})");
+        }
+
+        if (o.Timeout is { } t)
+        {
+            parts.Add($"timeout {t.TotalMilliseconds:0.###} ms (recorded {recorded.InvalidationTimeout.TotalMilliseconds:0.###} ms)");
+        }
+
+        if (o.FencePolicy is { } f)
+        {
+            parts.Add($"fence policy {f} (recorded {recorded.FencePolicy})");
+        }
+
+        if (o.FenceMode is { } m)
+        {
+            parts.Add($"fence mode {m} (recorded {recorded.FenceMode})");
+        }
+
+        if (o.Seed is { } s)
+        {
+            parts.Add($"seed {s} (recorded {recorded.Seed})");
+        }
+
         return string.Join(", ", parts);
     }
 

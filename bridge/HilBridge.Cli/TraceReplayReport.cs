@@ -1,8 +1,8 @@
 using System.Globalization;
-using HilBridge.Host.Replay;
+using HilBridge.Live.Replay;
 using HilBridge.Scenarios;
-using HilBridge.Trace.Analysis;
-using HilBridge.Trace.Replay;
+using HilBridge.Traces.Analysis;
+using HilBridge.Traces.Replay;
 
 namespace HilBridge.Cli;
 

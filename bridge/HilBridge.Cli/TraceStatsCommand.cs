@@ -1,5 +1,5 @@
 using System.CommandLine;
-using HilBridge.Trace.Analysis;
+using HilBridge.Traces.Analysis;
 
 namespace HilBridge.Cli;
 

@@ -23,10 +23,16 @@ public sealed record ControlTrigger(string Report, int Occurrence)
     {
         var words = (text ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (words.Length is 0 or > 2 || words[0].Contains('='))
+        {
             throw new ScenarioException($"{field}: '{text}' is not a guest report like 'round 1', 'start' or 'ioerror 1'");
+        }
+
         var occurrence = 1;
         if (words.Length == 2 && (!int.TryParse(words[1], out occurrence) || occurrence < 1))
+        {
             throw new ScenarioException($"{field}: '{words[1]}' is not a positive count");
+        }
+
         return new ControlTrigger(words[0], occurrence);
     }
 

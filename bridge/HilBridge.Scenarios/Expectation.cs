@@ -12,7 +12,10 @@ public sealed record Expectation(string Metric, string Operator, double Value)
     public static Expectation Parse(string metric, string condition)
     {
         if (!RunMetrics.IsKnown(metric))
+        {
             throw new ScenarioException($"unknown metric '{metric}' (known: {string.Join(", ", RunMetrics.Names)})");
+        }
+
         var text = condition.Trim();
         var op = Operators.FirstOrDefault(o => text.StartsWith(o, StringComparison.Ordinal)) ?? "==";
         var operand = text[(text.StartsWith(op, StringComparison.Ordinal) ? op.Length : 0)..].Trim();

@@ -35,7 +35,9 @@ public static class RunMetrics
     {
         // Every engine counter by its own name ("violations", "fences", ...), so a new counter is a metric at once.
         foreach (var counter in EngineCounterSnapshot.All)
+        {
             Metrics.Add(counter.Name, s => counter.Read(s.Bridge.Engine));
+        }
     }
 
     public static IEnumerable<string> Names => Metrics.Keys;

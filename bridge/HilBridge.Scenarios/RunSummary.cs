@@ -45,7 +45,10 @@ public sealed record RunSummary
         var s = new StringBuilder();
         s.AppendLine("== HilBridge run summary ==");
         if (Scenario is not null)
+        {
             s.AppendLine($"scenario           {Scenario}");
+        }
+
         s.AppendLine($"outcome            {Outcome.ToText()}{(Reason is null ? "" : " (" + Reason + ")")}");
         s.AppendLine($"guest I/O          {(DataVerified is true ? "verified" : DataVerified is false ? "NOT verified" : "no verdict")} ({RoundsVerified}/{Rounds} rounds, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries)");
         s.AppendLine($"boot               {Fmt(BootSeconds)} s to workload (guest uptime {Fmt(GuestUptimeAtStart)} s), run {WallSeconds:F1} s");
@@ -56,9 +59,15 @@ public sealed record RunSummary
         s.AppendLine($"fencing            {e.Fences} fences, {e.Unfences} unfences, {e.RefusedAccesses} refused requests, recovery {Fmt(e.LastRecoveryTime?.TotalSeconds)} s");
         s.AppendLine($"use-after-free     {e.Violations} violations ({e.StragglersIssued} stragglers, {e.StragglersRefused} refused, {e.StragglersCancelled} cancelled by a reset)");
         foreach (var v in ViolationDetails.Take(3))
+        {
             s.AppendLine($"  violation        {v}");
+        }
+
         if (ViolationDetails.Count > 3)
+        {
             s.AppendLine($"  ...              {e.Violations - 3} more (summary.json keeps the first {ViolationDetails.Count})");
+        }
+
         if (AtsPort is { } a)
         {
             var sizes = string.Join(" ", a.SpanSizes.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"));
@@ -67,17 +76,31 @@ public sealed record RunSummary
             s.AppendLine($"ATS port link      {a.Connections} connections, {a.ProtocolErrors} protocol errors, {a.CompletionsDropped} completions found no connection");
         }
         if (AtsPort is not null || GuestTimeoutMessages.Count > 0)
+        {
             s.AppendLine($"guest timeouts     {GuestAtcInvalidateTimeouts} \"ATC invalidate timeout\", {GuestCmdSyncTimeouts} \"CMD_SYNC timeout\" (guest kernel console)");
+        }
+
         foreach (var m in GuestTimeoutMessages.Take(2))
+        {
             s.AppendLine($"  guest said       {m}");
+        }
+
         if (SmmuCommands.Count > 0)
+        {
             s.AppendLine($"SMMU commands      {string.Join(", ", SmmuCommands.OrderByDescending(p => p.Value).Select(p => $"{p.Key.Replace("SMMU_CMD_", "")} {p.Value}"))}");
+        }
+
         if (Guest is not null)
+        {
             s.AppendLine($"guest image        {Guest}");
+        }
         // Every engine counter by name, so one the lines above do not describe is still readable.
         s.AppendLine($"engine counters    {string.Join(", ", EngineCounterSnapshot.All.Select(c => $"{c.Name} {c.Read(e)}"))}");
         foreach (var x in Expectations)
+        {
             s.AppendLine($"expect             {x}");
+        }
+
         return s.ToString();
     }
 

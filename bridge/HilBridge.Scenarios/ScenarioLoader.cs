@@ -57,7 +57,10 @@ public static class ScenarioLoader
         };
         var expectations = file.Expect.Select(p => Expectation.Parse(p.Key, p.Value)).ToList();
         if (!file.GuestVisibleAts && (file.Qemu.Binary ?? file.Qemu.Firmware ?? file.Qemu.AtsTimeout) is not null)
+        {
             throw new ScenarioException("the qemu: section applies only with guestVisibleAts: true");
+        }
+
         return new Scenario(file.Name ?? fallbackName, file.Description, engine, WorkloadArguments(file.Workload),
             TimeSpan.FromSeconds(file.TimeoutSeconds ?? 300), expectations, sourcePath)
         {
@@ -78,7 +81,10 @@ public static class ScenarioLoader
         try
         {
             if (!RootIsSequence(yaml))
+            {
                 return BuildPolicy((Yaml.Deserialize<ScenarioFile>(yaml) ?? new ScenarioFile()).Rules);
+            }
+
             return BuildPolicy(Yaml.Deserialize<List<ScenarioFile.RuleSection>>(yaml) ?? []);
         }
         catch (YamlException ex)
@@ -93,9 +99,14 @@ public static class ScenarioLoader
         while (parser.MoveNext())
         {
             if (parser.Current is YamlDotNet.Core.Events.SequenceStart)
+            {
                 return true;
+            }
+
             if (parser.Current is YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.Scalar)
+            {
                 return false;
+            }
         }
         return false;
     }
@@ -107,7 +118,10 @@ public static class ScenarioLoader
         var name = c.Name ?? at;
         var set = (c.SetPolicy is null ? 0 : 1) + (c.Fence is null ? 0 : 1) + (c.Unfence is null ? 0 : 1);
         if (set != 1)
+        {
             throw new ScenarioException($"{at}: needs exactly one of setPolicy (a list of rules, [] for none), fence or unfence");
+        }
+
         if (c.SetPolicy is { } rules)
         {
             try
@@ -145,14 +159,20 @@ public static class ScenarioLoader
         if (r.IovaStart is not null || r.IovaSize is not null)
         {
             if (r.IovaStart is null || r.IovaSize is null)
+            {
                 throw new ScenarioException($"{at}: iovaStart and iovaSize go together");
+            }
+
             iova = IovaRange.FromSize(ScenarioValues.ParseAddress(r.IovaStart, at + ".iovaStart"), ScenarioValues.ParseAddress(r.IovaSize, at + ".iovaSize"));
         }
         StragglerSpec? stragglers = null;
         if (r.Stragglers is { } s)
         {
             if (s.Count < 0 || s.Count > StragglerSpec.MaxCount)
+            {
                 throw new ScenarioException($"{at}.stragglers.count: {s.Count} is outside 0..{StragglerSpec.MaxCount}");
+            }
+
             var kind = ParseEnum<AccessKind>(s.Kind, AccessKind.Write, at + ".stragglers.kind");
             stragglers = new StragglerSpec(s.Count, ScenarioValues.ParseDistribution(s.After, at + ".stragglers.after"), kind, s.Bytes);
         }
@@ -176,10 +196,16 @@ public static class ScenarioLoader
     {
         var mode = w.Mode ?? "verify";
         if (mode is not ("verify" or "recovery"))
+        {
             throw new ScenarioException($"workload.mode: '{mode}' is not verify or recovery");
+        }
+
         var args = $"hb.mode={mode} hb.rounds={w.Rounds ?? 2} hb.blocks={w.Blocks ?? 256}";
         if (w.Pause is { } pause)
+        {
             args += " hb.pause=" + pause.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         return args;
     }
 
@@ -187,7 +213,10 @@ public static class ScenarioLoader
     private static T ParseEnum<T>(string? text, T fallback, string field) where T : struct, Enum
     {
         if (string.IsNullOrWhiteSpace(text))
+        {
             return fallback;
+        }
+
         var name = text.Replace("-", "").Replace("_", "");
         return Enum.TryParse<T>(name, ignoreCase: true, out var value) && Enum.IsDefined(value)
             ? value

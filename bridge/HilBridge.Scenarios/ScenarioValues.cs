@@ -19,7 +19,10 @@ public static class ScenarioValues
             _ => (t, 1),
         };
         if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < 0 || double.IsInfinity(value))
+        {
             throw new ScenarioException($"{field}: '{text}' is not a duration like 1s, 20ms or 100us");
+        }
+
         return TimeSpan.FromSeconds(value * scale);
     }
 
@@ -27,7 +30,10 @@ public static class ScenarioValues
     public static Distribution ParseDistribution(string? text, string field)
     {
         if (string.IsNullOrWhiteSpace(text))
+        {
             return Distribution.None;
+        }
+
         var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         double Seconds(int i) => i < words.Length ? ParseDuration(words[i], field).TotalSeconds
             : throw new ScenarioException($"{field}: '{text}' lacks a value");

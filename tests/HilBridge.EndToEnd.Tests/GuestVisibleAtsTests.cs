@@ -1,4 +1,4 @@
-using HilBridge.Host.Run;
+using HilBridge.Live.Run;
 using HilBridge.Scenarios;
 
 namespace HilBridge.EndToEnd.Tests;

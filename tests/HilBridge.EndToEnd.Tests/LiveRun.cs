@@ -1,4 +1,4 @@
-using HilBridge.Host.Run;
+using HilBridge.Live.Run;
 using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,7 +29,9 @@ internal static class LiveRun
         {
             var candidate = Path.Combine(dir.FullName, "scenarios", name + ".yaml");
             if (File.Exists(candidate))
+            {
                 return candidate;
+            }
         }
         throw new FileNotFoundException($"scenarios/{name}.yaml not found above {AppContext.BaseDirectory}");
     }

@@ -24,7 +24,9 @@ public static class Corpus
             {
                 var candidate = System.IO.Path.Combine(dir.FullName, "tests", "HilBridge.Fuzz", "corpus");
                 if (Directory.Exists(candidate))
+                {
                     return candidate;
+                }
             }
         }
         throw new DirectoryNotFoundException("tests/HilBridge.Fuzz/corpus not found above the current directory");
@@ -34,7 +36,10 @@ public static class Corpus
     {
         var folder = System.IO.Path.Combine(directory, target);
         if (!Directory.Exists(folder))
+        {
             return [];
+        }
+
         return Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).Select(path =>
         {
             var node = JsonNode.Parse(File.ReadAllText(path)) ?? throw new JsonException($"{path} is empty");
@@ -50,7 +55,10 @@ public static class Corpus
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(finding.Signature)))[..12];
         var path = System.IO.Path.Combine(folder, hash + ".json");
         if (File.Exists(path))
+        {
             return path;
+        }
+
         var node = new JsonObject
         {
             ["target"] = finding.Target,

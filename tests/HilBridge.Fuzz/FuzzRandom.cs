@@ -36,7 +36,9 @@ public sealed class FuzzRandom(ulong seed)
     public void Fill(Span<byte> bytes)
     {
         for (var i = 0; i < bytes.Length; i++)
+        {
             bytes[i] = (byte)NextUInt64();
+        }
     }
 
     public byte[] Bytes(int length)
@@ -82,7 +84,10 @@ public sealed class FuzzRandom(ulong seed)
     {
         var h = runSeed ^ 0xcbf29ce484222325UL;
         foreach (var c in target)
+        {
             h = (h ^ c) * 0x100000001b3UL;
+        }
+
         return new FuzzRandom(h ^ (ulong)index * 0x9E3779B97F4A7C15UL).NextUInt64();
     }
 }

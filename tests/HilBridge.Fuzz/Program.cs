@@ -35,7 +35,10 @@ if (show is { } one)
     var finding = FuzzRunner.RunOne(target, one);
     Console.WriteLine(finding?.Problem ?? "no finding");
     if (finding is not null && save)
+    {
         Console.WriteLine($"saved {Corpus.Save(Corpus.FindDirectory(), finding)}");
+    }
+
     return finding is null ? 0 : 1;
 }
 
@@ -52,7 +55,10 @@ foreach (var (name, targetCases) in plan)
         var broken = entries.Select(e => (e, FuzzRunner.Replay(target, e.Input))).Where(p => p.Item2 is not null).ToList();
         Console.WriteLine($"{name,-8} corpus: {entries.Count} inputs, {broken.Count} still failing");
         foreach (var (entry, finding) in broken)
+        {
             Console.WriteLine($"  {Path.GetFileName(entry.Path)}: {finding!.Problem}");
+        }
+
         failed |= broken.Count > 0;
         continue;
     }
@@ -62,10 +68,15 @@ foreach (var (name, targetCases) in plan)
     {
         Console.WriteLine($"  seed {finding.Seed}: {finding.Problem}");
         if (save)
+        {
             Console.WriteLine($"    saved {Corpus.Save(Corpus.FindDirectory(), finding)}");
+        }
     }
     failed |= report.Findings.Count > 0;
 }
 if (!replay)
+{
     Console.WriteLine($"{(failed ? "FINDINGS" : "no findings")} after {started.Elapsed.TotalSeconds:F0} s");
+}
+
 return failed ? 1 : 0;

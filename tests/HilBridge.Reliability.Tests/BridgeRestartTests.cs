@@ -1,4 +1,4 @@
-using HilBridge.Host.Guest;
+using HilBridge.Live.Guest;
 using HilBridge.Reliability.Tests.TestSupport;
 
 namespace HilBridge.Reliability.Tests;
@@ -28,7 +28,10 @@ public sealed class BridgeRestartTests(ITestOutputHelper output)
         {
             await Task.Delay(restarts == 0 ? 600 : 1500);
             if (guest.Reports.Any(r => r.Kind == "result"))
+            {
                 break;
+            }
+
             var stats = guest.Bridge.Statistics();
             requestsBefore += stats.Requests;
             resubmitted += stats.RequestsResubmitted;
@@ -95,7 +98,10 @@ public sealed class BridgeRestartTests(ITestOutputHelper output)
         while (guest.Bridge.RequestsInFlight == 0)
         {
             if (Environment.TickCount64 > deadline)
+            {
                 return false;
+            }
+
             Thread.SpinWait(10);
         }
         return true;
@@ -109,7 +115,10 @@ public sealed class BridgeRestartTests(ITestOutputHelper output)
         while (DateTime.UtcNow < deadline)
         {
             if (condition())
+            {
                 return true;
+            }
+
             await Task.Delay(50);
         }
         return condition();

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using HilBridge.Fuzz.Driver;
-using HilBridge.Host.Run;
+using HilBridge.Live.Run;
 using HilBridge.Scenarios;
 using HilBridge.Reliability.Tests.TestSupport;
-using HilBridge.Trace.Format;
+using HilBridge.Traces.Format;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HilBridge.Reliability.Tests;
@@ -27,7 +27,9 @@ public sealed class QemuKillTests(ITestOutputHelper output)
             Log(line);
             // The first round is under way: kill QEMU in the middle of the guest's I/O.
             if (line.Contains("HB: start", StringComparison.Ordinal))
+            {
                 _ = KillQemuSoonAsync(killed);
+            }
         });
         var runner = new LiveRunner(LiveRunPlanner.ForRepository(), NullLoggerFactory.Instance, TimeProvider.System, progress);
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
@@ -65,9 +67,15 @@ public sealed class QemuKillTests(ITestOutputHelper output)
         using var driver = BlkDriver.Connect(guest.SocketPath);
         var data = Enumerable.Range(0, 64 * 1024).Select(i => (byte)(i * 13 + 5)).ToArray();
         for (var i = 0; i < 8; i++)
+        {
             Assert.True(driver.WriteSectors((ulong)(1024 + i * 16), data.AsSpan(i * 8192, 8192)), $"write {i} failed");
+        }
+
         for (var i = 0; i < 8; i++)
+        {
             Assert.Equal(data.AsSpan(i * 8192, 8192).ToArray(), driver.ReadSectors((ulong)(1024 + i * 16), 8192));
+        }
+
         Assert.True(before.Requests > 0, "the guest had done no I/O when QEMU was killed");
         Assert.True(guest.Bridge.Statistics().Sessions >= 2);
     }

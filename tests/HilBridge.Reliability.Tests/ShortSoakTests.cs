@@ -1,5 +1,5 @@
-using HilBridge.Host.Run;
-using HilBridge.Host.Soak;
+using HilBridge.Live.Run;
+using HilBridge.Live.Soak;
 using HilBridge.Reliability.Tests.TestSupport;
 
 namespace HilBridge.Reliability.Tests;

@@ -91,14 +91,21 @@ public class ScenarioLoaderTests
         var files = Directory.GetFiles(dir, "*.yaml");
         Assert.True(files.Length >= 4);
         foreach (var file in files)
+        {
             Assert.NotEmpty(ScenarioLoader.Load(file).Expectations);
+        }
     }
 
     private static string FindScenarios()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
             if (Directory.Exists(Path.Combine(d.FullName, "scenarios")))
+            {
                 return Path.Combine(d.FullName, "scenarios");
+            }
+        }
+
         throw new DirectoryNotFoundException("scenarios/");
     }
 }

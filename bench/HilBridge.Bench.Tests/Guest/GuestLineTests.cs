@@ -1,5 +1,5 @@
 using HilBridge.Bench.Guest;
-using HilBridge.Host.Guest;
+using HilBridge.Live.Guest;
 
 namespace HilBridge.Bench.Tests.Guest;
 

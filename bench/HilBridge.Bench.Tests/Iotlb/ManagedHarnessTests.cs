@@ -1,6 +1,6 @@
 using System.Text.Json;
 using HilBridge.Bench.Iotlb;
-using HilBridge.Host.Device;
+using HilBridge.Live.Device;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HilBridge.Bench.Tests.Iotlb;

@@ -15,23 +15,32 @@ internal sealed class AllocationSampler : EventListener
     protected override void OnEventSourceCreated(EventSource source)
     {
         if (source.Name == "Microsoft-Windows-DotNETRuntime")
+        {
             EnableEvents(source, EventLevel.Verbose, GcKeyword);
+        }
     }
 
     protected override void OnEventWritten(EventWrittenEventArgs e)
     {
         if (e.EventName is null || !e.EventName.StartsWith("GCAllocationTick", StringComparison.Ordinal) || e.PayloadNames is null)
+        {
             return;
+        }
+
         var i = e.PayloadNames.IndexOf("TypeName");
         var type = i >= 0 ? e.Payload?[i] as string ?? "?" : "?";
         lock (_samples)
+        {
             _samples[type] = _samples.GetValueOrDefault(type) + 1;
+        }
     }
 
     /// <summary>"type=samples" pairs, most sampled first.</summary>
     public string Describe(int top = 12)
     {
         lock (_samples)
+        {
             return string.Join(' ', _samples.OrderByDescending(kv => kv.Value).Take(top).Select(kv => $"{kv.Key.Replace(' ', '_')}={kv.Value}"));
+        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using HilBridge.Host.Device;
+using HilBridge.Live.Device;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Bench.Bridge;

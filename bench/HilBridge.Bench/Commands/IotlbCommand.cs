@@ -61,7 +61,9 @@ internal static class IotlbCommand
             finally
             {
                 foreach (var p in list)
+                {
                     p.Dispose();
+                }
             }
         });
         return command;

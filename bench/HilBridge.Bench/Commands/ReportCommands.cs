@@ -31,7 +31,10 @@ internal static class ReportCommands
             File.WriteAllText(parse.GetValue(md)!, MarkdownWriter.Render(report));
             File.WriteAllText(parse.GetValue(json)!, JsonSerializer.Serialize(report, BenchJson.Options));
             foreach (var t in report.Targets)
+            {
                 Console.WriteLine($"{(t.Met switch { true => "MET   ", false => "MISSED", null => "n/a   " })} {t.Target}: {t.Value?.ToString("0.###") ?? "n/a"} (limit {t.Limit})");
+            }
+
             return 0;
         });
         return command;

@@ -72,10 +72,14 @@ internal sealed class GuestBenchmark(GuestSettings settings, string qemuBinary, 
                 var ours = Find(boots, config, rep, test);
                 var theirs = Find(boots, "qsd", rep, test);
                 if (ours is not null && theirs is { Iops: > 0 })
+                {
                     ratios.Add(ours.Iops / theirs.Iops);
+                }
             }
             if (ratios.Count > 0)
+            {
                 yield return new GuestPairedRatio(config, test, ratios, SampleStats.Median(ratios));
+            }
         }
     }
 

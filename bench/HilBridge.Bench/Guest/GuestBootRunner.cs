@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using HilBridge.Bench.Processes;
-using HilBridge.Host.Guest;
-using HilBridge.Host.Qemu;
+using HilBridge.Live.Guest;
+using HilBridge.Live.Qemu;
 
 namespace HilBridge.Bench.Guest;
 
@@ -45,7 +45,10 @@ internal sealed class GuestBootRunner(GuestSettings settings, string qemuBinary)
                 var left = limit - wall.Elapsed;
                 var line = qemu.ReadLine(left > TimeSpan.Zero ? left : TimeSpan.Zero);
                 if (!GuestConsoleParser.TryParse(line, wall.Elapsed, out var report))
+                {
                     continue;
+                }
+
                 switch (report.Kind)
                 {
                     case "start":
@@ -62,7 +65,9 @@ internal sealed class GuestBootRunner(GuestSettings settings, string qemuBinary)
                         break;
                 }
                 if (report.Kind == "done")
+                {
                     break;
+                }
             }
         }
         catch (BenchException ex)
@@ -70,9 +75,15 @@ internal sealed class GuestBootRunner(GuestSettings settings, string qemuBinary)
             failure ??= "guest: " + ex.Message;
         }
         if (!qemu.WaitForExit(TimeSpan.FromSeconds(10)))
+        {
             failure ??= "QEMU did not power off";
+        }
+
         if (!verified)
+        {
             failure ??= "the guest reported I/O errors or wrong data";
+        }
+
         return (verified && failure is null, failure, boot, wall.Elapsed.TotalSeconds, tests);
     }
 

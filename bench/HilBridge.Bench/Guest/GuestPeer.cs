@@ -24,9 +24,15 @@ internal abstract class GuestPeer : IDisposable
         while (!File.Exists(path))
         {
             if (process.HasExited)
+            {
                 throw new BenchException($"{process.Name} exited before creating {path} (see its log)");
+            }
+
             if (DateTime.UtcNow > deadline)
+            {
                 throw new BenchException($"{process.Name} did not create {path} within {timeout.TotalSeconds:F0} s");
+            }
+
             Thread.Sleep(50);
         }
     }
@@ -42,7 +48,10 @@ internal sealed class QsdPeer(string binary) : GuestPeer
     public override void Start(string socket, string disk, int diskMiB, string logPath)
     {
         using (var f = File.Create(disk))
+        {
             f.SetLength((long)diskMiB << 20);
+        }
+
         string[] args =
         [
             "--blockdev", $"driver=file,node-name=file0,filename={disk},cache.direct=off",

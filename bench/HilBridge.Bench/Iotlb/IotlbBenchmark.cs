@@ -79,7 +79,10 @@ internal sealed class IotlbBenchmark(IotlbSettings settings, string cHarness, st
         window = peer.EndWindow();
         var json = process.ReadLineStartingWith("{", StepTimeout);
         if (!process.WaitForExit(TimeSpan.FromSeconds(30)) || process.ExitCode != 0)
+        {
             throw new BenchException($"{label} failed (see {prefix}.log)");
+        }
+
         return JsonDocument.Parse(json).RootElement.Clone();
     }
 
@@ -106,7 +109,10 @@ internal sealed class IotlbBenchmark(IotlbSettings settings, string cHarness, st
             _backendMessages += summary.GetProperty("backend_messages").GetInt64();
             _backendMisses += summary.GetProperty("backend_misses").GetInt64();
             if (window is null)
+            {
                 return;
+            }
+
             _hasAllocation = true;
             _bytes += window.AllocatedBytes;
             _messages += 2L * s.Iterations + 2L * s.Burst * s.Bursts; // UPDATE + INVALIDATE, single and burst

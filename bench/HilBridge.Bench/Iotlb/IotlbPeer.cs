@@ -40,9 +40,15 @@ internal abstract class IotlbPeer : IDisposable
         while (!File.Exists(path))
         {
             if (process.HasExited)
+            {
                 throw new BenchException($"{process.Name} exited before creating {path} (see its log)");
+            }
+
             if (DateTime.UtcNow > deadline)
+            {
                 throw new BenchException($"{process.Name} did not create {path} within {timeout.TotalSeconds:F0} s");
+            }
+
             Thread.Sleep(50);
         }
     }

@@ -56,7 +56,9 @@ internal sealed class ManagedHarness(HarnessArguments args)
                 output.WriteLine("READY");
                 output.Flush();
                 if (input.ReadLine() is null)
+                {
                     throw new InvalidOperationException("no GO on stdin");
+                }
             }
 
             for (var i = 0; i < args.Iterations; i++)
@@ -79,7 +81,10 @@ internal sealed class ManagedHarness(HarnessArguments args)
                     frontend.SendIotlb(IotlbMessage.Update(DataIova + page, 4096, dataUaddr + page, IotlbPermission.ReadWrite));
                 }
                 for (var k = 0; k < args.Burst; k++)
+                {
                     Check(frontend.ReceiveAck(VhostUserRequest.IotlbMsg));
+                }
+
                 var t0 = Stopwatch.GetTimestamp();
                 for (var k = 0; k < args.Burst; k++)
                 {
@@ -87,7 +92,10 @@ internal sealed class ManagedHarness(HarnessArguments args)
                     frontend.SendIotlb(IotlbMessage.Invalidate(DataIova + page, 4096));
                 }
                 for (var k = 0; k < args.Burst; k++)
+                {
                     Check(frontend.ReceiveAck(VhostUserRequest.IotlbMsg));
+                }
+
                 burst[b] = ToNs(Stopwatch.GetTimestamp() - t0) / args.Burst;
             }
             if (args.Sync)
@@ -114,7 +122,9 @@ internal sealed class ManagedHarness(HarnessArguments args)
             _stopping = true;
             backendThread?.Join(1000);
             foreach (var r in resources)
+            {
                 r.Dispose();
+            }
         }
     }
 
@@ -125,11 +135,17 @@ internal sealed class ManagedHarness(HarnessArguments args)
         var features = frontend.GetFeatures();
         const ulong want = VirtioFeatures.Version1 | VirtioFeatures.AccessPlatform | VirtioFeatures.ProtocolFeatures;
         if ((features & want) != want)
+        {
             throw new InvalidOperationException($"back-end features 0x{features:x} lack VERSION_1|ACCESS_PLATFORM|PROTOCOL_FEATURES");
+        }
+
         var protocol = frontend.GetProtocolFeatures();
         const VhostUserProtocolFeatures wantProtocol = VhostUserProtocolFeatures.ReplyAck | VhostUserProtocolFeatures.BackendReq;
         if ((protocol & wantProtocol) != wantProtocol)
+        {
             throw new InvalidOperationException($"protocol features {protocol} lack REPLY_ACK|BACKEND_REQ");
+        }
+
         frontend.SetProtocolFeatures(wantProtocol);
         Check(frontend.SetBackendReqFd(needReply: true));
         Check(frontend.SetFeatures(want, needReply: true));
@@ -143,7 +159,10 @@ internal sealed class ManagedHarness(HarnessArguments args)
 
         var rings = (uint)args.Rings;
         for (uint r = 0; r < rings; r++)
+        {
             Check(frontend.SetVringNum(r, RingSize, needReply: true));
+        }
+
         Check(frontend.IotlbUpdate(RingIova, RingStride * rings, uaddr, IotlbPermission.ReadWrite));
         for (uint r = 0; r < rings; r++)
         {
@@ -158,7 +177,10 @@ internal sealed class ManagedHarness(HarnessArguments args)
             Check(frontend.SetVringCall(r, call.Handle, needReply: true));
         }
         for (uint r = 0; r < rings; r++)
+        {
             Check(frontend.SetVringEnable(r, true, needReply: true));
+        }
+
         return uaddr;
     }
 
@@ -169,10 +191,15 @@ internal sealed class ManagedHarness(HarnessArguments args)
             while (!_stopping)
             {
                 if (!frontend.TryReceiveBackendMessage(100, out var header, out var iotlb))
+                {
                     continue;
+                }
+
                 Interlocked.Increment(ref _backendMessages);
                 if (header.Request == (uint)VhostUserBackendRequest.IotlbMsg && iotlb.Type == IotlbMessageType.Miss)
+                {
                     Interlocked.Increment(ref _backendMisses);
+                }
             }
         }
         catch (Exception ex) when (ex is VhostUserTransportException or VhostUserProtocolException or ObjectDisposedException)
@@ -199,7 +226,9 @@ internal sealed class ManagedHarness(HarnessArguments args)
     private static void Check(ulong status)
     {
         if (status != 0)
+        {
             throw new InvalidOperationException($"back-end answered {status}");
+        }
     }
 
     private static long ToNs(long ticks) => (long)(ticks * (1e9 / Stopwatch.Frequency));
@@ -224,11 +253,20 @@ internal sealed record HarnessArguments(
             "--burst", Burst.ToString(), "--bursts", Bursts.ToString(), "--label", Label,
         };
         if (Raw)
+        {
             list.Add("--raw");
+        }
+
         if (Sync)
+        {
             list.Add("--sync");
+        }
+
         if (OutputPrefix is not null)
+        {
             list.AddRange(["--out", OutputPrefix]);
+        }
+
         return list;
     }
 }

@@ -35,10 +35,16 @@ internal sealed class ChildProcess : IDisposable
             UseShellExecute = false,
         };
         foreach (var a in args)
+        {
             info.ArgumentList.Add(a);
+        }
+
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
         lock (log)
+        {
             log.WriteLine($"# {DateTime.UtcNow:O} {file} {string.Join(' ', info.ArgumentList)}");
+        }
+
         var process = new Process { StartInfo = info };
         var child = new ChildProcess(process, log) { Name = name };
         process.OutputDataReceived += (_, e) =>
@@ -49,16 +55,24 @@ internal sealed class ChildProcess : IDisposable
                 return;
             }
             if (logStdout)
+            {
                 child.Log(e.Data);
+            }
+
             child._lines.Add(e.Data);
         };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
+            {
                 child.Log("[stderr] " + e.Data);
+            }
         };
         if (!process.Start())
+        {
             throw new BenchException($"cannot start {file}");
+        }
+
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
@@ -70,7 +84,9 @@ internal sealed class ChildProcess : IDisposable
         try
         {
             if (_lines.TryTake(out var line, timeout))
+            {
                 return line;
+            }
         }
         catch (InvalidOperationException)
         {
@@ -90,7 +106,9 @@ internal sealed class ChildProcess : IDisposable
             var left = deadline - DateTime.UtcNow;
             var line = ReadLine(left > TimeSpan.Zero ? left : TimeSpan.Zero);
             if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
                 return line;
+            }
         }
     }
 
@@ -123,12 +141,17 @@ internal sealed class ChildProcess : IDisposable
         {
             CloseInput();
             if (!_process.WaitForExit(TimeSpan.FromSeconds(3)))
+            {
                 _process.Kill(entireProcessTree: true);
+            }
+
             _process.WaitForExit(TimeSpan.FromSeconds(5));
         }
         catch (InvalidOperationException) { }
         _process.Dispose();
         lock (_log)
+        {
             _log.Dispose();
+        }
     }
 }

@@ -10,7 +10,10 @@ internal static class SelfCommand
         var process = Environment.ProcessPath ?? "dotnet";
         var list = new List<string>();
         if (Path.GetFileNameWithoutExtension(process) == "dotnet")
+        {
             list.Add(Assembly.GetEntryAssembly()!.Location); // run as `dotnet hilbridge-bench.dll`
+        }
+
         list.AddRange(args);
         return (process, list);
     }

@@ -22,7 +22,10 @@ public sealed record BenchReport(
         var iotlb = Read<IotlbResults>("iotlb.json");
         var guest = Read<GuestResults>("guest.json");
         if (guest is { PairedRatios: null })
+        {
             guest = guest with { PairedRatios = [] }; // written by an older hilbridge-bench
+        }
+
         var replayPath = Path.Combine(directory, "replay.txt");
         var replay = File.Exists(replayPath) ? ReplayResults.Parse(File.ReadAllText(replayPath)) : null;
         return new BenchReport(start, end, iotlb, guest, replay, Check(iotlb, guest, replay));
@@ -50,7 +53,10 @@ public sealed record BenchReport(
             }
         }
         if (replay?.ReplayMillionEventsPerSecond is { } eps)
+        {
             checks.Add(TargetLimits.AtLeast("replay, million engine events per second (bench/replay)", 1.0, eps));
+        }
+
         return checks;
     }
 

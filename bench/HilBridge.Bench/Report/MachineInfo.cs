@@ -32,7 +32,10 @@ public sealed record MachineInfo(
     private static string? FirstMatch(string file, string key)
     {
         if (!File.Exists(file))
+        {
             return null;
+        }
+
         var line = File.ReadLines(file).FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal));
         return line?[(line.IndexOf(':') + 1)..].Trim();
     }
@@ -60,7 +63,10 @@ public sealed record MachineInfo(
         {
             var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in args)
+            {
                 info.ArgumentList.Add(a);
+            }
+
             using var p = Process.Start(info)!;
             var output = p.StandardOutput.ReadToEnd();
             p.WaitForExit(10_000);

@@ -21,13 +21,23 @@ public static class MarkdownWriter
         Machine(md, r);
         Targets(md, r.Targets);
         if (r.Iotlb is { } iotlb)
+        {
             Iotlb(md, iotlb);
+        }
         else
+        {
             md.AppendLine("## 1. IOTLB invalidation round trip\n\nnot run\n");
+        }
+
         if (r.Guest is { } guest)
+        {
             Guest(md, guest);
+        }
         else
+        {
             md.AppendLine("## 2. Guest data path\n\nnot run\n");
+        }
+
         Replay(md, r.Replay);
         return md.ToString();
     }
@@ -83,7 +93,10 @@ public static class MarkdownWriter
         {
             var cells = iotlb.Cells.Where(c => c.Harness == harness).OrderBy(c => PeerOrder(c.Peer)).ToList();
             if (cells.Count == 0)
+            {
                 continue;
+            }
+
             md.AppendLine(harness == "c" ? "### C harness (bench/iotlb/vhost_frontend.c)" : "### C# harness (VhostUserFrontend)");
             md.AppendLine();
             md.AppendLine("| Back-end | INVALIDATE p50 | p90 | p99 | p99.9 | round p50 range | UPDATE p50 | UPDATE p99 | burst p50 | burst p99 | misses |");
@@ -103,11 +116,20 @@ public static class MarkdownWriter
                 md.AppendLine("| Ratio | p50 | p99 | burst p50 |");
                 md.AppendLine("| --- | --- | --- | --- |");
                 if (dpdk is not null)
+                {
                     md.AppendLine($"| HilBridge / DPDK | {X(hb.Invalidate.P50, dpdk.Invalidate.P50)} | {X(hb.Invalidate.P99, dpdk.Invalidate.P99)} | {X(hb.BurstInvalidate.P50, dpdk.BurstInvalidate.P50)} |");
+                }
+
                 if (floor is not null)
+                {
                     md.AppendLine($"| HilBridge / floor | {X(hb.Invalidate.P50, floor.Invalidate.P50)} | {X(hb.Invalidate.P99, floor.Invalidate.P99)} | {X(hb.BurstInvalidate.P50, floor.BurstInvalidate.P50)} |");
+                }
+
                 if (dpdk is not null && floor is not null)
+                {
                     md.AppendLine($"| DPDK / floor | {X(dpdk.Invalidate.P50, floor.Invalidate.P50)} | {X(dpdk.Invalidate.P99, floor.Invalidate.P99)} | {X(dpdk.BurstInvalidate.P50, floor.BurstInvalidate.P50)} |");
+                }
+
                 md.AppendLine();
                 if (hb.Allocation is { } a)
                 {
@@ -118,7 +140,10 @@ public static class MarkdownWriter
             }
         }
         foreach (var d in iotlb.Cells.Where(c => c.Harness == s.Harnesses[0]).OrderBy(c => PeerOrder(c.Peer)))
+        {
             md.AppendLine($"- {PeerName(d.Peer)}: {d.PeerDescription}");
+        }
+
         md.AppendLine();
     }
 
@@ -164,7 +189,10 @@ public static class MarkdownWriter
             : $"**{failed.Count} of {g.Boots.Count} boots failed** (left out of the medians): " + string.Join("; ", failed.Select(b => $"{b.Config} r{b.Repetition}: {b.Failure}")));
         md.AppendLine();
         foreach (var d in g.ConfigDescriptions)
+        {
             md.AppendLine("- " + d);
+        }
+
         md.AppendLine();
     }
 
@@ -174,7 +202,9 @@ public static class MarkdownWriter
         var stats = g.Boots.Where(b => b.Config == "hilbridge-iommu" && b.Verified && b.BackendStatistics is not null)
             .Select(b => JsonNode.Parse(b.BackendStatistics!)!.AsObject()).ToList();
         if (stats.Count == 0)
+        {
             return;
+        }
         // Engine counters sit under "Engine" since the bridge holds the engine's snapshot whole; results saved before are flat.
         double Med(string key) => SampleStats.Median(stats.Select(o => (o["Engine"]?[key] ?? o[key])?.GetValue<double>() ?? double.NaN));
         double MedTime(string key) => SampleStats.Median(stats.Select(o =>
@@ -196,14 +226,23 @@ public static class MarkdownWriter
             md.AppendLine("| replay (bench/replay) | not available | | |");
             md.AppendLine();
             if (replay is not null)
+            {
                 md.AppendLine("bench/replay printed no table this run; its output is in the run directory (replay.txt).\n");
+            }
+
             return;
         }
         foreach (var r in replay.Rows)
+        {
             md.AppendLine($"| {r.Name} | {r.MillionEventsPerSecond.ToString("0.00", Inv)} | {r.PeakRssMegabytes.ToString("0", Inv)} | {r.AllocatedBytesPerEvent.ToString("0.0", Inv)} |");
+        }
+
         md.AppendLine();
         foreach (var note in replay.Notes)
+        {
             md.AppendLine("- " + note);
+        }
+
         md.AppendLine();
         md.AppendLine("From `bench/replay` (its README explains the passes).");
         md.AppendLine();

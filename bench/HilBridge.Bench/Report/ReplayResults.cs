@@ -33,11 +33,16 @@ public sealed partial record ReplayResults(IReadOnlyList<ReplayRow> Rows, IReadO
                 continue;
             }
             if (inTable && line.Length == 0 && rows.Count > 0)
+            {
                 inTable = false;
+            }
+
             if (line.StartsWith("replay /", StringComparison.Ordinal) || line.StartsWith("constant memory", StringComparison.Ordinal) ||
                 line.StartsWith("recording hot path", StringComparison.Ordinal) || line.StartsWith("target", StringComparison.Ordinal) ||
                 line.StartsWith("trace:", StringComparison.Ordinal))
+            {
                 notes.Add(line);
+            }
         }
         return new ReplayResults(rows, notes, text);
     }

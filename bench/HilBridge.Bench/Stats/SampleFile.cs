@@ -9,7 +9,9 @@ public static class SampleFile
     {
         using var w = new StreamWriter(path);
         foreach (var s in samples)
+        {
             w.WriteLine(s.ToString(CultureInfo.InvariantCulture));
+        }
     }
 
     public static long[] Read(string path)
@@ -18,7 +20,9 @@ public static class SampleFile
         foreach (var line in File.ReadLines(path))
         {
             if (long.TryParse(line, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
+            {
                 list.Add(v);
+            }
         }
         return list.ToArray();
     }

@@ -9,12 +9,18 @@ public sealed record SampleStats(int Count, long P50, long P90, long P99, long P
     public static SampleStats Of(ReadOnlySpan<long> samples)
     {
         if (samples.IsEmpty)
+        {
             return new SampleStats(0, 0, 0, 0, 0, 0, 0, 0);
+        }
+
         var sorted = samples.ToArray();
         Array.Sort(sorted);
         double sum = 0;
         foreach (var s in sorted)
+        {
             sum += s;
+        }
+
         return new SampleStats(sorted.Length, Percentile(sorted, 50), Percentile(sorted, 90), Percentile(sorted, 99), Percentile(sorted, 99.9),
             sorted[0], sorted[^1], sum / sorted.Length);
     }
@@ -30,7 +36,10 @@ public sealed record SampleStats(int Count, long P50, long P90, long P99, long P
     {
         var v = values.Order().ToArray();
         if (v.Length == 0)
+        {
             return double.NaN;
+        }
+
         return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 }

@@ -15,7 +15,10 @@ public static class ControlChannel
     public static GrpcChannel Create(string target)
     {
         if (target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || target.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
             return GrpcChannel.ForAddress(target);
+        }
+
         var path = SocketPath(target);
         var handler = new SocketsHttpHandler
         {
@@ -46,7 +49,10 @@ public static class ControlChannel
     {
         var path = Path.GetFullPath(target);
         if (System.Text.Encoding.UTF8.GetByteCount(path) <= MaxSocketPath)
+        {
             return path;
+        }
+
         var resolved = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName;
         return resolved ?? path;
     }

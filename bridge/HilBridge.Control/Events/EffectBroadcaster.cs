@@ -1,5 +1,5 @@
 using HilBridge.Core.Engine;
-using HilBridge.Host.Device;
+using HilBridge.Live.Device;
 
 namespace HilBridge.Control.Events;
 
@@ -32,9 +32,13 @@ public sealed class EffectBroadcaster : IDisposable
         lock (_lock)
         {
             if (_disposed)
+            {
                 subscription.Complete();
+            }
             else
+            {
                 Volatile.Write(ref _subscribers, [.. _subscribers, subscription]);
+            }
         }
         return subscription;
     }
@@ -42,14 +46,18 @@ public sealed class EffectBroadcaster : IDisposable
     private void Unsubscribe(EffectSubscription subscription)
     {
         lock (_lock)
+        {
             Volatile.Write(ref _subscribers, _subscribers.Where(s => s != subscription).ToArray());
+        }
     }
 
     private void OnEffect(EngineEffect effect)
     {
         // A snapshot read: subscribing never takes the engine lock and the engine never takes ours.
         foreach (var subscriber in Volatile.Read(ref _subscribers))
+        {
             subscriber.Offer(effect);
+        }
     }
 
     /// <summary>Detaches from the bridge and ends every subscriber's stream after what is queued.</summary>
@@ -64,6 +72,8 @@ public sealed class EffectBroadcaster : IDisposable
             Volatile.Write(ref _subscribers, []);
         }
         foreach (var subscriber in subscribers)
+        {
             subscriber.Complete();
+        }
     }
 }

@@ -12,9 +12,15 @@ public sealed class EffectFilter
     public EffectFilter(IEnumerable<EffectKind>? kinds = null, bool onlyRefusedAcks = false)
     {
         foreach (var kind in kinds ?? [])
+        {
             _kinds |= 1u << (int)kind;
+        }
+
         if (_kinds == 0)
+        {
             _kinds = uint.MaxValue;
+        }
+
         OnlyRefusedAcks = onlyRefusedAcks;
     }
 

@@ -35,7 +35,9 @@ public sealed class EffectSubscription : IDisposable
     internal void Offer(in EngineEffect effect)
     {
         if (_filter.Accepts(effect) && !_queue.Writer.TryWrite(effect))
+        {
             Interlocked.Increment(ref _dropped);
+        }
     }
 
     /// <summary>No more effects: the reader drains what is queued and then ends.</summary>

@@ -1,6 +1,6 @@
 using HilBridge.Control.Recording;
 using HilBridge.Control.Server;
-using HilBridge.Host.Hosting;
+using HilBridge.Live.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -36,6 +36,8 @@ public sealed class ControlPlaneHostedService(
     {
         _device?.Dispose(); // ends event streams, so the server stops without waiting for them
         if (_server is not null)
+        {
             await _server.DisposeAsync();
+        }
     }
 }

@@ -11,7 +11,10 @@ public static class ControlServiceCollectionExtensions
     {
         var options = services.AddOptions<ServeControlPlaneOptions>();
         if (configure is not null)
+        {
             options.Configure(configure);
+        }
+
         services.TryAddSingleton<ControlPlaneHostedService>();
         services.AddHostedService(sp => sp.GetRequiredService<ControlPlaneHostedService>());
         return services;

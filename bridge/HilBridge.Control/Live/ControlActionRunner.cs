@@ -4,8 +4,8 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using HilBridge.Control.Client;
 using HilBridge.Control.Mapping;
-using HilBridge.Host.Guest;
-using HilBridge.Host.Run;
+using HilBridge.Live.Guest;
+using HilBridge.Live.Run;
 using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging;
 using Proto = HilBridge.Control.V1;
@@ -67,7 +67,10 @@ internal sealed partial class ControlActionRunner : IAsyncDisposable
             await foreach (var action in _due.Reader.ReadAllAsync(_stop.Token))
             {
                 if (action.Delay > TimeSpan.Zero)
+                {
                     await Task.Delay(action.Delay, _stop.Token);
+                }
+
                 await ExecuteAsync(action);
             }
         }
@@ -99,13 +102,19 @@ internal sealed partial class ControlActionRunner : IAsyncDisposable
                     break;
             }
             lock (_waiting)
+            {
                 _done.Add(action);
+            }
+
             Record($"control action {action.Name} (after guest {action.When}): {result}");
         }
         catch (RpcException ex) when (!_stop.IsCancellationRequested)
         {
             lock (_waiting)
+            {
                 _done.Add(action);
+            }
+
             var reason = $"control action '{action.Name}' failed: {ex.StatusCode}: {ex.Status.Detail}";
             Record(reason);
             _context.Fail(reason);
@@ -115,7 +124,10 @@ internal sealed partial class ControlActionRunner : IAsyncDisposable
     private void Record(string line)
     {
         lock (_log)
+        {
             _log.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] {line}");
+        }
+
         _context.Progress.Report(line);
         LogAction(line);
     }

@@ -1,6 +1,6 @@
 using HilBridge.Control.Recording;
 using HilBridge.Control.Server;
-using HilBridge.Host.Run;
+using HilBridge.Live.Run;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Control.Live;
@@ -41,9 +41,15 @@ public sealed class ControlPlaneExtension(ControlPlaneOptions options) : ILiveRu
         catch
         {
             if (server is not null)
+            {
                 await server.DisposeAsync();
+            }
+
             if (published is not null)
+            {
                 File.Delete(published);
+            }
+
             context.GuestReported -= run.Observe;
             device.Dispose();
             (recording as IDisposable)?.Dispose();
@@ -71,7 +77,10 @@ public sealed class ControlPlaneExtension(ControlPlaneOptions options) : ILiveRu
         public async ValueTask DisposeAsync()
         {
             if (actions is not null)
+            {
                 await actions.DisposeAsync();
+            }
+
             context.GuestReported -= run.Observe;
             device.Dispose(); // ends event streams, so the server stops without waiting for them
             await server.DisposeAsync();

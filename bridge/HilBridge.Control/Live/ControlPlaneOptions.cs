@@ -1,6 +1,6 @@
 using HilBridge.Control.Recording;
 using HilBridge.Control.Server;
-using HilBridge.Host.Run;
+using HilBridge.Live.Run;
 
 namespace HilBridge.Control.Live;
 

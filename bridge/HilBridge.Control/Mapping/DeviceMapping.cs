@@ -1,6 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using HilBridge.Core.Engine;
-using HilBridge.Host.Device;
+using HilBridge.Live.Device;
 using HilBridge.Scenarios;
 using Proto = HilBridge.Control.V1;
 
@@ -25,7 +25,10 @@ public static class DeviceMapping
             VhostSocket = bridge.SocketPath,
         };
         if (bridge.StreamId is { } sid)
+        {
             device.StreamId = sid;
+        }
+
         return device;
     }
 
@@ -71,7 +74,10 @@ public static class DeviceMapping
             LastRecovery = e.LastRecoveryTime is { } r ? Duration.FromTimeSpan(r) : null,
         };
         foreach (var counter in EngineCounterSnapshot.All)
+        {
             counters.Engine[counter.Name] = counter.Read(e);
+        }
+
         return counters;
     }
 }

@@ -27,7 +27,10 @@ public static class PolicyMapping
     public static FaultPolicy FromProto(Proto.Policy? message)
     {
         if (message is null)
+        {
             return FaultPolicy.None;
+        }
+
         var rules = message.Rules.Select((r, i) => FromProto(r, $"rules[{i}]")).ToArray();
         try
         {
@@ -59,13 +62,25 @@ public static class PolicyMapping
                 : null,
         };
         if (rule.StreamId is { } sid)
+        {
             message.StreamId = sid;
+        }
+
         if (rule.EveryNth is { } nth)
+        {
             message.EveryNth = nth;
+        }
+
         if (rule.Probability is { } p)
+        {
             message.Probability = p;
+        }
+
         if (rule.Limit is { } limit)
+        {
             message.Limit = limit;
+        }
+
         return message;
     }
 
@@ -75,14 +90,20 @@ public static class PolicyMapping
         if (message.Iova is { } range)
         {
             if (range.First > range.Last)
+            {
                 throw new PolicyMappingException($"{at}.iova: first 0x{range.First:x} is above last 0x{range.Last:x}");
+            }
+
             iova = new IovaRange(range.First, range.Last);
         }
         StragglerSpec? stragglers = null;
         if (message.Stragglers is { } s)
         {
             if (s.Count < 0 || s.Count > StragglerSpec.MaxCount)
+            {
                 throw new PolicyMappingException($"{at}.stragglers.count: {s.Count} is outside 0..{StragglerSpec.MaxCount}");
+            }
+
             stragglers = new StragglerSpec(s.Count, FromProto(s.After, at + ".stragglers.after"), FromProto(s.Kind, at + ".stragglers.kind"),
                 s.Bytes == 0 ? DefaultStragglerBytes : s.Bytes);
         }

@@ -1,8 +1,8 @@
 using HilBridge.Core.Engine;
-using HilBridge.Host.Guest;
-using HilBridge.Host.Run;
-using HilBridge.Trace.Format;
-using HilBridge.Trace.Recording;
+using HilBridge.Live.Guest;
+using HilBridge.Live.Run;
+using HilBridge.Traces.Format;
+using HilBridge.Traces.Recording;
 
 namespace HilBridge.Control.Recording;
 
@@ -26,7 +26,9 @@ public sealed class SegmentRecording(LiveRunContext context, TimeProvider time) 
         get
         {
             lock (_lock)
+            {
                 return _recorder is { } r ? Describe(r, active: true) : _last;
+            }
         }
     }
 
@@ -35,9 +37,15 @@ public sealed class SegmentRecording(LiveRunContext context, TimeProvider time) 
         lock (_lock)
         {
             if (_recorder is { } running)
+            {
                 return RecordingResult.Refused(Describe(running, true), RecordingError.AlreadyRecording, $"already recording a segment to {running.Path}");
+            }
+
             if (Resolve(path) is not { } file)
+            {
                 return RecordingResult.Refused(_last, RecordingError.InvalidPath, $"'{path}' is outside the run's output folder {context.OutputDirectory}");
+            }
+
             TraceRecorder recorder;
             try
             {
@@ -64,7 +72,10 @@ public sealed class SegmentRecording(LiveRunContext context, TimeProvider time) 
         lock (_lock)
         {
             if (_recorder is not { } recorder)
+            {
                 return RecordingResult.Refused(_last, RecordingError.NotRecording, "no segment is recording");
+            }
+
             context.EngineTap.Detach(recorder);
             context.GuestReported -= OnGuestReport;
             recorder.Dispose(); // writes the end record and waits until the file is complete
@@ -82,7 +93,9 @@ public sealed class SegmentRecording(LiveRunContext context, TimeProvider time) 
         lock (_lock)
         {
             if (_recorder is not null)
+            {
                 Stop();
+            }
         }
     }
 
@@ -101,7 +114,7 @@ public sealed class SegmentRecording(LiveRunContext context, TimeProvider time) 
     }
 
     /// <summary>The scenario's header, but with the engine as it is now (policy and StreamID may have changed mid-run).</summary>
-    private Trace.Proto.TraceHeader Header()
+    private Traces.Proto.TraceHeader Header()
     {
         var scenario = context.Scenario;
         var bridge = context.Bridge;

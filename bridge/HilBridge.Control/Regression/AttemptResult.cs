@@ -1,4 +1,4 @@
-using HilBridge.Host.Run;
+using HilBridge.Live.Run;
 using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Regression;
@@ -16,10 +16,16 @@ public sealed record AttemptResult(int Attempt, CaseStatus Status, string Messag
     {
         var details = summary.Render();
         if (summary.Outcome == RunOutcome.Aborted)
+        {
             return new(attempt, CaseStatus.Error, "run aborted: " + (summary.Reason ?? "no reason given"), details, duration, summary, outputDirectory);
+        }
+
         var failed = summary.Expectations.Where(e => !e.Passed).ToList();
         if (summary.Passed && failed.Count == 0)
+        {
             return new(attempt, CaseStatus.Passed, "passed", details, duration, summary, outputDirectory);
+        }
+
         var message = failed.Count > 0
             ? string.Join("; ", failed.Select(Describe))
             : $"outcome {summary.Outcome.ToText()}: {summary.Reason ?? "no reason given"}";

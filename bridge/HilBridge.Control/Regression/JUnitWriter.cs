@@ -40,7 +40,10 @@ public static class JUnitWriter
     public static void Write(RegressionReport report, string path)
     {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir)
+        {
             Directory.CreateDirectory(dir);
+        }
+
         using var writer = XmlWriter.Create(path, new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false) });
         Build(report).Save(writer);
     }

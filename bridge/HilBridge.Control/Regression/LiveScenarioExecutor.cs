@@ -1,5 +1,5 @@
 using HilBridge.Control.Live;
-using HilBridge.Host.Run;
+using HilBridge.Live.Run;
 using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +16,10 @@ public sealed class LiveScenarioExecutor(LiveScenarioSettings settings, LiveRunP
     {
         var scenario = scenarioCase.Scenario ?? throw new InvalidOperationException($"{scenarioCase.Id} did not load");
         if (Directory.Exists(outputDirectory))
+        {
             Directory.Delete(outputDirectory, recursive: true); // a stale disk image or log from an earlier regress
+        }
+
         var options = new LiveRunOptions
         {
             Scenario = scenario,
@@ -36,7 +39,9 @@ public sealed class LiveScenarioExecutor(LiveScenarioSettings settings, LiveRunP
         public void Report(string value)
         {
             if (value.StartsWith("control action", StringComparison.Ordinal))
+            {
                 inner.Report(value);
+            }
         }
     }
 }

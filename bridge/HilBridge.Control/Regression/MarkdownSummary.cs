@@ -42,7 +42,10 @@ public static class MarkdownSummary
                 b.AppendLine();
                 b.AppendLine($"### {c.Case.DisplayName}: {c.Status.ToString().ToLowerInvariant()}");
                 foreach (var a in c.Attempts)
+                {
                     b.AppendLine($"- attempt {a.Attempt}: {a.Status.ToString().ToLowerInvariant()}: {Line(a.Message)}{(a.OutputDirectory is { } o ? $" (`{o}`)" : "")}");
+                }
+
                 if (c.Last.Summary is { } summary && !c.Succeeded)
                 {
                     b.AppendLine();
@@ -58,7 +61,10 @@ public static class MarkdownSummary
     public static void Write(RegressionReport report, string path)
     {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir)
+        {
             Directory.CreateDirectory(dir);
+        }
+
         File.WriteAllText(path, Render(report));
     }
 

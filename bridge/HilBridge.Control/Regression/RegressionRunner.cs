@@ -58,7 +58,10 @@ public sealed class RegressionRunner(IScenarioExecutor executor, RegressionOptio
             }
             attempts.Add(result);
             if (result.Passed)
+            {
                 return new CaseResult(scenarioCase, attempt == 1 ? CaseStatus.Passed : CaseStatus.Flaky, attempts);
+            }
+
             progress.Report($"{tag} {scenarioCase.DisplayName}: attempt {attempt} {result.Status.ToString().ToLowerInvariant()}: {result.Message}");
         }
         return new CaseResult(scenarioCase, attempts[^1].Status, attempts);

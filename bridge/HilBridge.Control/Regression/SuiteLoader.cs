@@ -29,7 +29,10 @@ public static class SuiteLoader
             throw new SuiteException($"{path}: line {ex.Start.Line}: {ex.InnerException?.Message ?? ex.Message}", ex);
         }
         if (file.Scenarios.Count == 0)
+        {
             throw new SuiteException($"{path}: scenarios: lists no scenario");
+        }
+
         var name = file.Name ?? System.IO.Path.GetFileNameWithoutExtension(full);
         var root = System.IO.Path.GetDirectoryName(full)!;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -39,9 +42,14 @@ public static class SuiteLoader
             var entry = file.Scenarios[i];
             var matches = Expand(root, entry);
             if (matches.Count == 0)
+            {
                 throw new SuiteException($"{path}: scenarios[{i}]: '{entry}' matches no scenario file");
+            }
+
             foreach (var scenarioPath in matches.Where(seen.Add))
+            {
                 cases.Add(LoadCase(name, root, scenarioPath));
+            }
         }
         return new Suite(name, file.Description, full, cases);
     }
@@ -64,13 +72,22 @@ public static class SuiteLoader
     {
         var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(root, entry.Trim()));
         if (File.Exists(full))
+        {
             return [full];
+        }
+
         if (Directory.Exists(full))
+        {
             return Sorted(Directory.EnumerateFiles(full, "*.yaml").Concat(Directory.EnumerateFiles(full, "*.yml")));
+        }
+
         var directory = System.IO.Path.GetDirectoryName(full);
         var pattern = System.IO.Path.GetFileName(full);
         if (directory is null || !Directory.Exists(directory) || pattern.IndexOfAny(['*', '?']) < 0)
+        {
             return [];
+        }
+
         return Sorted(Directory.EnumerateFiles(directory, pattern));
     }
 

@@ -1,5 +1,5 @@
 using HilBridge.Control.Events;
-using HilBridge.Host.Device;
+using HilBridge.Live.Device;
 
 namespace HilBridge.Control.Server;
 

@@ -16,7 +16,10 @@ public abstract record ControlEndpoint
         endpoint = null!;
         error = "";
         if (int.TryParse(text, out var portOnly))
+        {
             text = "127.0.0.1:" + portOnly;
+        }
+
         if (!IPEndPoint.TryParse(text, out var parsed) || !text.Contains(':') || text.EndsWith(':'))
         {
             error = $"'{text}' is not PORT, HOST:PORT or [V6]:PORT with an IP address";

@@ -20,13 +20,19 @@ public sealed class ControlPlane(IReadOnlyList<ControlDevice> devices, RunProgre
         if (name.Length == 0)
         {
             if (devices.Count == 1)
+            {
                 return devices[0];
+            }
+
             error = devices.Count == 0 ? "no device is served" : $"{devices.Count} devices: name one ({string.Join(", ", devices.Select(d => d.Name))})";
             return null;
         }
         var device = devices.FirstOrDefault(d => d.Name == name);
         if (device is null)
+        {
             error = $"no device '{name}' (devices: {string.Join(", ", devices.Select(d => d.Name))})";
+        }
+
         return device;
     }
 }

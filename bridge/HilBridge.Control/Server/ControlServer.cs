@@ -87,7 +87,9 @@ public sealed class ControlServer : IAsyncDisposable
         }
         await _app.DisposeAsync();
         if (Endpoint is ControlEndpoint.UnixSocket socket)
+        {
             File.Delete(socket.Path);
+        }
     }
 
     /// <summary>The bridge's process decides when to stop; Ctrl+C belongs to it, not to this embedded server.</summary>

@@ -97,7 +97,10 @@ public sealed partial class ControlService(ControlPlane plane, ILogger<ControlSe
         foreach (var kind in request.Kinds)
         {
             if (kind == Proto.EventKind.EventsDropped)
+            {
                 continue; // always sent
+            }
+
             kinds.Add(ToEffectKind(kind) ?? throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"kinds: {kind} is not an event kind to subscribe to")));
         }
         using var subscription = device.Events.Subscribe(new EffectFilter(kinds, request.OnlyRefusedAcks));
@@ -124,7 +127,10 @@ public sealed partial class ControlService(ControlPlane plane, ILogger<ControlSe
     {
         var result = plane.Recording.Start(request.Path.Length > 0 ? request.Path : null);
         if (result.Error is null)
+        {
             LogRecording("started", result.State.Path ?? "", context.Peer);
+        }
+
         return Task.FromResult(Checked(result));
     }
 
@@ -132,14 +138,19 @@ public sealed partial class ControlService(ControlPlane plane, ILogger<ControlSe
     {
         var result = plane.Recording.Stop();
         if (result.Error is null)
+        {
             LogRecording("stopped", result.State.Path ?? "", context.Peer);
+        }
+
         return Task.FromResult(Checked(result));
     }
 
     private static async Task ReportDroppedAsync(string device, EffectSubscription subscription, IServerStreamWriter<Proto.Event> stream)
     {
         if (subscription.TakeDropped() is > 0 and var dropped)
+        {
             await stream.WriteAsync(EventMapping.Dropped(device, (ulong)dropped, DateTimeOffset.UtcNow));
+        }
     }
 
     private ControlDevice Resolve(string name) =>

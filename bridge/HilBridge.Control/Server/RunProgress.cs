@@ -1,4 +1,4 @@
-using HilBridge.Host.Guest;
+using HilBridge.Live.Guest;
 
 namespace HilBridge.Control.Server;
 
@@ -19,7 +19,10 @@ public sealed class RunProgress(string scenario, string outputDirectory)
     public void Observe(GuestReport report)
     {
         if (report.Kind == "round")
+        {
             Interlocked.Increment(ref _rounds);
+        }
+
         Volatile.Write(ref _lastReport, report.Kind);
     }
 }

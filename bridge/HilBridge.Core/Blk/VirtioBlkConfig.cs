@@ -32,7 +32,10 @@ public sealed class VirtioBlkConfig
         uint sizeMax = 0, bool writeback = false)
     {
         if (blockSize < 512 || (blockSize & (blockSize - 1)) != 0)
+        {
             throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, "block size must be a power of two of at least 512");
+        }
+
         ArgumentOutOfRangeException.ThrowIfZero(numQueues);
 
         CapacitySectors = capacitySectors;
@@ -77,7 +80,10 @@ public sealed class VirtioBlkConfig
         var available = offset < Length ? Length - (int)offset : 0;
         var count = Math.Min(available, destination.Length);
         if (count > 0)
+        {
             _bytes.AsSpan((int)offset, count).CopyTo(destination);
+        }
+
         destination[count..].Clear();
         return count;
     }

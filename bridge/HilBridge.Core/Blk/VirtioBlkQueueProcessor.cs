@@ -45,11 +45,17 @@ public static class VirtioBlkQueueProcessor
             bytesWritten += result.BytesWritten;
             inflight?.Publishing(head);
             if (!queue.PushUsed(head, result.UsedLength))
+            {
                 break;
+            }
+
             inflight?.Published(head, queue.NextUsed);
             completed++;
             if (!result.StatusWritten)
+            {
                 statusUnwritten++;
+            }
+
             if (result.Status != VirtioBlkStatus.Ok || result.Outcome != RequestOutcome.Ok)
             {
                 failed++;

@@ -41,7 +41,10 @@ public sealed class VirtioBlkRequestProcessor
         if (serial is not null)
         {
             if (Encoding.UTF8.GetByteCount(serial) > IdBytes)
+            {
                 throw new ArgumentException($"the device id is at most {IdBytes} bytes of UTF-8", nameof(serial));
+            }
+
             Encoding.UTF8.GetBytes(serial, _id);
         }
         _store = store;
@@ -58,14 +61,21 @@ public sealed class VirtioBlkRequestProcessor
         ArgumentNullException.ThrowIfNull(chain);
         var shape = ChainShape.Of(chain);
         if (!shape.HasStatus)
+        {
             return WithoutStatus(RequestOutcome.BadChain);
+        }
+
         if (shape.Readable < HeaderSize)
+        {
             return Finish(dma, shape, VirtioBlkStatus.IoErr, RequestOutcome.BadChain, default);
+        }
 
         Span<byte> header = stackalloc byte[HeaderSize];
         var status = ReadStream(dma, chain, 0, header, DmaPurpose.Control);
         if (status != DmaStatus.Ok)
+        {
             return Finish(dma, shape, VirtioBlkStatus.IoErr, Outcome(status), default);
+        }
 
         var request = new Request(
             (VirtioBlkRequestType)BinaryPrimitives.ReadUInt32LittleEndian(header),
@@ -99,9 +109,14 @@ public sealed class VirtioBlkRequestProcessor
     {
         var length = shape.Writable - 1;
         if (shape.Readable != HeaderSize)
+        {
             return Finish(dma, shape, VirtioBlkStatus.IoErr, RequestOutcome.WrongDirection, request);
+        }
+
         if (!TryCheckRange(request.Sector, length, out var outcome))
+        {
             return Finish(dma, shape, VirtioBlkStatus.IoErr, outcome, request);
+        }
 
         var offset = (long)(request.Sector * SectorSize);
         var range = new ChainRange(chain, writable: true, 0, length);
@@ -112,10 +127,16 @@ public sealed class VirtioBlkRequestProcessor
             {
                 var chunk = _scratch.AsSpan(0, (int)Math.Min(pieceLength, (ulong)_scratch.Length));
                 if (!_store.TryRead(offset + (long)done, chunk))
+                {
                     return Finish(dma, shape, VirtioBlkStatus.IoErr, RequestOutcome.StoreError, request, toGuest: done, read: done);
+                }
+
                 var status = dma.Write(address, chunk, DmaPurpose.Payload);
                 if (status != DmaStatus.Ok)
+                {
                     return Finish(dma, shape, VirtioBlkStatus.IoErr, Outcome(status), request, toGuest: done, read: done);
+                }
+
                 address += (ulong)chunk.Length;
                 pieceLength -= (ulong)chunk.Length;
                 done += (ulong)chunk.Length;
@@ -128,9 +149,14 @@ public sealed class VirtioBlkRequestProcessor
     {
         var length = shape.Readable - HeaderSize;
         if (shape.Writable != 1)
+        {
             return Finish(dma, shape, VirtioBlkStatus.IoErr, RequestOutcome.WrongDirection, request);
+        }
+
         if (!TryCheckRange(request.Sector, length, out var outcome))
+        {
             return Finish(dma, shape, VirtioBlkStatus.IoErr, outcome, request);
+        }
 
         var offset = (long)(request.Sector * SectorSize);
         var range = new ChainRange(chain, writable: false, HeaderSize, length);
@@ -142,9 +168,15 @@ public sealed class VirtioBlkRequestProcessor
                 var chunk = _scratch.AsSpan(0, (int)Math.Min(pieceLength, (ulong)_scratch.Length));
                 var status = dma.Read(address, chunk, DmaPurpose.Payload);
                 if (status != DmaStatus.Ok)
+                {
                     return Finish(dma, shape, VirtioBlkStatus.IoErr, Outcome(status), request, written: done);
+                }
+
                 if (!_store.TryWrite(offset + (long)done, chunk))
+                {
                     return Finish(dma, shape, VirtioBlkStatus.IoErr, RequestOutcome.StoreError, request, written: done);
+                }
+
                 address += (ulong)chunk.Length;
                 pieceLength -= (ulong)chunk.Length;
                 done += (ulong)chunk.Length;
@@ -169,7 +201,10 @@ public sealed class VirtioBlkRequestProcessor
             var piece = _id.AsSpan(done, (int)pieceLength);
             var status = dma.Write(address, piece, DmaPurpose.Payload);
             if (status != DmaStatus.Ok)
+            {
                 return Finish(dma, shape, VirtioBlkStatus.IoErr, Outcome(status), request, toGuest: (ulong)done);
+            }
+
             done += piece.Length;
         }
         return Finish(dma, shape, VirtioBlkStatus.Ok, RequestOutcome.Ok, request, toGuest: (ulong)done);
@@ -180,11 +215,18 @@ public sealed class VirtioBlkRequestProcessor
     {
         var capacity = CapacitySectors;
         if (length % SectorSize != 0)
+        {
             outcome = RequestOutcome.BadLength;
+        }
         else if (sector > capacity || length / SectorSize > capacity - sector)
+        {
             outcome = RequestOutcome.OutOfRange;
+        }
         else
+        {
             outcome = RequestOutcome.Ok;
+        }
+
         return outcome == RequestOutcome.Ok;
     }
 
@@ -196,7 +238,10 @@ public sealed class VirtioBlkRequestProcessor
         {
             var status = dma.Read(address, destination.Slice(done, (int)length), purpose);
             if (status != DmaStatus.Ok)
+            {
                 return status;
+            }
+
             done += (int)length;
         }
         return done == destination.Length ? DmaStatus.Ok : DmaStatus.Fault;

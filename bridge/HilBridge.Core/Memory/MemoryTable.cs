@@ -28,7 +28,10 @@ public sealed class MemoryTable
     {
         var error = Validate(regions, out _byUser, out _byGuestPhys);
         if (error is not null)
+        {
             throw error;
+        }
+
         _regions = regions.ToArray();
     }
 
@@ -94,20 +97,33 @@ public sealed class MemoryTable
     {
         byUser = byGuestPhys = default;
         if (regions.Length > MaxRegions)
+        {
             return new(MemoryTableError.TooManyRegions, -1,
                 $"memory table has {regions.Length} regions; at most {MaxRegions} are supported");
+        }
 
         for (var i = 0; i < regions.Length; i++)
         {
             var r = regions[i];
             if (r.Size == 0)
+            {
                 return new(MemoryTableError.ZeroSize, i, $"region {i} ({r}) has size zero");
+            }
+
             if (r.GuestPhysAddr > ulong.MaxValue - r.Size)
+            {
                 return new(MemoryTableError.GuestPhysWrap, i, $"region {i} ({r}) wraps the guest-physical address space");
+            }
+
             if (r.UserAddr > ulong.MaxValue - r.Size)
+            {
                 return new(MemoryTableError.UserWrap, i, $"region {i} ({r}) wraps QEMU's address space");
+            }
+
             if (r.HostAddress == 0 || (ulong)r.HostAddress > ulong.MaxValue - r.Size)
+            {
                 return new(MemoryTableError.BadHostMapping, i, $"region {i} ({r}) has no valid host mapping");
+            }
         }
 
         byUser = SortedRegions.Create(regions, guestPhys: false);
@@ -164,7 +180,10 @@ public sealed class MemoryTable
             // The last region starting at or below the address is the only candidate: regions do not overlap.
             var index = Array.BinarySearch(_starts, address);
             if (index < 0)
+            {
                 index = ~index - 1;
+            }
+
             if (index >= 0)
             {
                 var region = _regions[index];

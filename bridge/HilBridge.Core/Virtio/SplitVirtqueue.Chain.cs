@@ -26,7 +26,9 @@ public sealed partial class SplitVirtqueue
         ArgumentNullException.ThrowIfNull(segments);
         segments.Clear();
         if (head >= Size)
+        {
             return ChainStatus.HeadOutOfRange;
+        }
 
         Span<byte> raw = stackalloc byte[DescriptorSize];
         var table = DescTable;
@@ -41,9 +43,14 @@ public sealed partial class SplitVirtqueue
         {
             // Each table holds tableEntries descriptors, so a chain that visits more must revisit one.
             if (++visited > tableEntries)
+            {
                 return ChainStatus.Loop;
+            }
+
             if (_dma.Read(table + DescriptorSize * (ulong)index, raw, DmaPurpose.Control) != DmaStatus.Ok)
+            {
                 return ChainStatus.DescriptorUnreadable;
+            }
 
             var address = BinaryPrimitives.ReadUInt64LittleEndian(raw);
             var length = BinaryPrimitives.ReadUInt32LittleEndian(raw[8..]);
@@ -53,12 +60,21 @@ public sealed partial class SplitVirtqueue
             if ((flags & VringDescFlags.Indirect) != 0)
             {
                 if (indirect)
+                {
                     return ChainStatus.NestedIndirect;
+                }
+
                 if ((flags & VringDescFlags.Next) != 0)
+                {
                     return ChainStatus.IndirectWithNext;
+                }
+
                 if (length == 0 || length % DescriptorSize != 0 || length / DescriptorSize > MaxIndirectEntries
                     || Wraps(address, length))
+                {
                     return ChainStatus.BadIndirectTable;
+                }
+
                 table = address;
                 tableEntries = length / DescriptorSize;
                 index = 0;
@@ -69,19 +85,34 @@ public sealed partial class SplitVirtqueue
 
             var writable = (flags & VringDescFlags.Write) != 0;
             if (!writable && writableSeen)
+            {
                 return ChainStatus.ReadableAfterWritable;
+            }
+
             if (length != 0 && Wraps(address, length))
+            {
                 return ChainStatus.BufferWraps;
+            }
+
             total += length; // at most (32768 + 1024) · 4 GiB: no overflow
             if (total > MaxChainBytes)
+            {
                 return ChainStatus.TooLong;
+            }
+
             writableSeen |= writable;
             segments.Add(new DescriptorSegment(address, length, writable));
 
             if ((flags & VringDescFlags.Next) == 0)
+            {
                 return ChainStatus.Ok;
+            }
+
             if (next >= tableEntries)
+            {
                 return ChainStatus.NextOutOfRange;
+            }
+
             index = next;
         }
     }

@@ -52,7 +52,10 @@ public sealed partial class SplitVirtqueue
     {
         ArgumentNullException.ThrowIfNull(dma);
         if (!IsValidSize(size))
+        {
             throw new ArgumentOutOfRangeException(nameof(size), size, "queue size must be a power of two between 1 and 32768");
+        }
+
         _dma = dma;
         Size = size;
         DescTable = descTable;
@@ -63,11 +66,17 @@ public sealed partial class SplitVirtqueue
         _nextAvail = _shadowAvail = _usedIdx = _signalledUsed = nextAvail;
 
         if (Wraps(descTable, 16UL * size))
+        {
             _error = new QueueError(QueueErrorKind.RingAddressWraps, descTable);
+        }
         else if (Wraps(availRing, 6UL + 2UL * size))
+        {
             _error = new QueueError(QueueErrorKind.RingAddressWraps, availRing);
+        }
         else if (Wraps(usedRing, 6UL + 8UL * size))
+        {
             _error = new QueueError(QueueErrorKind.RingAddressWraps, usedRing);
+        }
     }
 
     public static bool IsValidSize(int size) => size is > 0 and <= MaxSize && (size & (size - 1)) == 0;
@@ -101,7 +110,10 @@ public sealed partial class SplitVirtqueue
         head = 0;
         // Only look at the driver's idx when the heads seen last time are used up.
         if (_shadowAvail == _nextAvail && RefreshAvailIdx() && _shadowAvail == _nextAvail && _eventIdx)
+        {
             RearmAvailEvent();
+        }
+
         if (!_error.IsNone || _shadowAvail == _nextAvail)
         {
             error = _error;
@@ -134,9 +146,14 @@ public sealed partial class SplitVirtqueue
     public bool PushUsed(ushort head, uint writtenLength)
     {
         if (head >= Size)
+        {
             throw new ArgumentOutOfRangeException(nameof(head), head, "head beyond the queue");
+        }
+
         if (!_error.IsNone)
+        {
             return false;
+        }
 
         Span<byte> element = stackalloc byte[8];
         BinaryPrimitives.WriteUInt32LittleEndian(element, head);
@@ -171,7 +188,10 @@ public sealed partial class SplitVirtqueue
         var old = _signalledUsed;
         var valid = _signalledUsedValid;
         if (old == _usedIdx)
+        {
             return false;
+        }
+
         _signalledUsed = _usedIdx;
         _signalledUsedValid = true;
 
@@ -204,7 +224,10 @@ public sealed partial class SplitVirtqueue
     private bool RefreshAvailIdx()
     {
         if (!_error.IsNone)
+        {
             return false;
+        }
+
         var address = AvailRing + 2;
         var status = ReadU16(address, out var idx);
         if (status != DmaStatus.Ok)
@@ -231,7 +254,10 @@ public sealed partial class SplitVirtqueue
     private void RearmAvailEvent()
     {
         if (_availEventValid && _availEvent == _nextAvail)
+        {
             return;
+        }
+
         var address = UsedRing + 4 + 8UL * Size;
         if (!TryWriteU16(address, _nextAvail, out var status))
         {
@@ -247,7 +273,10 @@ public sealed partial class SplitVirtqueue
     private QueueError Fail(QueueErrorKind kind, ulong address, DmaStatus dma = DmaStatus.Fault, ulong value = 0)
     {
         if (_error.IsNone)
+        {
             _error = new QueueError(kind, address, dma, value);
+        }
+
         return _error;
     }
 

@@ -73,8 +73,8 @@ public sealed class VhostUserFrontend : IDisposable
     /// <summary>SET_MEM_TABLE with one fd per region (e.g. from <see cref="SharedMemory.CreateMemfd"/>).</summary>
     public ulong SetMemTable(ReadOnlySpan<MemoryRegionDescription> regions, ReadOnlySpan<SafeHandle> fds, bool needReply = false)
     {
-        Span<byte> payload = stackalloc byte[MemoryTable.LengthFor(VhostUserLimits.MaxMemoryRegions)];
-        var length = MemoryTable.Write(regions, payload);
+        Span<byte> payload = stackalloc byte[MemoryTableMessage.LengthFor(VhostUserLimits.MaxMemoryRegions)];
+        var length = MemoryTableMessage.Write(regions, payload);
         return SendAndMaybeAck(VhostUserRequest.SetMemTable, payload[..length], fds, needReply);
     }
 

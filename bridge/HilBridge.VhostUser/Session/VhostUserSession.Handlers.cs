@@ -9,7 +9,7 @@ public sealed partial class VhostUserSession
     private void HandleSetMemTable(in VhostUserHeader header, ReadOnlySpan<byte> payload, ReceivedFds fds)
     {
         Span<MemoryRegionDescription> regions = stackalloc MemoryRegionDescription[VhostUserLimits.MaxMemoryRegions];
-        var count = MemoryTable.Read(payload, regions);
+        var count = MemoryTableMessage.Read(payload, regions);
         ExpectFds(header, fds, count);
         var owned = new OwnedFd[count];
         for (var i = 0; i < count; i++)

@@ -2,7 +2,7 @@ using System.Text.Json;
 using HilBridge.Control.Recording;
 using HilBridge.Control.Tests.TestSupport;
 using HilBridge.Core.Engine;
-using HilBridge.Trace.Format;
+using HilBridge.Traces.Format;
 
 namespace HilBridge.Control.Tests.EndToEnd;
 
@@ -97,7 +97,9 @@ public class CtlLiveTests
         while (reader.TryRead(out var entry))
         {
             if (entry.Kind == TraceRecordKind.Effect && entry.Effect.Kind == EffectKind.Fenced)
+            {
                 reasons.Add(entry.Effect.Reason);
+            }
         }
         Assert.Equal(TraceReadStatus.Complete, reader.Status);
         return reasons;
@@ -120,7 +122,10 @@ public class CtlLiveTests
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline || run.HasExited)
+            {
                 throw new Xunit.Sdk.XunitException($"waited {timeout.TotalSeconds} s for {what}; run: {run.Describe()}");
+            }
+
             await Task.Delay(500);
         }
     }

@@ -81,7 +81,10 @@ public class EffectBroadcasterTests
 
         var read = new List<EngineEffect>();
         await foreach (var e in subscription.Reader.ReadAllAsync())
+        {
             read.Add(e);
+        }
+
         Assert.Equal("last", Assert.Single(read).Reason);
         Assert.Equal(0, broadcaster.SubscriberCount);
     }

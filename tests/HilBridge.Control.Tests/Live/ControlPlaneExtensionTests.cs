@@ -1,7 +1,7 @@
 using HilBridge.Control.Live;
 using HilBridge.Control.Tests.TestSupport;
-using HilBridge.Host.Guest;
-using HilBridge.Host.Run;
+using HilBridge.Live.Guest;
+using HilBridge.Live.Run;
 using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -90,7 +90,10 @@ public sealed class ControlPlaneExtensionTests : IDisposable
     private static async Task Until(Func<bool> condition)
     {
         for (var i = 0; i < 500 && !condition(); i++)
+        {
             await Task.Delay(10);
+        }
+
         Assert.True(condition());
     }
 }

@@ -1,9 +1,9 @@
 using HilBridge.Control.Recording;
 using HilBridge.Control.Tests.TestSupport;
 using HilBridge.Core.Engine;
-using HilBridge.Host.Run;
+using HilBridge.Live.Run;
 using HilBridge.Scenarios;
-using HilBridge.Trace.Format;
+using HilBridge.Traces.Format;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HilBridge.Control.Tests.Recording;
@@ -57,7 +57,9 @@ public sealed class SegmentRecordingTests : IDisposable
         while (reader.TryRead(out var entry))
         {
             if (entry.Kind == TraceRecordKind.Effect)
+            {
                 reasons.Add(entry.Effect.Reason);
+            }
         }
         Assert.Equal(TraceReadStatus.Complete, reader.Status);
         Assert.Equal(["inside the segment"], reasons);

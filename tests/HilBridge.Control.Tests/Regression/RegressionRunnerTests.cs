@@ -1,6 +1,6 @@
 using HilBridge.Control.Regression;
 using HilBridge.Control.Tests.TestSupport;
-using HilBridge.Host.Device;
+using HilBridge.Live.Device;
 using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Tests.Regression;

@@ -34,7 +34,9 @@ public class ShardTests
         var shuffled = all.OrderBy(c => c.Name.GetHashCode()).Reverse().ToList();
 
         for (var i = 1; i <= 3; i++)
+        {
             Assert.Equal(new Shard(i, 3).Select(all).Select(c => c.Id), new Shard(i, 3).Select(shuffled).Select(c => c.Id));
+        }
     }
 
     [Theory]

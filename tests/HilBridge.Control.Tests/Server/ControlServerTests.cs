@@ -177,7 +177,10 @@ public sealed class ControlServerTests : IAsyncLifetime
     {
         // The server subscribes when the call arrives; effects before that are not the stream's.
         for (var i = 0; i < 200 && _device.Events.SubscriberCount == 0; i++)
+        {
             await Task.Delay(10);
+        }
+
         Assert.Equal(1, _device.Events.SubscriberCount);
     }
 }

@@ -1,6 +1,6 @@
 using HilBridge.Control.Regression;
-using HilBridge.Host.Device;
-using HilBridge.Host.Run;
+using HilBridge.Live.Device;
+using HilBridge.Live.Run;
 using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Tests.TestSupport;
@@ -27,12 +27,18 @@ public sealed class FakeExecutor(Func<SuiteCase, int, BridgeStatistics> counters
         Interlocked.Increment(ref Calls);
         var now = Interlocked.Increment(ref _running);
         lock (this)
+        {
             MaxConcurrent = Math.Max(MaxConcurrent, now);
+        }
+
         try
         {
             await Task.Delay(Delay, ct);
             if (Throw(scenarioCase, attempt) is { } ex)
+            {
                 throw ex;
+            }
+
             var summary = Summaries.Completed(counters(scenarioCase, attempt), reason: Abort(scenarioCase, attempt));
             return Summaries.Judged(summary, scenarioCase.Scenario!);
         }

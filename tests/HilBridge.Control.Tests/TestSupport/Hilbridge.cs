@@ -13,15 +13,15 @@ public sealed class Hilbridge : IDisposable
     private Hilbridge(Process process)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (_stdout) { _stdout.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (_stderr) { _stderr.AppendLine(e.Data); } } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
 
-    public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
+    public string Stdout { get { lock (_stdout) { return _stdout.ToString(); } } }
 
-    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+    public string Stderr { get { lock (_stderr) { return _stderr.ToString(); } } }
 
     public bool HasExited => _process.HasExited;
 
@@ -33,7 +33,9 @@ public sealed class Hilbridge : IDisposable
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "suites", "fence.yaml")))
+            {
                 return dir.FullName;
+            }
         }
         throw new DirectoryNotFoundException("repository root (suites/fence.yaml) not found above " + AppContext.BaseDirectory);
     }
@@ -51,10 +53,16 @@ public sealed class Hilbridge : IDisposable
             WorkingDirectory = RepositoryRoot(),
         };
         foreach (var (name, value) in environment)
+        {
             info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hilbridge.dll"));
         foreach (var arg in args)
+        {
             info.ArgumentList.Add(arg);
+        }
+
         return new Hilbridge(Process.Start(info)!);
     }
 
@@ -88,7 +96,10 @@ public sealed class Hilbridge : IDisposable
     public void Dispose()
     {
         if (!_process.HasExited)
+        {
             _process.Kill(entireProcessTree: true);
+        }
+
         _process.Dispose();
     }
 }

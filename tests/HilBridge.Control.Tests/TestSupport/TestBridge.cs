@@ -1,4 +1,4 @@
-using HilBridge.Host.Device;
+using HilBridge.Live.Device;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HilBridge.Control.Tests.TestSupport;

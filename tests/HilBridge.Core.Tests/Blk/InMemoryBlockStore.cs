@@ -9,7 +9,9 @@ internal sealed class InMemoryBlockStore : IBlockStore
     {
         Data = new byte[sectors * 512];
         for (var i = 0; i < Data.Length; i++)
+        {
             Data[i] = (byte)(i * 7 + i / 512);
+        }
     }
 
     public byte[] Data { get; }
@@ -29,7 +31,10 @@ internal sealed class InMemoryBlockStore : IBlockStore
         Reads++;
         CheckBounds(offset, destination.Length);
         if (FailReads)
+        {
             return false;
+        }
+
         Data.AsSpan((int)offset, destination.Length).CopyTo(destination);
         return true;
     }
@@ -39,7 +44,10 @@ internal sealed class InMemoryBlockStore : IBlockStore
         Writes++;
         CheckBounds(offset, source.Length);
         if (FailWrites)
+        {
             return false;
+        }
+
         source.CopyTo(Data.AsSpan((int)offset, source.Length));
         return true;
     }
@@ -53,6 +61,8 @@ internal sealed class InMemoryBlockStore : IBlockStore
     private void CheckBounds(long offset, int length)
     {
         if (offset < 0 || offset + length > Data.Length)
+        {
             throw new InvalidOperationException($"store access outside the disk: offset {offset} length {length}");
+        }
     }
 }

@@ -17,7 +17,10 @@ public class EngineCounterSnapshotTests
         var counters = new EngineCounters();
         var settable = LiveCounters.Where(p => p.GetSetMethod(nonPublic: true) is not null).ToArray();
         for (var i = 0; i < settable.Length; i++)
+        {
             settable[i].SetValue(counters, 100L + i);
+        }
+
         typeof(EngineCounters).GetProperty(nameof(EngineCounters.LastRecoveryTime))!.SetValue(counters, TimeSpan.FromSeconds(3));
 
         var snapshot = counters.Snapshot();
@@ -49,7 +52,9 @@ public class EngineCounterSnapshotTests
     {
         var snapshot = new EngineCounterSnapshot();
         for (var i = 0; i < SnapshotCounters.Length; i++)
+        {
             SnapshotCounters[i].SetValue(snapshot, 1000L + i);
+        }
 
         Assert.Equal(SnapshotCounters.Length, EngineCounterSnapshot.All.Count);
         Assert.Equal(EngineCounterSnapshot.All.Count, EngineCounterSnapshot.All.Select(c => c.Name).Distinct().Count());

@@ -49,7 +49,9 @@ public class DescriptorChainTests
     public void ReadChain_ChainOfQueueSizeDescriptors_Accepted()
     {
         for (var i = 0; i < 8; i++)
+        {
             _ring.SetDesc(i, 0x10000 + (ulong)i * 0x100, 1, i < 7 ? Next : None, next: (ushort)(i + 1));
+        }
 
         Assert.Equal(ChainStatus.Ok, _queue.ReadChain(0, _segments));
         Assert.Equal(8, _segments.Count);
@@ -137,7 +139,9 @@ public class DescriptorChainTests
         var table = 0x40000UL;
         _ring.SetDesc(0, table, SplitVirtqueue.MaxIndirectEntries * 16, VringDescFlags.Indirect);
         for (var i = 0; i < SplitVirtqueue.MaxIndirectEntries; i++)
+        {
             _ring.SetDesc(i, 0x10000, 1, i < SplitVirtqueue.MaxIndirectEntries - 1 ? Next : None, next: (ushort)(i + 1), table: table);
+        }
 
         Assert.Equal(ChainStatus.Ok, _queue.ReadChain(0, _segments));
         Assert.Equal(SplitVirtqueue.MaxIndirectEntries, _segments.Count);

@@ -57,7 +57,9 @@ public class SplitVirtqueueTests
 
         var heads = new List<ushort>();
         while (queue.TryPopAvailable(out var head, out _))
+        {
             heads.Add(head);
+        }
 
         Assert.Equal([3, 0, 7], heads);
         Assert.Equal(3, queue.NextAvail);
@@ -292,7 +294,9 @@ public class SplitVirtqueueTests
         {
             // The driver adds a buffer after our empty check but before it could see avail_event.
             if (address == availEvent && _ring.AvailIdx == 0)
+            {
                 _ring.Publish(6);
+            }
         };
 
         Assert.True(queue.TryPopAvailable(out var head, out _));

@@ -30,7 +30,10 @@ internal sealed class TestDmaSpace : IDmaSpace
     {
         var status = Check(address, destination.Length, AccessKind.Read, purpose);
         if (status == DmaStatus.Ok)
+        {
             Memory.AsSpan((int)address, destination.Length).CopyTo(destination);
+        }
+
         return status;
     }
 
@@ -48,18 +51,31 @@ internal sealed class TestDmaSpace : IDmaSpace
     private DmaStatus Check(ulong address, int length, AccessKind kind, DmaPurpose purpose)
     {
         if (purpose == DmaPurpose.Control)
+        {
             ControlAccesses++;
+        }
         else
+        {
             PayloadAccesses++;
+        }
+
         if (purpose == DmaPurpose.Payload && FencePayload)
+        {
             return DmaStatus.Fenced;
+        }
+
         foreach (var f in _failures)
         {
             if ((f.Kind & kind) != 0 && address < f.Start + f.Length && f.Start < address + (ulong)Math.Max(length, 1))
+            {
                 return f.Status;
+            }
         }
         if (address > (ulong)Memory.Length || (ulong)length > (ulong)Memory.Length - address)
+        {
             return DmaStatus.Fault;
+        }
+
         return DmaStatus.Ok;
     }
 }

@@ -100,7 +100,10 @@ public sealed class BlkDriver : IDisposable
         BinaryPrimitives.WriteUInt64LittleEndian(header[8..], sector);
         var buffer = Guest(DataOff + (ulong)(slot * SlotBytes), length);
         if (!data.IsEmpty)
+        {
             data.CopyTo(buffer);
+        }
+
         Guest(StatusOff + (ulong)slot, 1)[0] = 0xff;
         var head = (ushort)(3 * slot);
         var toDevice = type != 0 && type != 8;
@@ -112,7 +115,10 @@ public sealed class BlkDriver : IDisposable
         Interlocked.MemoryBarrier();
         BinaryPrimitives.WriteUInt16LittleEndian(avail[2..], ++_availIdx);
         if (kick)
+        {
             Kick.Signal();
+        }
+
         return buffer;
     }
 
@@ -123,7 +129,10 @@ public sealed class BlkDriver : IDisposable
         while (UsedIndex != _availIdx)
         {
             if (Environment.TickCount64 > deadline)
+            {
                 return false;
+            }
+
             ServeMisses(10);
             Call.TryConsume(out _);
         }
@@ -136,10 +145,16 @@ public sealed class BlkDriver : IDisposable
         while (Frontend.TryReceiveBackendMessage(milliseconds, out var header, out var miss))
         {
             if (header.Request != (uint)VhostUserBackendRequest.IotlbMsg || miss.Type != IotlbMessageType.Miss)
+            {
                 continue;
+            }
+
             var page = miss.Iova & ~0xfffUL;
             if (page - IovaBase < MemorySize)
+            {
                 Frontend.IotlbUpdate(page, 0x1000, UserBase + (page - IovaBase), IotlbPermission.ReadWrite);
+            }
+
             milliseconds = 0;
         }
     }
@@ -207,7 +222,9 @@ public sealed class BlkDriver : IDisposable
         Check(f.SetVringKick(0, Kick.Handle, needReply: true), "SET_VRING_KICK");
         Check(f.SetVringEnable(0, true, needReply: true), "SET_VRING_ENABLE");
         if (_preMap)
+        {
             Check(f.IotlbUpdate(IovaBase, MemorySize, UserBase, IotlbPermission.ReadWrite), "IOTLB_MSG UPDATE");
+        }
     }
 
     private void WriteDescriptor(int index, ulong address, uint length, ushort? next, bool write)
@@ -222,6 +239,8 @@ public sealed class BlkDriver : IDisposable
     private static void Check(ulong status, string request)
     {
         if (status != 0)
+        {
             throw new InvalidOperationException($"the back-end refused {request} (status {status})");
+        }
     }
 }

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using HilBridge.Host.Device;
+using HilBridge.Live.Device;
 
 namespace HilBridge.Reliability.Tests.Device;
 
@@ -75,7 +75,9 @@ public sealed unsafe class InflightQueueTests : IDisposable
         Assert.Equal(64UL, InflightLayout.QueueRegionSize(1));
         Assert.Equal(2112UL, InflightLayout.QueueRegionSize(128)); // ALIGN_UP(16 * 128 + 2, 64)
         foreach (var size in new[] { 1, 2, 4, 64, 256, 32768 })
+        {
             Assert.True(InflightLayout.QueueRegionSize(size) >= (ulong)(InflightLayout.HeaderSize + InflightLayout.DescStateSize * size));
+        }
     }
 
     private InflightQueue Started()

@@ -1,5 +1,5 @@
 using HilBridge.Fuzz.Driver;
-using HilBridge.Host.Device;
+using HilBridge.Live.Device;
 using HilBridge.VhostUser.Protocol;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -101,9 +101,13 @@ public sealed class InflightResubmitTests : IDisposable
             if (driver.Frontend.TryReceiveBackendMessage(50, out _, out var miss) && miss.Type == IotlbMessageType.Miss)
             {
                 if (miss.Iova >= BlkDriver.IovaBase + 0x10000 + BlkDriver.SlotBytes)
+                {
                     missed = true;
+                }
                 else
+                {
                     driver.Frontend.IotlbUpdate(miss.Iova & ~0xfffUL, 0x1000, BlkDriver.UserBase + ((miss.Iova & ~0xfffUL) - BlkDriver.IovaBase), IotlbPermission.ReadWrite);
+                }
             }
         }
         Assert.True(missed, "the device never asked for the data page");

@@ -27,7 +27,10 @@ public sealed class FixedSeedFuzzTests(ITestOutputHelper output)
 
         output.WriteLine(report.ToString());
         foreach (var f in report.Findings)
+        {
             output.WriteLine($"seed {f.Seed}: {f.Problem}\n{f.Input}");
+        }
+
         Assert.Equal(cases, report.Cases);
         Assert.Empty(report.Findings.Select(f => $"seed {f.Seed}: {f.Problem}"));
         Assert.Null(health);

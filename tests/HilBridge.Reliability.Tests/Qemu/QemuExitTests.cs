@@ -1,4 +1,4 @@
-using HilBridge.Host.Qemu;
+using HilBridge.Live.Qemu;
 
 namespace HilBridge.Reliability.Tests.Qemu;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using HilBridge.Host.Qemu;
+using HilBridge.Live.Qemu;
 
 namespace HilBridge.Reliability.Tests.Security;
 

@@ -1,4 +1,4 @@
-using HilBridge.Host.Hosting;
+using HilBridge.Live.Hosting;
 
 namespace HilBridge.Reliability.Tests.Security;
 

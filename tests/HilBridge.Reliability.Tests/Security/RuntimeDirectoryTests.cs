@@ -1,6 +1,6 @@
 using HilBridge.Fuzz.Driver;
-using HilBridge.Host.Device;
-using HilBridge.Host.Hosting;
+using HilBridge.Live.Device;
+using HilBridge.Live.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HilBridge.Reliability.Tests.Security;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using HilBridge.Fuzz.Driver;
 using HilBridge.Fuzz.Targets.Session;
-using HilBridge.Host.Device;
+using HilBridge.Live.Device;
 using HilBridge.VhostUser.Protocol;
 using HilBridge.VhostUser.Transport;
 
@@ -76,7 +76,10 @@ public sealed class ProtocolViolationTests : IDisposable
         {
             seen.AddRange(_logs.Drain());
             if (seen.FirstOrDefault(e => e.Category == "VhostUserSession" && e.EventId == 3) is { Message: { } message })
+            {
                 return message;
+            }
+
             Thread.Sleep(10);
         }
         return null;
@@ -95,10 +98,13 @@ public sealed class ProtocolViolationTests : IDisposable
 
     private static byte[] MemTable(int regions)
     {
-        var payload = new byte[MemoryTable.LengthFor(regions)];
+        var payload = new byte[MemoryTableMessage.LengthFor(regions)];
         BinaryPrimitives.WriteUInt32LittleEndian(payload, (uint)regions);
         for (var i = 0; i < regions; i++)
-            new MemoryRegionDescription(0x4000_0000 + (ulong)i * 0x10_0000, 0x10_0000, 0x7f00_0000_0000 + (ulong)i * 0x10_0000, 0).Write(payload.AsSpan(MemoryTable.HeaderLength + i * MemoryRegionDescription.Length));
+        {
+            new MemoryRegionDescription(0x4000_0000 + (ulong)i * 0x10_0000, 0x10_0000, 0x7f00_0000_0000 + (ulong)i * 0x10_0000, 0).Write(payload.AsSpan(MemoryTableMessage.HeaderLength + i * MemoryRegionDescription.Length));
+        }
+
         return Message(5, 0x1, payload);
     }
 

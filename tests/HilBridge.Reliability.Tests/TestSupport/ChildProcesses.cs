@@ -10,7 +10,10 @@ internal static class ChildProcesses
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
                 continue;
+            }
+
             try
             {
                 // /proc/PID/stat: "pid (comm) state ppid ...": comm may hold spaces, so split after the last ')'.
@@ -20,7 +23,9 @@ internal static class ChildProcesses
                 var name = stat[(open + 1)..close];
                 var ppid = int.Parse(stat[(close + 2)..].Split(' ')[1]);
                 if (ppid == self && comm.StartsWith(name, StringComparison.Ordinal))
+                {
                     found.Add(pid);
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
             {

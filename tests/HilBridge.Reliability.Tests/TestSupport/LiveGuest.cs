@@ -1,7 +1,7 @@
-using HilBridge.Host.Device;
-using HilBridge.Host.Guest;
-using HilBridge.Host.Hosting;
-using HilBridge.Host.Qemu;
+using HilBridge.Live.Device;
+using HilBridge.Live.Guest;
+using HilBridge.Live.Hosting;
+using HilBridge.Live.Qemu;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Reliability.Tests.TestSupport;
@@ -60,7 +60,10 @@ internal sealed class LiveGuest : IDisposable
         var loggers = OutputLoggerProvider.Factory(output);
         var guest = new LiveGuest(output, loggers, runtimeDir, bridge, startBridge);
         if (startBridge is not null)
+        {
             await startBridge(guest);
+        }
+
         var qemu = new QemuOptions
         {
             Kernel = image.Kernel,
@@ -78,7 +81,9 @@ internal sealed class LiveGuest : IDisposable
         get
         {
             lock (_reports)
+            {
                 return _reports.ToArray();
+            }
         }
     }
 
@@ -87,7 +92,9 @@ internal sealed class LiveGuest : IDisposable
         get
         {
             lock (_reports)
+            {
                 return _console.ToArray();
+            }
         }
     }
 
@@ -98,7 +105,10 @@ internal sealed class LiveGuest : IDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (Reports.FirstOrDefault(match) is { } report)
+            {
                 return report;
+            }
+
             if (Qemu.HasExited)
             {
                 await Task.Delay(300); // late console lines
@@ -136,11 +146,17 @@ internal sealed class LiveGuest : IDisposable
     private void OnConsole(string line)
     {
         lock (_reports)
+        {
             _console.Add(line);
+        }
+
         if (GuestConsoleParser.TryParse(line, _clock.Elapsed, out var report))
         {
             lock (_reports)
+            {
                 _reports.Add(report);
+            }
+
             Log(line[line.IndexOf("HB: ", StringComparison.Ordinal)..]);
         }
         else if (line.Contains("hb-init", StringComparison.Ordinal) || line.Contains("virtio", StringComparison.OrdinalIgnoreCase) || line.Contains("I/O error", StringComparison.Ordinal))

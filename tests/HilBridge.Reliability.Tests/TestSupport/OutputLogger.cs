@@ -39,7 +39,9 @@ internal sealed class OutputLoggerProvider(ITestOutputHelper output, LogLevel mi
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (IsEnabled(logLevel))
+            {
                 owner.Write($"{logLevel.ToString()[..4]} {category}: {formatter(state, exception)}{(exception is null ? "" : " | " + exception.GetType().Name + ": " + exception.Message)}");
+            }
         }
     }
 }

@@ -16,10 +16,13 @@ internal sealed class ServeProcess : IDisposable
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { CliPath(), "serve", "--socket", socket, "--disk", disk, "--disk-size", "64" })
+        {
             info.ArgumentList.Add(arg);
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start hilbridge serve");
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log("[serve] " + e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log("[serve] " + e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { log("[serve] " + e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { log("[serve] " + e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var serve = new ServeProcess(process);
@@ -53,7 +56,9 @@ internal sealed class ServeProcess : IDisposable
         try
         {
             if (!_process.HasExited)
+            {
                 _process.Kill();
+            }
         }
         catch (InvalidOperationException)
         {
@@ -69,7 +74,9 @@ internal sealed class ServeProcess : IDisposable
         {
             var candidate = Path.Combine(dir.FullName, "bridge", "HilBridge.Cli", "bin", configuration, "net10.0", "hilbridge.dll");
             if (File.Exists(candidate))
+            {
                 return candidate;
+            }
         }
         throw new FileNotFoundException("bridge/HilBridge.Cli/bin/*/net10.0/hilbridge.dll not found: build the solution");
     }

@@ -87,10 +87,10 @@ public class MalformedInputTests
     [Fact]
     public void MemoryTableRead_NineRegions_ThrowsBeforeSizing()
     {
-        var payload = new byte[MemoryTable.LengthFor(9)];
+        var payload = new byte[MemoryTableMessage.LengthFor(9)];
         payload[0] = 9;
 
-        var e = Assert.Throws<VhostUserProtocolException>(() => MemoryTable.Read(payload, new MemoryRegionDescription[8]));
+        var e = Assert.Throws<VhostUserProtocolException>(() => MemoryTableMessage.Read(payload, new MemoryRegionDescription[8]));
 
         Assert.Contains("at most 8", e.Message);
     }
@@ -100,7 +100,7 @@ public class MalformedInputTests
     {
         var payload = Hex.Parse("ffffffff 00000000");
 
-        Assert.Throws<VhostUserProtocolException>(() => MemoryTable.Read(payload, new MemoryRegionDescription[8]));
+        Assert.Throws<VhostUserProtocolException>(() => MemoryTableMessage.Read(payload, new MemoryRegionDescription[8]));
     }
 
     [Theory]
@@ -110,10 +110,10 @@ public class MalformedInputTests
     [InlineData(0, 1)]
     public void MemoryTableRead_SizeDisagreesWithCount_Throws(int declared, int actual)
     {
-        var payload = new byte[MemoryTable.LengthFor(actual)];
+        var payload = new byte[MemoryTableMessage.LengthFor(actual)];
         payload[0] = (byte)declared;
 
-        Assert.Throws<VhostUserProtocolException>(() => MemoryTable.Read(payload, new MemoryRegionDescription[8]));
+        Assert.Throws<VhostUserProtocolException>(() => MemoryTableMessage.Read(payload, new MemoryRegionDescription[8]));
     }
 
     [Theory]
@@ -121,7 +121,7 @@ public class MalformedInputTests
     [InlineData(4)]
     [InlineData(7)]
     public void MemoryTableRead_ShorterThanHeader_Throws(int length) =>
-        Assert.Throws<VhostUserProtocolException>(() => MemoryTable.Read(new byte[length], new MemoryRegionDescription[8]));
+        Assert.Throws<VhostUserProtocolException>(() => MemoryTableMessage.Read(new byte[length], new MemoryRegionDescription[8]));
 
     [Fact]
     public void ConfigRead_SizeAbove256_Throws()

@@ -39,18 +39,18 @@ public class PayloadRoundTripTests
         var regions = Enumerable.Range(0, 8)
             .Select(i => new MemoryRegionDescription((ulong)i << 30, 0x1000UL * (ulong)(i + 1), 0x7f0000000000UL + ((ulong)i << 32), (ulong)i * 0x1000))
             .ToArray();
-        var buffer = new byte[MemoryTable.LengthFor(8)];
+        var buffer = new byte[MemoryTableMessage.LengthFor(8)];
         var decoded = new MemoryRegionDescription[8];
 
-        Assert.Equal(buffer.Length, MemoryTable.Write(regions, buffer));
+        Assert.Equal(buffer.Length, MemoryTableMessage.Write(regions, buffer));
 
-        Assert.Equal(8, MemoryTable.Read(buffer, decoded));
+        Assert.Equal(8, MemoryTableMessage.Read(buffer, decoded));
         Assert.Equal(regions, decoded);
     }
 
     [Fact]
     public void MemoryTableWrite_NineRegions_Refused() =>
-        Assert.Throws<ArgumentException>(() => MemoryTable.Write(new MemoryRegionDescription[9], new byte[512]));
+        Assert.Throws<ArgumentException>(() => MemoryTableMessage.Write(new MemoryRegionDescription[9], new byte[512]));
 
     [Theory]
     [InlineData(IotlbMessageType.Update, IotlbPermission.ReadOnly)]

@@ -104,12 +104,12 @@ public class QemuMessageVectorTests
             "05000000 09000000 28000000 01000000 00000000 0000004000000000 0000004000000000 000000007f7f0000 0000000000000000");
         var regions = new MemoryRegionDescription[VhostUserLimits.MaxMemoryRegions];
 
-        var count = MemoryTable.Read(payload, regions);
+        var count = MemoryTableMessage.Read(payload, regions);
 
         Assert.True(header.NeedsReply);
         Assert.Equal(1, count);
         Assert.Equal(new MemoryRegionDescription(0x40000000, 0x40000000, 0x7f7f00000000, 0), regions[0]);
-        AssertReencodes(payload, d => MemoryTable.Write(regions.AsSpan(0, count), d));
+        AssertReencodes(payload, d => MemoryTableMessage.Write(regions.AsSpan(0, count), d));
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public class QemuMessageVectorTests
             + "0000004000000000 0000010000000000 000000007f7f0000 0000001000000000");
         var regions = new MemoryRegionDescription[VhostUserLimits.MaxMemoryRegions];
 
-        var count = MemoryTable.Read(payload, regions);
+        var count = MemoryTableMessage.Read(payload, regions);
 
         Assert.Equal(2, count);
         Assert.Equal(new MemoryRegionDescription(0x40000000, 0x10000, 0x7f7f00000000, 0x10000000), regions[1]);

@@ -134,7 +134,7 @@ public class VhostUserSessionFaultTests
 
     private static byte[] NineRegionTable()
     {
-        var payload = new byte[MemoryTable.LengthFor(9)];
+        var payload = new byte[MemoryTableMessage.LengthFor(9)];
         payload[0] = 9;
         return payload;
     }

@@ -34,7 +34,10 @@ public static class ChainGenerator
         var usedOff = Align(availOff + 6 + 2UL * q, 4);
         var buffersOff = Align(usedOff + 6 + 8UL * q, 4096);
         if (buffersOff >= MemorySize - 4096)
+        {
             buffersOff = MemorySize / 2;
+        }
+
         var desc = Place(r, memBase, descOff);
         var avail = Place(r, memBase, availOff);
         var used = Place(r, memBase, usedOff);
@@ -44,7 +47,10 @@ public static class ChainGenerator
         ulong Alloc(ulong length)
         {
             if (bump + length > MemorySize)
+            {
                 return memBase + r.NextULong(MemorySize);
+            }
+
             var at = bump;
             bump = Align(bump + length, 16);
             return memBase + at;
@@ -60,7 +66,10 @@ public static class ChainGenerator
             if (!indirect)
             {
                 if (free + segments.Count > q)
+                {
                     break;
+                }
+
                 var first = free;
                 for (var i = 0; i < segments.Count; i++)
                 {
@@ -76,7 +85,10 @@ public static class ChainGenerator
             else
             {
                 if (free + 1 > q)
+                {
                     break;
+                }
+
                 var tableLength = 16UL * (ulong)segments.Count;
                 var table = Alloc(tableLength);
                 var tableOff = table - memBase;
@@ -98,18 +110,28 @@ public static class ChainGenerator
 
         // Stray garbage in unused descriptors: chains that wander off may land on them.
         for (var i = free; i < q && r.Chance(0.3); i++)
+        {
             image.Descriptor(descOff + 16UL * (ulong)i, r.Interesting64(), r.Interesting32(), (ushort)r.Next(8), r.Interesting16());
+        }
 
         if (r.Chance(0.1))
+        {
             r.Shuffle(heads);
+        }
+
         image.U16(availOff, (ushort)(r.Chance(0.2) ? 1 : 0)); // VRING_AVAIL_F_NO_INTERRUPT
         var availIdx = r.Chance(0.08) ? r.Interesting16() : (ushort)(nextAvail + heads.Count);
         image.U16(availOff + 2, availIdx);
         for (var k = 0; k < heads.Count; k++)
+        {
             image.U16(availOff + 4 + 2UL * (uint)((nextAvail + k) & (q - 1)), r.Chance(0.04) ? r.Interesting16() : heads[k]);
+        }
+
         image.U16(availOff + 4 + 2UL * q, r.Interesting16()); // used_event
         if (r.Chance(0.2))
+        {
             image.U16(usedOff + 2, r.Interesting16()); // stale used idx: the device must not trust it
+        }
 
         return new ChainCase(memBase, MemorySize, q, desc, avail, used, nextAvail, r.Chance(0.5), r.Chance(0.05), DiskSectors, image.ToWrites());
     }
@@ -170,7 +192,10 @@ public static class ChainGenerator
     private static void Mutate(FuzzRandom r, GuestImage image, ulong tableOff, int first, int count, ushort tableEntries)
     {
         if (count == 0 || !r.Chance(0.35))
+        {
             return;
+        }
+
         var i = first + r.Next(count);
         var at = tableOff + 16UL * (ulong)i;
         switch (r.Next(9))

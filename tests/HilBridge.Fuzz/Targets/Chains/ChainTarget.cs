@@ -22,7 +22,10 @@ public sealed class ChainTarget : FuzzTarget<ChainCase>
     public override string? Execute(ChainCase c)
     {
         if (!SplitVirtqueue.IsValidSize(c.QueueSize) || c.MemorySize is < 0 or > 1 << 24 || c.DiskSectors is < 0 or > 1 << 16)
+        {
             return null; // not a ring a device could be given (the session refuses such sizes); a hand-edited corpus file
+        }
+
         var memory = new byte[c.MemorySize];
         GuestImage.Apply(c.Writes, memory);
         // What the driver allowed can change under the device's feet (a buffer may overlap a
@@ -31,7 +34,10 @@ public sealed class ChainTarget : FuzzTarget<ChainCase>
         bool IsAllowed(ulong address, int length)
         {
             if (Covered(allowed, address, length))
+            {
                 return true;
+            }
+
             allowed.AddRange(AllowedWrites(c, memory));
             return Covered(allowed, address, length);
         }
@@ -48,17 +54,35 @@ public sealed class ChainTarget : FuzzTarget<ChainCase>
         var second = VirtioBlkQueueProcessor.ProcessAvailable(queue, device, chain, tracker);
 
         if (clock.ElapsedMilliseconds > 1000)
+        {
             return $"slow: {clock.ElapsedMilliseconds} ms for {dma.Accesses} DMA accesses";
+        }
+
         if (dma.Problems.Count > 0)
+        {
             return dma.Problems[0];
+        }
+
         if (store.Problems.Count > 0)
+        {
             return store.Problems[0];
+        }
+
         if (tracker.Problem is { } order)
+        {
             return order;
+        }
+
         if (second.Completed > 0 && !first.QueueError.IsNone)
+        {
             return "a faulted queue completed requests on the next pass";
+        }
+
         if (first.Completed + second.Completed != tracker.PublishedCount)
+        {
             return $"{first.Completed + second.Completed} completions reported, {tracker.PublishedCount} published";
+        }
+
         Span<byte> element = stackalloc byte[8];
         for (var k = 0; k < tracker.PublishedCount; k++)
         {
@@ -67,7 +91,9 @@ public sealed class ChainTarget : FuzzTarget<ChainCase>
             {
                 var id = BinaryPrimitives.ReadUInt32LittleEndian(element);
                 if (id >= c.QueueSize && !Overlaps(c, slot))
+                {
                     return $"used element {k} names head {id} of a {c.QueueSize}-entry queue";
+                }
             }
         }
         return null;
@@ -78,7 +104,9 @@ public sealed class ChainTarget : FuzzTarget<ChainCase>
         foreach (var (start, last) in allowed)
         {
             if (address >= start && address <= last && (ulong)(length - 1) <= last - address)
+            {
                 return true;
+            }
         }
         return false;
     }
@@ -91,15 +119,23 @@ public sealed class ChainTarget : FuzzTarget<ChainCase>
         for (var i = 0; i < c.QueueSize; i++)
         {
             if (!TryDescriptor(c, memory, c.Desc + 16UL * (ulong)i, out var address, out var length, out var flags))
+            {
                 continue;
+            }
+
             if ((flags & (ushort)VringDescFlags.Write) != 0)
+            {
                 Add(allowed, address, length);
+            }
+
             if ((flags & (ushort)VringDescFlags.Indirect) != 0 && length % 16 == 0)
             {
                 for (var j = 0UL; j < Math.Min(length / 16, (ulong)SplitVirtqueue.MaxIndirectEntries); j++)
                 {
                     if (TryDescriptor(c, memory, address + 16 * j, out var a, out var l, out var f) && (f & (ushort)VringDescFlags.Write) != 0)
+                    {
                         Add(allowed, a, l);
+                    }
                 }
             }
         }
@@ -113,7 +149,10 @@ public sealed class ChainTarget : FuzzTarget<ChainCase>
         flags = 0;
         var offset = at - c.MemoryBase;
         if (at < c.MemoryBase || offset > (ulong)memory.Length - 16 || memory.Length < 16)
+        {
             return false;
+        }
+
         var d = memory.AsSpan((int)offset, 16);
         address = BinaryPrimitives.ReadUInt64LittleEndian(d);
         length = BinaryPrimitives.ReadUInt32LittleEndian(d[8..]);
@@ -124,7 +163,9 @@ public sealed class ChainTarget : FuzzTarget<ChainCase>
     private static void Add(List<(ulong, ulong)> allowed, ulong start, ulong length)
     {
         if (length == 0)
+        {
             return;
+        }
         // Inclusive last byte: a buffer may end at the very top of the address space.
         var last = length - 1 > ulong.MaxValue - start ? ulong.MaxValue : start + (length - 1);
         allowed.Add((start, last));
@@ -147,7 +188,9 @@ public sealed class ChainTarget : FuzzTarget<ChainCase>
         public void Popped(ushort head)
         {
             if (head >= size)
+            {
                 Problem ??= $"popped head {head} of a {size}-entry queue";
+            }
             // A request that failed to publish stays in flight; the next pop may follow it.
             _current = head;
             _publishing = false;
@@ -156,14 +199,20 @@ public sealed class ChainTarget : FuzzTarget<ChainCase>
         public void Publishing(ushort head)
         {
             if (_current != head)
+            {
                 Problem ??= $"publishing head {head} while {_current} was popped";
+            }
+
             _publishing = true;
         }
 
         public void Published(ushort head, ushort usedIdx)
         {
             if (_current != head || !_publishing)
+            {
                 Problem ??= $"published head {head} out of order";
+            }
+
             _current = null;
             PublishedCount++;
         }

@@ -14,7 +14,10 @@ internal sealed class CheckedBlockStore(int sectors) : IBlockStore
     public bool TryRead(long offset, Span<byte> destination)
     {
         if (!InRange(offset, destination.Length, "read"))
+        {
             return false;
+        }
+
         _data.AsSpan((int)offset, destination.Length).CopyTo(destination);
         return true;
     }
@@ -22,7 +25,10 @@ internal sealed class CheckedBlockStore(int sectors) : IBlockStore
     public bool TryWrite(long offset, ReadOnlySpan<byte> source)
     {
         if (!InRange(offset, source.Length, "write"))
+        {
             return false;
+        }
+
         source.CopyTo(_data.AsSpan((int)offset, source.Length));
         return true;
     }
@@ -32,7 +38,10 @@ internal sealed class CheckedBlockStore(int sectors) : IBlockStore
     private bool InRange(long offset, int length, string what)
     {
         if (offset >= 0 && length >= 0 && offset <= _data.Length - length)
+        {
             return true;
+        }
+
         Problems.Add($"store {what} of {length} bytes at offset {offset} is outside the {_data.Length}-byte disk");
         return false;
     }

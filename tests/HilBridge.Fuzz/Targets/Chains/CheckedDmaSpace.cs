@@ -23,7 +23,10 @@ internal sealed class CheckedDmaSpace(ulong baseAddress, byte[] memory) : IDmaSp
     public DmaStatus Read(ulong address, Span<byte> destination, DmaPurpose purpose)
     {
         if (!TryLocate(address, destination.Length, purpose, out var offset, out var status))
+        {
             return status;
+        }
+
         memory.AsSpan(offset, destination.Length).CopyTo(destination);
         return DmaStatus.Ok;
     }
@@ -31,9 +34,15 @@ internal sealed class CheckedDmaSpace(ulong baseAddress, byte[] memory) : IDmaSp
     public DmaStatus Write(ulong address, ReadOnlySpan<byte> source, DmaPurpose purpose)
     {
         if (!TryLocate(address, source.Length, purpose, out var offset, out var status))
+        {
             return status;
+        }
+
         if (IsWriteAllowed is { } allowed && !allowed(address, source.Length))
+        {
             Problems.Add($"device wrote {source.Length} bytes at 0x{address:x}, outside the used ring and every device-writable buffer");
+        }
+
         source.CopyTo(memory.AsSpan(offset, source.Length));
         Writes.Add((address, source.Length));
         return DmaStatus.Ok;
@@ -45,7 +54,10 @@ internal sealed class CheckedDmaSpace(ulong baseAddress, byte[] memory) : IDmaSp
         offset = 0;
         status = DmaStatus.Ok;
         if (length == 0)
+        {
             return false; // nothing to move; Ok, as the bridge's DMA space answers
+        }
+
         if (length < 0 || (ulong)(length - 1) > ulong.MaxValue - address)
         {
             Problems.Add($"DMA of {length} bytes at 0x{address:x} wraps the address space");

@@ -53,7 +53,10 @@ internal sealed class GuestImage(int size)
             }
             var start = i;
             while (i < size && _touched[i])
+            {
                 i++;
+            }
+
             writes.Add(new MemoryWrite((ulong)start, Convert.ToHexString(_bytes, start, i - start)));
         }
         return writes;
@@ -69,7 +72,9 @@ internal sealed class GuestImage(int size)
             {
                 var at = w.Offset + (ulong)i;
                 if (at < (ulong)memory.Length)
+                {
                     memory[at] = data[i];
+                }
             }
         }
     }

@@ -15,7 +15,7 @@ public sealed class CodecTarget : FuzzTarget<CodecCase>
     private static readonly (string Name, int Length)[] Decoders =
     [
         ("header", VhostUserHeader.Length), ("u64", U64Payload.Length), ("vring-state", VringState.Length),
-        ("vring-address", VringAddress.Length), ("vring-file", U64Payload.Length), ("memory-table", MemoryTable.LengthFor(2)),
+        ("vring-address", VringAddress.Length), ("vring-file", U64Payload.Length), ("memory-table", MemoryTableMessage.LengthFor(2)),
         ("memory-region", MemoryRegionMessage.Length), ("iotlb", IotlbMessage.Length), ("config", ConfigHeader.Length + 8),
         ("inflight", InflightDescription.Length), ("log", LogDescription.Length),
     ];
@@ -29,7 +29,7 @@ public sealed class CodecTarget : FuzzTarget<CodecCase>
         {
             0 => r.Next(0, 80),
             1 => length + r.Next(-2, 3),
-            2 => name == "memory-table" ? MemoryTable.LengthFor(r.Next(0, 10)) : length,
+            2 => name == "memory-table" ? MemoryTableMessage.LengthFor(r.Next(0, 10)) : length,
             3 => name == "config" ? ConfigHeader.Length + r.Next(0, 300) : length,
             _ => Math.Max(0, length),
         };
@@ -38,11 +38,19 @@ public sealed class CodecTarget : FuzzTarget<CodecCase>
         if (bytes.Length >= 4 && r.Chance(0.5))
         {
             if (name == "memory-table")
+            {
                 BitConverter.TryWriteBytes(bytes, (uint)r.Next(0, 10));
+            }
+
             if (name == "config" && bytes.Length >= 8)
+            {
                 BitConverter.TryWriteBytes(bytes.AsSpan(4), (uint)Math.Max(0, bytes.Length - ConfigHeader.Length + r.Next(-1, 2)));
+            }
+
             if (name == "vring-file" && bytes.Length >= 8)
+            {
                 BitConverter.TryWriteBytes(bytes, (ulong)r.Next(0, 0x300));
+            }
         }
         return new CodecCase(name, Convert.ToHexString(bytes));
     }
@@ -102,9 +110,9 @@ public sealed class CodecTarget : FuzzTarget<CodecCase>
     private static string? MemoryTableRoundTrip(byte[] bytes)
     {
         Span<MemoryRegionDescription> regions = stackalloc MemoryRegionDescription[VhostUserLimits.MaxMemoryRegions];
-        var count = MemoryTable.Read(bytes, regions);
-        var encoded = new byte[MemoryTable.LengthFor(count)];
-        MemoryTable.Write(regions[..count], encoded);
+        var count = MemoryTableMessage.Read(bytes, regions);
+        var encoded = new byte[MemoryTableMessage.LengthFor(count)];
+        MemoryTableMessage.Write(regions[..count], encoded);
         return encoded.AsSpan(8).SequenceEqual(bytes.AsSpan(8)) && encoded.AsSpan(0, 4).SequenceEqual(bytes.AsSpan(0, 4)) ? null : "memory table does not re-encode to its input";
     }
 
@@ -112,7 +120,10 @@ public sealed class CodecTarget : FuzzTarget<CodecCase>
     {
         var header = ConfigHeader.Read(bytes, out var data);
         if (data.Length != (int)header.Size)
+        {
             return $"config data of {data.Length} bytes for size {header.Size}";
+        }
+
         var encoded = new byte[header.PayloadLength];
         header.Write(data, encoded);
         return encoded.AsSpan().SequenceEqual(bytes) ? null : "config does not re-encode to its input";

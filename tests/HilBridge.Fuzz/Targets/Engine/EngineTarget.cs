@@ -59,7 +59,10 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
                 _ => r.Pick("fence", "policy-none", "stream-id"),
             };
             if (kind == "begin")
+            {
                 tokens++;
+            }
+
             ops.Add(new EngineOp(kind, dt, Address(), Size(), r.Chance(0.1) ? r.Interesting64() : 0x7f00_0000_0000UL + (ulong)r.Next(0, 64) * 0x1000,
                 (byte)(r.Chance(0.1) ? r.Next(0, 256) : r.Next(1, 4)), r.Chance(0.6), r.Next(0, Math.Max(tokens, 1)), r.Chance(0.5) ? 0x100u : r.Interesting32()));
         }
@@ -91,9 +94,14 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
             while (engine.TryTakeEffect(out var effect))
             {
                 if (effect.Kind == EffectKind.AckInvalidation && (!acked.Add(effect.RequestId) || effect.RequestId == 0 || effect.RequestId > invalidations))
+                {
                     problem ??= $"invalidation {effect.RequestId} answered twice or never asked";
+                }
+
                 if (effect.Kind == EffectKind.Violation && c.Fence && (beginning || effect.Violation.Source == ViolationSource.Straggler))
+                {
                     problem ??= $"use-after-free under the fence policy: {effect}";
+                }
             }
         }
 
@@ -104,7 +112,10 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
             for (var guard = 0; engine.NextDeadline is { } due && due <= target && guard < 10_000; guard++)
             {
                 if (due > clock.Now)
+                {
                     clock.Now = due;
+                }
+
                 engine.OnTimer();
                 Drain();
             }
@@ -129,13 +140,19 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
                     Drain();
                     beginning = false;
                     if (result == AccessResult.Hit && (!entry.Contains(op.Iova) || !entry.Allows(kind) || entry.BytesFrom(op.Iova) == 0))
+                    {
                         problem ??= $"hit at 0x{op.Iova:x} ({kind}) on entry {entry} that does not cover or allow it";
+                    }
+
                     tokens.Add(result == AccessResult.Hit ? token : null);
                     break;
                 case "end" when tokens.Count > 0:
                     var index = op.Token % tokens.Count;
                     if (tokens[index] is { } t)
+                    {
                         engine.EndAccess(t);
+                    }
+
                     tokens[index] = null;
                     break;
                 case "stop":
@@ -165,13 +182,21 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
         foreach (var t in tokens)
         {
             if (t is { } token)
+            {
                 engine.EndAccess(token);
+            }
         }
         Drain();
         for (var i = 0; i < 20; i++)
+        {
             Advance(Math.Max(c.TimeoutMs, 3000) + 1);
+        }
+
         if ((ulong)acked.Count != invalidations)
+        {
             problem ??= $"{invalidations - (ulong)acked.Count} of {invalidations} invalidations never answered";
+        }
+
         return problem;
     }
 
@@ -179,7 +204,9 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
     private static void CheckAtc(AtsEngine engine, ref string? problem)
     {
         if (engine.AtcCount > 64)
+        {
             problem ??= $"ATC holds {engine.AtcCount} entries, capacity 64";
+        }
     }
 
     private static FaultRule ToRule(RuleSpec s) => new()

@@ -90,9 +90,14 @@ public sealed class MemoryTableTarget : FuzzTarget<MemoryTableCase>
         var created = MemoryTable.TryCreate(regions, out var table, out var error);
         var expected = ReferenceValid(c.Regions);
         if (created != expected)
+        {
             return $"memory table of {regions.Length} regions {(created ? "accepted" : "refused (" + error!.Error + ")")}, the reference says {(expected ? "usable" : "unusable")}";
+        }
+
         if (!created)
+        {
             return null;
+        }
 
         foreach (var lookup in c.Lookups)
         {
@@ -101,14 +106,25 @@ public sealed class MemoryTableTarget : FuzzTarget<MemoryTableCase>
                 : table!.TryResolveGuestPhys(lookup.Address, lookup.Length, out host, out contiguous);
             var reference = c.Regions.FirstOrDefault(s => lookup.Address - (lookup.User ? s.User : s.GuestPhys) < s.Size);
             if (found != reference is not null)
+            {
                 return $"lookup of 0x{lookup.Address:x} ({(lookup.User ? "user" : "gpa")}) {(found ? "resolved" : "missed")}, the reference {(reference is null ? "finds no region" : "finds one")}";
+            }
+
             if (reference is null)
+            {
                 continue;
+            }
+
             var offset = lookup.Address - (lookup.User ? reference.User : reference.GuestPhys);
             if ((ulong)host != reference.Host + offset)
+            {
                 return $"lookup of 0x{lookup.Address:x} resolved to host 0x{(ulong)host:x}, expected 0x{reference.Host + offset:x}";
+            }
+
             if (contiguous != Math.Min(lookup.Length, reference.Size - offset))
+            {
                 return $"lookup of 0x{lookup.Address:x} for 0x{lookup.Length:x} bytes gave 0x{contiguous:x} contiguous, expected 0x{Math.Min(lookup.Length, reference.Size - offset):x}";
+            }
         }
         return null;
     }
@@ -116,11 +132,16 @@ public sealed class MemoryTableTarget : FuzzTarget<MemoryTableCase>
     private static bool ReferenceValid(List<RegionSpec> regions)
     {
         if (regions.Count > MemoryTable.MaxRegions)
+        {
             return false;
+        }
+
         foreach (var r in regions)
         {
             if (r.Size == 0 || r.GuestPhys > ulong.MaxValue - r.Size || r.User > ulong.MaxValue - r.Size || r.Host == 0 || r.Host > ulong.MaxValue - r.Size)
+            {
                 return false;
+            }
         }
         for (var i = 0; i < regions.Count; i++)
         {
@@ -128,7 +149,9 @@ public sealed class MemoryTableTarget : FuzzTarget<MemoryTableCase>
             {
                 if (Overlap(regions[i].GuestPhys, regions[i].Size, regions[j].GuestPhys, regions[j].Size)
                     || Overlap(regions[i].User, regions[i].Size, regions[j].User, regions[j].Size))
+                {
                     return false;
+                }
             }
         }
         return true;

@@ -10,12 +10,12 @@ namespace HilBridge.Fuzz.Targets.Session;
 /// </summary>
 internal sealed class FuzzFds : IDisposable
 {
-    private static int s_instances;
+    private static int _instances;
 
     private readonly List<IDisposable> _perCase = [];
 
     // Unique per instance, so the leak count tells this instance's memfds from another's in the process.
-    private readonly string _memfdPrefix = $"fuzz{Interlocked.Increment(ref s_instances)}-";
+    private readonly string _memfdPrefix = $"fuzz{Interlocked.Increment(ref _instances)}-";
 
     public FuzzFds()
     {
@@ -80,7 +80,9 @@ internal sealed class FuzzFds : IDisposable
         foreach (var fd in new[] { Guest.DangerousFd, Small.DangerousFd, Inflight.DangerousFd, PipeRead.DangerousFd })
         {
             if (new FileInfo($"/proc/self/fd/{fd}").LinkTarget is { } target)
+            {
                 targets.Add(target);
+            }
         }
 
         int fds = 0;
@@ -89,7 +91,9 @@ internal sealed class FuzzFds : IDisposable
             try
             {
                 if (new FileInfo(link).LinkTarget is { } target && targets.Contains(target))
+                {
                     fds++;
+                }
             }
             catch (IOException)
             {
@@ -105,10 +109,16 @@ internal sealed class FuzzFds : IDisposable
     public void EndCase()
     {
         foreach (var d in _perCase)
+        {
             d.Dispose();
+        }
+
         _perCase.Clear();
         foreach (var channel in Channels)
+        {
             channel.Dispose();
+        }
+
         Channels.Clear();
     }
 

@@ -30,7 +30,10 @@ public sealed class LogCollector : ILoggerFactory, ILoggerProvider
     {
         var list = new List<LogEntry>();
         while (_entries.TryDequeue(out var e))
+        {
             list.Add(e);
+        }
+
         return list;
     }
 
@@ -55,10 +58,16 @@ public sealed class LogCollector : ILoggerFactory, ILoggerProvider
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (!IsEnabled(logLevel) || owner._entries.Count > 100_000)
+            {
                 return;
+            }
+
             var message = formatter(state, exception);
             if (exception is not null)
+            {
                 message += $" [{exception.GetType().Name}: {exception.Message}]";
+            }
+
             owner._entries.Enqueue(new LogEntry(category, eventId.Id, logLevel, message));
         }
     }

@@ -68,12 +68,17 @@ public static unsafe partial class RawWire
                     if (n < 0)
                     {
                         if (Marshal.GetLastPInvokeError() == Eintr)
+                        {
                             continue;
+                        }
+
                         return false;
                     }
                     sent += (int)n;
                     if (bytes.Length == 0)
+                    {
                         break;
+                    }
                 }
             }
             return true;
@@ -81,7 +86,9 @@ public static unsafe partial class RawWire
         finally
         {
             if (added)
+            {
                 socket.DangerousRelease();
+            }
         }
     }
 
@@ -97,7 +104,9 @@ public static unsafe partial class RawWire
         finally
         {
             if (added)
+            {
                 socket.DangerousRelease();
+            }
         }
     }
 
@@ -105,7 +114,10 @@ public static unsafe partial class RawWire
     {
         var fds = stackalloc int[2];
         if (pipe2(fds, 0x80000 /* O_CLOEXEC */) != 0)
+        {
             throw new IOException($"pipe2 failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
         return (fds[0], fds[1]);
     }
 }

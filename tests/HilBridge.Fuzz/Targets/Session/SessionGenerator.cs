@@ -28,9 +28,14 @@ public static class SessionGenerator
         var reply = r.Chance(0.5);
         var protocol = (ulong)(VhostUserProtocolFeatures.ReplyAck | VhostUserProtocolFeatures.BackendReq | VhostUserProtocolFeatures.Config | VhostUserProtocolFeatures.Mq);
         if (r.Chance(0.6))
+        {
             protocol |= (ulong)VhostUserProtocolFeatures.InflightShmfd;
+        }
+
         if (r.Chance(0.1))
+        {
             protocol = r.Interesting64();
+        }
 
         m.Add(Empty(VhostUserRequest.GetFeatures));
         m.Add(Empty(VhostUserRequest.GetProtocolFeatures));
@@ -53,13 +58,18 @@ public static class SessionGenerator
         m.Add(State(VhostUserRequest.SetVringBase, 0, r.Chance(0.9) ? ring.NextAvail : r.Interesting32(), reply));
         m.Add(Address(0, ring.Desc, ring.Used, ring.Avail, reply));
         foreach (var update in Updates(r))
+        {
             m.Add(update);
+        }
+
         m.Add(FileIndex(VhostUserRequest.SetVringCall, 0, false, reply, "eventfd"));
         m.Add(FileIndex(VhostUserRequest.SetVringKick, 0, r.Chance(0.05), reply, "eventfd"));
         m.Add(State(VhostUserRequest.SetVringEnable, 0, r.Chance(0.95) ? 1u : r.Interesting32(), reply));
 
         for (var i = r.Next(0, 12); i > 0; i--)
+        {
             m.Add(Traffic(r, ring, reply));
+        }
 
         Mutate(r, m);
         var tail = r.Chance(0.05) ? Convert.ToHexString(r.Bytes(r.Next(1, 40))) : "";
@@ -89,9 +99,14 @@ public static class SessionGenerator
     private static IEnumerable<WireMessage> Updates(FuzzRandom r)
     {
         if (r.Chance(0.85))
+        {
             yield return Iotlb(IotlbMessageType.Update, FuzzGuest.IovaBase, r.Chance(0.9) ? FuzzGuest.RegionSize : Size(r), FuzzGuest.UserBase, 3, true);
+        }
+
         for (var i = r.Next(0, 4); i > 0; i--)
+        {
             yield return Iotlb(IotlbMessageType.Update, Iova(r), Size(r), User(r), (byte)r.Next(0, 4), true);
+        }
     }
 
     private static ulong Iova(FuzzRandom r) => r.Next(4) switch
@@ -132,18 +147,20 @@ public static class SessionGenerator
                     r.Next(3) switch { 0 => r.Interesting64(), 1 => (ulong)r.Next(0, 0x2000), _ => (ulong)r.Next(0, 32) << 16 }));
             fds.Add(r.Chance(0.85) ? "guest" : r.Pick(Kinds));
         }
-        var payload = new byte[MemoryTable.LengthFor(Math.Min(count, VhostUserLimits.MaxMemoryRegions))];
+        var payload = new byte[MemoryTableMessage.LengthFor(Math.Min(count, VhostUserLimits.MaxMemoryRegions))];
         if (count <= VhostUserLimits.MaxMemoryRegions)
         {
-            MemoryTable.Write(regions.ToArray(), payload);
+            MemoryTableMessage.Write(regions.ToArray(), payload);
         }
         else
         {
             // More regions than the protocol allows: the count says so, the bytes follow anyway.
-            payload = new byte[MemoryTable.LengthFor(count)];
+            payload = new byte[MemoryTableMessage.LengthFor(count)];
             BinaryPrimitives.WriteUInt32LittleEndian(payload, (uint)count);
             for (var i = 0; i < count; i++)
-                regions[i].Write(payload.AsSpan(MemoryTable.HeaderLength + i * MemoryRegionDescription.Length));
+            {
+                regions[i].Write(payload.AsSpan(MemoryTableMessage.HeaderLength + i * MemoryRegionDescription.Length));
+            }
         }
         return new WireMessage((uint)VhostUserRequest.SetMemTable, V1 | (reply ? NeedReply : 0), Convert.ToHexString(payload), fds);
     }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using HilBridge.Fuzz.Driver;
 using HilBridge.Fuzz.Targets.Chains;
-using HilBridge.Host.Device;
+using HilBridge.Live.Device;
 using HilBridge.VhostUser.Protocol;
 using HilBridge.VhostUser.Transport;
 
@@ -61,7 +61,10 @@ public sealed class SessionTarget : FuzzTarget<SessionCase>
         PrepareGuest(c.Ring);
         var problem = RunConnection(c) ?? CheckLogs() ?? CheckCanary();
         if (problem is null && ++_cases % HealthEvery == 0)
+        {
             problem = CheckHealth();
+        }
+
         return problem;
     }
 
@@ -77,19 +80,29 @@ public sealed class SessionTarget : FuzzTarget<SessionCase>
                 var data = new byte[8192];
                 new FuzzRandom((ulong)_healthChecks).Fill(data);
                 if (!driver.WriteSectors(sector, data))
+                {
                     return $"health check: write refused (status {driver.Status(0)})";
+                }
+
                 var back = driver.ReadSectors(sector, data.Length);
                 if (back is null || !back.AsSpan().SequenceEqual(data))
+                {
                     return "health check: read back differs from what was written";
+                }
             }
             if (CheckLogs() is { } logged)
+            {
                 return "health check: " + logged;
+            }
             // Let the session wind down, then compare resources with the first check.
             Thread.Sleep(20);
             var now = _fds.CountHeldByProcess();
             _baseline ??= now;
             if (now.Fds > _baseline.Value.Fds + LeakMargin || now.Maps > _baseline.Value.Maps + LeakMargin)
+            {
                 return $"resources grow: {now.Fds} fds and {now.Maps} mappings of the fuzzer's files, {_baseline.Value.Fds} and {_baseline.Value.Maps} at the first health check";
+            }
+
             return null;
         }
         catch (Exception e)
@@ -116,12 +129,20 @@ public sealed class SessionTarget : FuzzTarget<SessionCase>
                 payload.CopyTo(bytes, VhostUserHeader.Length);
                 var count = Math.Min(message.Fds.Count, fds.Length);
                 for (var i = 0; i < count; i++)
+                {
                     fds[i] = _fds.Resolve(message.Fds[i]);
+                }
+
                 if (!RawWire.Send(endpoint.Socket, bytes, fds[..count]))
+                {
                     break; // the bridge already closed the connection (a protocol error): fine
+                }
             }
             if (c.Tail.Length > 0)
+            {
                 RawWire.Send(endpoint.Socket, Convert.FromHexString(c.Tail), []);
+            }
+
             RawWire.ShutdownWrite(endpoint.Socket);
 
             // Everything the bridge says, until it closes: replies, maybe with fds (GET_INFLIGHT_FD).
@@ -130,7 +151,10 @@ public sealed class SessionTarget : FuzzTarget<SessionCase>
                 try
                 {
                     if (!endpoint.TryReceive(out _, out _, out var received))
+                    {
                         break;
+                    }
+
                     received.Dispose();
                 }
                 catch (VhostUserTransportException)
@@ -163,7 +187,9 @@ public sealed class SessionTarget : FuzzTarget<SessionCase>
             {
                 channel.SetReceiveTimeout(TimeSpan.FromMilliseconds(1));
                 while (channel.TryReceive(out _, out _, out var fds))
+                {
                     fds.Dispose();
+                }
             }
             catch (Exception e) when (e is TimeoutException or VhostUserTransportException or VhostUserProtocolException)
             {
@@ -176,7 +202,9 @@ public sealed class SessionTarget : FuzzTarget<SessionCase>
         foreach (var entry in _logs.Drain())
         {
             if (LogCollector.IsBug(entry))
+            {
                 return $"{entry.Category} logged a bug (event {entry.EventId}): {entry.Message}";
+            }
         }
         return null;
     }
@@ -211,17 +239,22 @@ public sealed class SessionTarget : FuzzTarget<SessionCase>
         foreach (var m in c.Messages)
         {
             if (!m.Fds.Contains("guest"))
+            {
                 continue;
+            }
+
             if (m.Request != (uint)VhostUserRequest.SetMemTable)
             {
                 RegionsMayCoverCanary = true; // e.g. the guest memfd handed over as the inflight area: the device may write it
                 continue;
             }
             var payload = Convert.FromHexString(m.Payload);
-            for (var offset = MemoryTable.HeaderLength; offset + MemoryRegionDescription.Length <= payload.Length; offset += MemoryRegionDescription.Length)
+            for (var offset = MemoryTableMessage.HeaderLength; offset + MemoryRegionDescription.Length <= payload.Length; offset += MemoryRegionDescription.Length)
             {
                 if (MemoryRegionDescription.Read(payload.AsSpan(offset, MemoryRegionDescription.Length)).MmapOffset < FuzzGuest.CanaryBytes)
+                {
                     RegionsMayCoverCanary = true;
+                }
             }
         }
     }

@@ -1,0 +1,18 @@
+namespace HilBridge.Live.Device;
+
+/// <summary>Device-side counters, updated by the queue worker and read by anyone (Interlocked).</summary>
+internal sealed class DeviceCounters
+{
+    public long Requests;
+    public long RequestErrors;
+    public long BadChains;
+    public long BytesRead;
+    public long BytesWritten;
+    public long Notifications;
+    public long Sessions;
+    public long DeviceStarts;
+    public long QueueFaults;
+    public long Resubmitted;
+    public long InFlight;
+    public long WorkerFaults;
+}

@@ -1,0 +1,187 @@
+using HilBridge.Core.Atc;
+using HilBridge.Core.Dma;
+using HilBridge.Core.Engine;
+
+namespace HilBridge.Live.Device;
+
+/// <summary>
+/// The one place the pure engine meets threads and time. Every input is stamped with the real time and
+/// stepped under a lock by the <see cref="EngineStepper"/> (which shows it and its effects to the observer);
+/// the engine's next deadline arms a timer. Threads waiting for an IOTLB update (a miss) wait on the same
+/// lock, so an update wakes them.
+/// </summary>
+public sealed class EngineGate : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly EngineStepper _stepper;
+    private readonly TimeProvider _time;
+    private readonly ITimer _timer;
+    private readonly Action<EngineEffect> _onEffect;
+    private DateTimeOffset? _armedFor;
+    private long _updateGeneration;
+
+    public EngineGate(EngineOptions options, TimeProvider time, Action<EngineEffect> onEffect)
+    {
+        _time = time;
+        _stepper = new EngineStepper(options, time.GetUtcNow(), new Relay(this));
+        EngineStart = _stepper.Now;
+        _onEffect = onEffect;
+        _timer = time.CreateTimer(_ => OnTimerFired(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The engine's start time (its clock at construction): FaultRule From/Until count from it, so replay needs it.</summary>
+    public DateTimeOffset EngineStart { get; }
+
+    /// <summary>Sees every input and effect in order, under the lock (the trace recorder).</summary>
+    public IEngineObserver? Observer { get; set; }
+
+    /// <summary>Reads engine state (no input, no effects).</summary>
+    public T Read<T>(Func<AtsEngine, T> query)
+    {
+        lock (_gate)
+        {
+            return query(_stepper.Engine);
+        }
+    }
+
+    public void Apply(EngineInputKind kind, ulong id = 0, string? reason = null, FaultPolicy? policy = null) =>
+        Apply(new EngineInput(kind, default, Id: id, Reason: reason, Policy: policy));
+
+    public void Apply(EngineInput input)
+    {
+        lock (_gate)
+        {
+            StepLocked(input);
+        }
+    }
+
+    public void OnIotlbUpdate(ulong iova, ulong size, ulong uaddr, AccessKind perm)
+    {
+        lock (_gate)
+        {
+            StepLocked(new EngineInput(EngineInputKind.IotlbUpdate, default, iova, size, uaddr, perm));
+            _updateGeneration++;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    public void EndAccess(AccessToken token) => Apply(new EngineInput(EngineInputKind.EndAccess, default, Id: token.Id));
+
+    /// <summary>Wakes every thread waiting for an update (device stop, session end).</summary>
+    public void WakeWaiters()
+    {
+        lock (_gate)
+        {
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>
+    /// Begins an access of <paramref name="length"/> bytes; on a miss, calls <paramref name="requestMiss"/>
+    /// outside the lock and waits for the next update, up to <paramref name="missTimeout"/> or until
+    /// <paramref name="abort"/> says stop (then the result is Miss).
+    /// </summary>
+    public AccessResult BeginAccess(ulong iova, ulong length, AccessKind kind, DmaPurpose purpose, Func<bool> requestMiss,
+        TimeSpan missTimeout, Func<bool> abort, out AtcEntry entry, out AccessToken token)
+    {
+        var deadline = Environment.TickCount64 + (long)missTimeout.TotalMilliseconds;
+        var askedAt = -1L;
+        while (true)
+        {
+            long generation;
+            lock (_gate)
+            {
+                var step = StepLocked(new EngineInput(EngineInputKind.BeginAccess, default, iova, length, Access: kind, Purpose: purpose));
+                var result = step.Result!.Value;
+                entry = step.Entry;
+                token = step.Token;
+                if (result != AccessResult.Miss)
+                {
+                    return result;
+                }
+
+                generation = _updateGeneration;
+            }
+            if (abort())
+            {
+                return AccessResult.Miss;
+            }
+
+            if (askedAt != generation)
+            {
+                // One MISS per update generation: QEMU answers each with an UPDATE (or nothing if unmapped).
+                if (!requestMiss())
+                {
+                    return AccessResult.Miss;
+                }
+
+                askedAt = generation;
+            }
+            lock (_gate)
+            {
+                while (_updateGeneration == generation && !abort())
+                {
+                    var left = deadline - Environment.TickCount64;
+                    if (left <= 0)
+                    {
+                        return AccessResult.Miss;
+                    }
+
+                    Monitor.Wait(_gate, (int)Math.Min(left, 100));
+                }
+            }
+        }
+    }
+
+    /// <summary>Steps the engine at the real time (the stepper never lets it go backwards, even if the wall clock steps), then re-arms the timer.</summary>
+    private StepResult StepLocked(in EngineInput input)
+    {
+        var step = _stepper.Step(input with { At = _time.GetUtcNow() });
+        ArmTimer();
+        return step;
+    }
+
+    private void OnTimerFired()
+    {
+        lock (_gate)
+        {
+            // Forget the armed deadline: a timer that fires a tick early must be armed again.
+            _armedFor = null;
+            StepLocked(new EngineInput(EngineInputKind.Timer, default));
+        }
+    }
+
+    private void ArmTimer()
+    {
+        var next = _stepper.Engine.NextDeadline;
+        if (next == _armedFor)
+        {
+            return;
+        }
+
+        _armedFor = next;
+        if (next is { } at)
+        {
+            var due = at - _stepper.Now;
+            _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public void Dispose() => _timer.Dispose();
+
+    /// <summary>The stepper's observer: the recorder sees each record first, then the host acts on the effect.</summary>
+    private sealed class Relay(EngineGate gate) : IEngineObserver
+    {
+        public void OnInput(in EngineInput input, AccessResult? result) => gate.Observer?.OnInput(input, result);
+
+        public void OnEffect(in EngineEffect effect)
+        {
+            gate.Observer?.OnEffect(effect);
+            gate._onEffect(effect);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+
+namespace HilBridge.Live.Guest;
+
+/// <summary>
+/// Gets the default guest by running qemu-scripts/setup.sh (idempotent and cached, so this is cheap
+/// after the first time); its last line names the guest directory.
+/// </summary>
+public static class GuestImageProvider
+{
+    private const string Marker = "HILBRIDGE_GUEST_DIR=";
+
+    public static async Task<GuestImage> EnsureAsync(string scriptsDirectory, Action<string> progress, CancellationToken ct)
+    {
+        var script = Path.Combine(scriptsDirectory, "setup.sh");
+        if (!File.Exists(script))
+        {
+            throw new GuestImageException($"{script} not found");
+        }
+
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(script);
+        using var process = Process.Start(info) ?? throw new GuestImageException("cannot run bash");
+        string? guestDir = null;
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { progress(e.Data); } };
+        process.BeginErrorReadLine();
+        while (await process.StandardOutput.ReadLineAsync(ct) is { } line)
+        {
+            if (line.StartsWith(Marker, StringComparison.Ordinal))
+            {
+                guestDir = line[Marker.Length..].Trim();
+            }
+            else
+            {
+                progress(line);
+            }
+        }
+        await process.WaitForExitAsync(ct);
+        if (process.ExitCode != 0 || guestDir is null)
+        {
+            throw new GuestImageException($"qemu-scripts/setup.sh failed (exit {process.ExitCode})");
+        }
+
+        return GuestImage.Load(guestDir);
+    }
+}

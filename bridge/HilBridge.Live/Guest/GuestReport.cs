@@ -1,0 +1,14 @@
+namespace HilBridge.Live.Guest;
+
+/// <summary>One "HB: kind key=value ..." line printed by the guest workload on its serial console.</summary>
+public sealed record GuestReport(string Kind, IReadOnlyDictionary<string, string> Fields, TimeSpan ReceivedAfterLaunch)
+{
+    public string? Get(string key) => Fields.TryGetValue(key, out var v) ? v : null;
+
+    public long GetLong(string key, long fallback = 0) => long.TryParse(Get(key), out var v) ? v : fallback;
+
+    public double GetDouble(string key, double fallback = 0) =>
+        double.TryParse(Get(key), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : fallback;
+
+    public bool GetFlag(string key) => Get(key) == "1";
+}

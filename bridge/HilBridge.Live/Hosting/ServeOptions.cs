@@ -1,0 +1,45 @@
+using HilBridge.Live.Device;
+using Microsoft.Extensions.Options;
+
+namespace HilBridge.Live.Hosting;
+
+/// <summary>`hilbridge serve`: the socket the bridge listens on and its device. Bound from the "Serve" section.</summary>
+public sealed class ServeOptions
+{
+    public const string Section = "Serve";
+
+    /// <summary>The vhost-user socket (created 0600); made absolute when bound.</summary>
+    public string Socket { get; set; } = "";
+
+    public BridgeOptions Bridge { get; set; } = new();
+}
+
+/// <summary>Rejects a serve configuration that could not start, before the socket is made.</summary>
+public sealed class ServeOptionsValidator : IValidateOptions<ServeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ServeOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Socket))
+        {
+            failures.Add("--socket (Serve:Socket) is required");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Bridge.DiskImage))
+        {
+            failures.Add("--disk (Serve:Bridge:DiskImage) is empty");
+        }
+
+        if (options.Bridge.DiskSizeBytes <= 0)
+        {
+            failures.Add($"--disk-size must be positive (Serve:Bridge:DiskSizeBytes is {options.Bridge.DiskSizeBytes})");
+        }
+
+        if (options.Bridge.QueueCount < 1)
+        {
+            failures.Add("Serve:Bridge:QueueCount must be at least 1");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

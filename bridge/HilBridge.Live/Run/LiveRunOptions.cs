@@ -1,0 +1,40 @@
+using HilBridge.Live.Device;
+using HilBridge.Live.Qemu;
+using HilBridge.Scenarios;
+
+namespace HilBridge.Live.Run;
+
+/// <summary>
+/// What the user asks of one live run: the guest, QEMU, the bridge, limits and where results go. Bound
+/// from the "Run" configuration section (`hilbridge run`) or filled in by a caller; validated by
+/// <see cref="LiveRunOptionsValidator"/>. A run never writes to it: <see cref="LiveRunPlanner"/> derives
+/// the resolved <see cref="LiveRunPlan"/>.
+/// </summary>
+public sealed class LiveRunOptions
+{
+    public const string Section = "Run";
+
+    public QemuOptions Qemu { get; set; } = new();
+    public BridgeOptions Bridge { get; set; } = new();
+
+    /// <summary>The run's output folder (console log, summary.json, disk image).</summary>
+    public string OutputDirectory { get; set; } = "out/run";
+
+    /// <summary>Fault policy, workload, time limit and expected verdict.</summary>
+    public Scenario Scenario { get; set; } = Scenario.Default(rounds: 2, blocks: 256);
+
+    /// <summary>User-supplied kernel/initramfs; when null the default guest is built by qemu-scripts/setup.sh.</summary>
+    public string? Kernel { get; set; }
+    public string? Initrd { get; set; }
+
+    public bool TapSmmuTrace { get; set; } = true;
+
+    /// <summary>Trace file (relative to <see cref="OutputDirectory"/> unless rooted) for `hilbridge replay`; null = no recording.</summary>
+    public string? RecordPath { get; set; } = "trace.hbt";
+
+    /// <summary>The trace's full path, or null when the run records none (an empty <see cref="RecordPath"/> too: --no-record).</summary>
+    public string? TracePath => RecordPath is { Length: > 0 } record ? Path.Combine(OutputDirectory, record) : null;
+
+    /// <summary>Started with the bridge and stopped before the summary (the gRPC control server, scenario control actions).</summary>
+    public List<ILiveRunExtension> Extensions { get; } = [];
+}

@@ -1,0 +1,74 @@
+using HilBridge.Live.AtsPort;
+using HilBridge.Live.Guest;
+using HilBridge.Live.Hosting;
+using HilBridge.Live.Qemu;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HilBridge.Live.Run;
+
+/// <summary>
+/// Turns what the user asked for (<see cref="LiveRunOptions"/>) into a <see cref="LiveRunPlan"/>: resolves
+/// the guest (theirs, or setup.sh's) and QEMU (theirs, the scenario's, or the patched build for
+/// guest-visible ATS). The options are read, never written.
+/// </summary>
+public sealed class LiveRunPlanner(IGuestImageSource guests, IPatchedQemuSource patchedQemu, RepositoryLayout layout)
+{
+    /// <summary>A planner on the repository's scripts, for callers without a container (tests, tools).</summary>
+    public static LiveRunPlanner ForRepository(HostPathsOptions? paths = null, ILoggerFactory? loggers = null)
+    {
+        var layout = new RepositoryLayout(paths ?? new HostPathsOptions());
+        loggers ??= NullLoggerFactory.Instance;
+        return new LiveRunPlanner(new SetupScriptGuestImageSource(layout, loggers.CreateLogger<SetupScriptGuestImageSource>()),
+            new BuildScriptPatchedQemuSource(layout, loggers.CreateLogger<BuildScriptPatchedQemuSource>()), layout);
+    }
+
+    public async Task<LiveRunPlan> BuildAsync(LiveRunOptions options, IProgress<string> progress, CancellationToken ct)
+    {
+        var scenario = options.Scenario;
+        var guest = await ResolveGuestAsync(options, progress, ct);
+        var binary = options.Qemu.Binary ?? QemuOptions.DefaultBinary;
+        GuestVisibleAtsOptions? ats = null;
+        if (scenario.GuestVisibleAts)
+        {
+            binary = await GuestVisibleAtsSetup.ChooseBinaryAsync(scenario, options.Qemu.Binary, patchedQemu, progress, ct);
+            ats = GuestVisibleAtsSetup.Options(scenario);
+        }
+        var disk = options.Bridge.DiskImage;
+        return new LiveRunPlan
+        {
+            Scenario = scenario,
+            Guest = guest,
+            QemuBinary = binary,
+            Qemu = options.Qemu with
+            {
+                Binary = binary,
+                Kernel = guest.Kernel,
+                Initrd = guest.Initrd,
+                WorkloadArguments = scenario.WorkloadArguments,
+                GuestVisibleAts = ats ?? options.Qemu.GuestVisibleAts,
+            },
+            Bridge = options.Bridge with
+            {
+                Engine = scenario.Engine,
+                DiskImage = Path.IsPathRooted(disk) ? disk : Path.Combine(options.OutputDirectory, disk),
+            },
+            OutputDirectory = options.OutputDirectory,
+            TracePath = options.TracePath,
+            TapSmmuTrace = options.TapSmmuTrace,
+            RuntimeRoot = layout.RuntimeRoot,
+            Extensions = options.Extensions.ToArray(),
+        };
+    }
+
+    private async Task<GuestImage> ResolveGuestAsync(LiveRunOptions options, IProgress<string> progress, CancellationToken ct)
+    {
+        if (options.Kernel is not null && options.Initrd is not null)
+        {
+            return new GuestImage(options.Kernel, options.Initrd, new Dictionary<string, string> { ["KERNEL_VERSION"] = "custom" });
+        }
+
+        progress.Report("preparing the guest image (qemu-scripts/setup.sh)");
+        return await guests.EnsureAsync(ct);
+    }
+}

@@ -1,0 +1,39 @@
+using HilBridge.Core.Engine;
+using HilBridge.Traces.Proto;
+
+namespace HilBridge.Traces.Format;
+
+/// <summary>
+/// One decoded record. A struct whose hot cases (inputs, effects) hold no references of their own, so
+/// reading millions of them allocates nothing; only the fields of <see cref="Kind"/> are meaningful.
+/// It is large (an input and an effect side by side), so the reader fills it in place (internal setters)
+/// rather than copying it around.
+/// </summary>
+public struct TraceEntry
+{
+    public TraceRecordKind Kind { readonly get; internal set; }
+
+    /// <summary>0-based position among the records after the header.</summary>
+    public long Index { readonly get; internal set; }
+
+    /// <summary>Byte offset of the record's frame in the file.</summary>
+    public long Offset { readonly get; internal set; }
+
+    /// <summary>The record's time (for inputs the engine clock it was applied at).</summary>
+    public DateTimeOffset At { readonly get; internal set; }
+
+    public EngineInput Input { readonly get; internal set; }
+
+    /// <summary>BeginAccess: the live result, when it was recorded.</summary>
+    public AccessResult? Result { readonly get; internal set; }
+
+    public EngineEffect Effect { readonly get; internal set; }
+
+    public SmmuRecord? Smmu { readonly get; internal set; }
+
+    public GuestRecord? Guest { readonly get; internal set; }
+
+    public RunEndRecord? RunEnd { readonly get; internal set; }
+
+    public EndRecord? End { readonly get; internal set; }
+}

@@ -1,0 +1,312 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Google.Protobuf;
+using HilBridge.Core.Engine;
+using HilBridge.Traces.Proto;
+
+namespace HilBridge.Traces.Format;
+
+/// <summary>
+/// Streams a .hbt file record by record in constant memory (one buffer, whatever the file size).
+/// The constructor reads and checks the file header and the TraceHeader frame and throws
+/// <see cref="TraceFormatException"/> when the file is unusable; after that problems are values:
+/// reading stops and <see cref="Status"/> / <see cref="Problem"/> say why (cut short, corrupt).
+/// </summary>
+public sealed class TraceReader : IDisposable
+{
+    private const int BufferBytes = TraceFormat.MaxRecordBytes + TraceFormat.MaxFrameOverhead + 64 * 1024;
+
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private byte[] _buffer;
+    private int _start;           // first unconsumed byte in _buffer
+    private int _end;             // end of valid data in _buffer
+    private bool _eof;
+    private long _consumed;       // file offset of _buffer[_start]
+    private long _lastTicks;
+    private long _index;
+
+    public TraceReader(Stream stream, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _stream = stream;
+        _leaveOpen = leaveOpen;
+        _buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
+        try
+        {
+            Header = ReadHeader();
+            _lastTicks = Header.EngineStartTicks;
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public static TraceReader Open(string path)
+    {
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new TraceFormatException("no such file", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new TraceFormatException("cannot open: " + ex.Message, ex);
+        }
+
+        return new TraceReader(file);
+    }
+
+    public TraceHeader Header { get; }
+
+    public DateTimeOffset EngineStart => new(Header.EngineStartTicks, TimeSpan.Zero);
+
+    /// <summary>A fresh copy of the recorded engine options (validated when the trace was opened).</summary>
+    public EngineOptions CreateEngineOptions() => OptionsCodec.ToOptions(Header.Engine);
+
+    public TraceReadStatus Status { get; private set; } = TraceReadStatus.Reading;
+
+    /// <summary>Why reading stopped early (Incomplete, Truncated, Corrupt), naming the record and byte offset.</summary>
+    public string? Problem { get; private set; }
+
+    /// <summary>Whole records read so far (header excluded).</summary>
+    public long RecordsRead => _index;
+
+    /// <summary>Records of kinds this reader does not know (from a newer writer), skipped.</summary>
+    public long SkippedRecords { get; private set; }
+
+    /// <summary>Offset just after the last whole record read.</summary>
+    public long Position => _consumed;
+
+    /// <summary>Reads the next record; false at the end or at the first problem (see <see cref="Status"/>).</summary>
+    public bool TryRead(out TraceEntry entry)
+    {
+        entry = default;
+        while (Status == TraceReadStatus.Reading)
+        {
+            long offset = _consumed;
+            var frame = NextFrame(out string? problem);
+            if (frame.IsEmpty)
+            {
+                if (problem is not null)
+                {
+                    Stop(problem.StartsWith("cut short", StringComparison.Ordinal) ? TraceReadStatus.Truncated : TraceReadStatus.Corrupt,
+                        $"record {_index} at byte {offset}: {problem}");
+                }
+                else
+                {
+                    Stop(TraceReadStatus.Incomplete,
+                        $"no end record after {_index} records: the recording stopped without closing the file (crash or still running)");
+                }
+
+                return false;
+            }
+
+            try
+            {
+                RecordCodec.Decode(frame, ref _lastTicks, _index, offset, out entry);
+            }
+            catch (InvalidDataException ex)
+            {
+                Stop(TraceReadStatus.Corrupt, $"record {_index} at byte {offset}: undecodable ({ex.Message})");
+                return false;
+            }
+
+            _index++;
+            if (entry.Kind == 0)
+            {
+                SkippedRecords++;
+                continue;
+            }
+
+            if (entry.Kind == TraceRecordKind.End)
+            {
+                FinishAfterEnd();
+            }
+
+            return true;
+        }
+
+        return false;
+    }
+
+    public void Dispose()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+
+        if (!_leaveOpen)
+        {
+            _stream.Dispose();
+        }
+    }
+
+    private TraceHeader ReadHeader()
+    {
+        Fill(TraceFormat.FileHeaderBytes);
+        var head = _buffer.AsSpan(_start, Math.Min(_end - _start, TraceFormat.FileHeaderBytes));
+        int magicBytes = Math.Min(head.Length, TraceFormat.Magic.Length);
+        if (!head[..magicBytes].SequenceEqual(TraceFormat.Magic[..magicBytes]) || head.Length == 0)
+        {
+            throw new TraceFormatException("not a HilBridge trace (bad magic: expected \"HBTRACE\")");
+        }
+
+        if (head.Length < TraceFormat.FileHeaderBytes)
+        {
+            throw new TraceFormatException($"trace cut short inside its {TraceFormat.FileHeaderBytes}-byte file header ({head.Length} bytes)");
+        }
+
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(head[8..]);
+        if (version != TraceFormat.Version)
+        {
+            throw new TraceFormatException($"trace format version {version} is not supported (this build reads version {TraceFormat.Version})");
+        }
+
+        Consume(TraceFormat.FileHeaderBytes);
+        var frame = NextFrame(out string? problem);
+        if (frame.IsEmpty)
+        {
+            throw new TraceFormatException(problem is null
+                ? "trace has no header record (the file ends after the file header)"
+                : $"trace header record unusable: {problem}");
+        }
+
+        try
+        {
+            var header = TraceHeader.Parser.ParseFrom(frame);
+            OptionsCodec.ToOptions(header.Engine); // throws if replay could not rebuild the engine
+            return header;
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new TraceFormatException("trace header record undecodable: " + ex.Message, ex);
+        }
+    }
+
+    /// <summary>
+    /// The next frame's payload after its checksum was verified, and consumes it; empty at a clean end
+    /// (problem null) or with a problem ("cut short ..." for a partial frame at the end of the file).
+    /// </summary>
+    private ReadOnlySpan<byte> NextFrame(out string? problem)
+    {
+        problem = null;
+        Fill(TraceFormat.MaxFrameOverhead);
+        int available = _end - _start;
+        if (available == 0)
+        {
+            return default;
+        }
+
+        var data = _buffer.AsSpan(_start, available);
+        if (!TryReadLength(data, out ulong length, out int prefix))
+        {
+            problem = available < 5 && _eof ? $"cut short: {available} byte(s) of a record length" : "bad record length";
+            return default;
+        }
+
+        if (length > TraceFormat.MaxRecordBytes)
+        {
+            problem = $"record length {length} exceeds the {TraceFormat.MaxRecordBytes}-byte limit (corrupt length)";
+            return default;
+        }
+
+        int frameBytes = prefix + (int)length + 4;
+        Fill(frameBytes);
+        available = _end - _start;
+        if (available < frameBytes)
+        {
+            problem = $"cut short: {available} of the record's {frameBytes} bytes are present";
+            return default;
+        }
+
+        var frame = _buffer.AsSpan(_start, frameBytes);
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(frame[^4..]);
+        uint computed = Crc32C.Compute(frame[..^4]);
+        if (stored != computed)
+        {
+            problem = $"checksum mismatch (stored 0x{stored:x8}, computed 0x{computed:x8}): the record is corrupt";
+            return default;
+        }
+
+        Consume(frameBytes);
+        return frame.Slice(prefix, (int)length);
+    }
+
+    private static bool TryReadLength(ReadOnlySpan<byte> data, out ulong length, out int prefix)
+    {
+        length = 0;
+        for (prefix = 0; prefix < 5 && prefix < data.Length; prefix++)
+        {
+            byte b = data[prefix];
+            length |= (ulong)(b & 0x7F) << (7 * prefix);
+            if (b < 0x80)
+            {
+                prefix++;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void FinishAfterEnd()
+    {
+        Fill(1);
+        if (_end > _start)
+        {
+            Stop(TraceReadStatus.Corrupt, $"{_end - _start}+ byte(s) after the end record at byte {_consumed}");
+        }
+        else
+        {
+            Status = TraceReadStatus.Complete;
+        }
+    }
+
+    private void Stop(TraceReadStatus status, string problem)
+    {
+        Status = status;
+        Problem = problem;
+    }
+
+    private void Consume(int bytes)
+    {
+        _start += bytes;
+        _consumed += bytes;
+    }
+
+    /// <summary>Makes at least <paramref name="bytes"/> bytes available from _start, unless the file ends first.</summary>
+    private void Fill(int bytes)
+    {
+        if (_end - _start >= bytes || _eof)
+        {
+            return;
+        }
+
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+
+        while (_end - _start < bytes && !_eof)
+        {
+            int n = _stream.Read(_buffer, _end, _buffer.Length - _end);
+            if (n == 0)
+            {
+                _eof = true;
+            }
+
+            _end += n;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+using Google.Protobuf;
+using HilBridge.Core.Dma;
+using HilBridge.Core.Engine;
+using HilBridge.Traces.Format;
+using HilBridge.Traces.Proto;
+using HilBridge.Traces.Tests.TestSupport;
+
+namespace HilBridge.Traces.Tests.Format;
+
+public class RecordCodecTests
+{
+    private static readonly DateTimeOffset At = TestTraces.Start.AddTicks(1234567);
+
+    public static TheoryData<EngineInput, AccessResult?> Inputs => new()
+    {
+        { new EngineInput(EngineInputKind.IotlbUpdate, At, 0xffff_f000, 0x1000, 0x7f12_3456_7000, AccessKind.ReadWrite), null },
+        { new EngineInput(EngineInputKind.IotlbInvalidate, At, 0, 0, Id: ulong.MaxValue), null },
+        { new EngineInput(EngineInputKind.BeginAccess, At, ulong.MaxValue, 4096, Access: AccessKind.Write, Purpose: DmaPurpose.Payload), AccessResult.Hit },
+        { new EngineInput(EngineInputKind.BeginAccess, At, 0x1000, 0, Access: AccessKind.Read), AccessResult.Fenced },
+        { new EngineInput(EngineInputKind.BeginAccess, At, 0x1000, 0, Access: AccessKind.Read), null },
+        { new EngineInput(EngineInputKind.EndAccess, At, Id: 17), null },
+        { new EngineInput(EngineInputKind.DeviceStopped, At), null },
+        { new EngineInput(EngineInputKind.DeviceStarted, At), null },
+        { new EngineInput(EngineInputKind.SteInvalidated, At, Id: 0x100), null },
+        { new EngineInput(EngineInputKind.Timer, At), null },
+        { new EngineInput(EngineInputKind.Fence, At, Reason: "manual fence ü"), null },
+        { new EngineInput(EngineInputKind.Unfence, At, Reason: "operator"), null },
+        { new EngineInput(EngineInputKind.SetStreamId, At, Id: 0x100), null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Inputs))]
+    public void EncodeInput_AnyKind_DecodesToTheSameInput(EngineInput input, AccessResult? result)
+    {
+        var payload = EncodeInput(input, result);
+        long last = TestTraces.Start.UtcTicks;
+
+        var entry = RecordCodec.Decode(payload, ref last, 5, 99);
+
+        Assert.Equal(TraceRecordKind.Input, entry.Kind);
+        Assert.Equal(input, entry.Input);
+        Assert.Equal(result, entry.Result);
+        Assert.Equal(At, entry.At);
+        Assert.Equal(At.UtcTicks, last);
+    }
+
+    [Theory]
+    [MemberData(nameof(Inputs))]
+    public void EncodeInput_AnyKind_ParsesWithTheGeneratedCode(EngineInput input, AccessResult? result)
+    {
+        var record = TraceRecord.Parser.ParseFrom(EncodeInput(input, result));
+
+        Assert.Equal(TraceRecord.BodyOneofCase.Input, record.BodyCase);
+        Assert.Equal(1234567, record.DtTicks);
+        Assert.Equal((uint)input.Kind, record.Input.Kind);
+        Assert.Equal(input.Iova, record.Input.Iova);
+        Assert.Equal(input.Size, record.Input.Size);
+        Assert.Equal(input.UserAddr, record.Input.UserAddr);
+        Assert.Equal((uint)input.Access, record.Input.Access);
+        Assert.Equal((uint)input.Purpose, record.Input.Purpose);
+        Assert.Equal(input.Id, record.Input.Id);
+        Assert.Equal(input.Reason ?? "", record.Input.Reason);
+        Assert.Equal(result is { } r ? (uint)r + 1 : 0, record.Input.Result);
+    }
+
+    [Fact]
+    public void DecodeInput_WrittenByGeneratedCode_ReadsTheSameFields()
+    {
+        var record = new TraceRecord
+        {
+            DtTicks = -5,
+            Input = new InputRecord { Kind = 3, Iova = 0xabc000, Size = 64, Access = 2, Purpose = 1, Result = 2 },
+        };
+        long last = 100;
+
+        var entry = RecordCodec.Decode(record.ToByteArray(), ref last, 0, 0);
+
+        Assert.Equal(new EngineInput(EngineInputKind.BeginAccess, new DateTimeOffset(95, TimeSpan.Zero), 0xabc000, 64,
+            Access: AccessKind.Write, Purpose: DmaPurpose.Payload), entry.Input);
+        Assert.Equal(AccessResult.Miss, entry.Result);
+    }
+
+    [Fact]
+    public void EncodeInput_SetPolicy_KeepsEveryRuleField()
+    {
+        var policy = new FaultPolicy(
+            new FaultRule
+            {
+                Name = "r1", StreamId = 0x100, Iova = new Core.Atc.IovaRange(0x1000, 0x1fff), From = TimeSpan.FromSeconds(1),
+                Until = TimeSpan.FromSeconds(9), EveryNth = 3, Probability = 0.25, Limit = 4, Outcome = FaultOutcome.Refuse,
+                Delay = Distribution.LogNormal(-6, 0.5), Stragglers = new StragglerSpec(2, Distribution.Uniform(0.1, 0.2), AccessKind.Read, 128),
+            },
+            new FaultRule { Outcome = FaultOutcome.Drop, Delay = Distribution.Exponential(0.003) });
+        var input = new EngineInput(EngineInputKind.SetPolicy, At, Policy: policy);
+        long last = TestTraces.Start.UtcTicks;
+
+        var decoded = RecordCodec.Decode(EncodeInput(input, null), ref last, 0, 0).Input.Policy!;
+
+        Assert.Equal(policy.Rules, decoded.Rules);
+    }
+
+    private static readonly Lazy<TheoryData<EngineEffect>> RealEffects = new(CollectEffects);
+
+    public static TheoryData<EngineEffect> Effects() => RealEffects.Value;
+
+    private static TheoryData<EngineEffect> CollectEffects()
+    {
+        // Real effects of every kind, from engines that fence and that hope.
+        var data = new TheoryData<EngineEffect>();
+        var seen = new HashSet<(EffectKind, StragglerOutcome, int)>();
+        foreach (var fence in new[] { FencePolicy.Fence, FencePolicy.Hope })
+        {
+            var trace = TestTraces.Synthetic(75_000, TestTraces.Options(fence: fence));
+            var entries = TestTraces.ReadAll(trace, out var reader);
+            foreach (var e in entries.Where(e => e.Kind == TraceRecordKind.Effect))
+            {
+                var key = (e.Effect.Kind, e.Effect.Straggler.Outcome, e.Effect.Violation.StreamId is null ? 0 : 1);
+                if (seen.Add(key))
+                {
+                    data.Add(e.Effect);
+                }
+            }
+
+            reader.Dispose();
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void Effects_FromFencingAndHopingEngines_CoverEveryKind()
+    {
+        var kinds = ((IEnumerable<object[]>)Effects()).Select(row => ((EngineEffect)row[0]).Kind).ToHashSet();
+
+        Assert.Equal(Enum.GetValues<EffectKind>().ToHashSet(), kinds);
+    }
+
+    [Theory]
+    [MemberData(nameof(Effects))]
+    public void EncodeEffect_AnyKind_DecodesToAnEqualEffect(EngineEffect effect)
+    {
+        var buffer = new byte[512];
+        var w = new WireWriter(buffer, 0);
+        RecordCodec.EncodeEffect(ref w, 42, effect);
+        long last = effect.At.UtcTicks - 42;
+
+        var entry = RecordCodec.Decode(buffer.AsSpan(0, w.Position), ref last, 0, 0);
+
+        Assert.Equal(effect, entry.Effect);
+    }
+
+    [Fact]
+    public void EncodeEffect_Violation_ParsesWithTheGeneratedCode()
+    {
+        var effect = new EngineEffect
+        {
+            Kind = EffectKind.Violation,
+            At = At,
+            RequestId = 9,
+            Violation = new UafViolation(0x100, 0x5000, 64, AccessKind.Write, 77, TimeSpan.FromMilliseconds(100), ViolationSource.Straggler, 9),
+        };
+        var buffer = new byte[512];
+        var w = new WireWriter(buffer, 0);
+        RecordCodec.EncodeEffect(ref w, 1, effect);
+
+        var record = TraceRecord.Parser.ParseFrom(buffer.AsSpan(0, w.Position));
+
+        Assert.Equal((uint)EffectKind.Violation + 1, record.Effect.Kind);
+        Assert.Equal(9UL, record.Effect.RequestId);
+        Assert.Equal(0x100U, record.Effect.StreamId);
+        Assert.True(record.Effect.HasStreamId);
+        Assert.Equal(0x5000UL, record.Effect.Iova);
+        Assert.Equal(TimeSpan.FromMilliseconds(100).Ticks, record.Effect.SinceAckTicks);
+        Assert.Equal((uint)ViolationSource.Straggler + 1, record.Effect.Source);
+    }
+
+    [Fact]
+    public void Decode_UnknownFieldsAndRecordKinds_AreSkippedAndTheClockKept()
+    {
+        // A newer writer: an extra field in the input, and a record kind (field 7) this reader does not know.
+        var input = new TraceRecord { DtTicks = 10, Input = new InputRecord { Kind = 8 } }.ToByteArray()
+            .Concat(new byte[] { 0xA0, 0x06, 0x01 }) // field 100, varint 1
+            .ToArray();
+        var unknown = new byte[] { 0x78, 0x28, 0x3A, 0x01, 0x00 }; // dt=+20 (zigzag 40), field 7 = {0x00}
+        long last = 0;
+
+        var first = RecordCodec.Decode(input, ref last, 0, 0);
+        var second = RecordCodec.Decode(unknown, ref last, 1, 0);
+
+        Assert.Equal(EngineInputKind.Timer, first.Input.Kind);
+        Assert.Equal((TraceRecordKind)0, second.Kind);
+        Assert.Equal(30, last);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x0A, 0x05, 0x08 })]                 // input body length runs past the end
+    [InlineData(new byte[] { 0x0A, 0x02, 0x08, 0x63 })]           // input kind 99
+    [InlineData(new byte[] { 0x0A, 0x02, 0x0A, 0x00 })]           // kind with the wrong wire type
+    [InlineData(new byte[] { 0x78, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01 })] // varint too long
+    [InlineData(new byte[] { 0x12, 0x02, 0x08, 0x09 })]           // effect kind 9
+    public void Decode_MalformedPayload_ThrowsInvalidData(byte[] payload)
+    {
+        long last = 0;
+
+        Assert.Throws<InvalidDataException>(() => RecordCodec.Decode(payload, ref last, 0, 0));
+    }
+
+    private static byte[] EncodeInput(EngineInput input, AccessResult? result)
+    {
+        var buffer = new byte[4096];
+        var w = new WireWriter(buffer, 0);
+        var policy = input.Policy is { } p ? OptionsCodec.ToMessage(p).ToByteArray() : null;
+        RecordCodec.EncodeInput(ref w, At.UtcTicks - TestTraces.Start.UtcTicks, input, result, policy);
+        return buffer.AsSpan(0, w.Position).ToArray();
+    }
+}
