@@ -18,6 +18,10 @@ public sealed record BridgeStatistics
     public long RequestsInFlight { get; init; }
     public long Sessions { get; init; }
     public long DeviceStarts { get; init; }
+    /// <summary>Stragglers performed as DMA: poison written into and bytes read out of guest memory, and those that fell outside it.</summary>
+    public long StragglerBytesWritten { get; init; }
+    public long StragglerBytesRead { get; init; }
+    public long StragglerFaults { get; init; }
 
     /// <summary>
     /// The engine's counters. Summaries written before the engine's counters were nested here have none

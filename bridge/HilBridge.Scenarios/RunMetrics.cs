@@ -19,6 +19,10 @@ public static class RunMetrics
         ["steFences"] = s => s.AtsPort?.SteFences,
         ["guestAtcTimeouts"] = s => s.GuestAtcInvalidateTimeouts,
         ["guestSyncTimeouts"] = s => s.GuestCmdSyncTimeouts,
+        // The guest's witness (null when the workload had none, so an expectation on it fails without it).
+        ["guestCorruptions"] = s => s.GuestWitnessRounds > 0 ? s.GuestCorruptions : null,
+        ["guestCorruptionsUnmatched"] = s => s.GuestWitnessRounds > 0 ? s.GuestFindings.Count(f => f.Straggler is null) : null,
+        ["stragglerBytesWritten"] = s => s.Bridge.StragglerBytesWritten,
         ["rounds"] = s => s.Rounds,
         ["roundsVerified"] = s => s.RoundsVerified,
         ["guestIoErrors"] = s => s.GuestIoErrors,

@@ -35,6 +35,14 @@ public sealed record RunSummary
     public int GuestCmdSyncTimeouts { get; init; }
     public IReadOnlyList<string> GuestTimeoutMessages { get; init; } = [];
 
+    /// <summary>
+    /// The guest's witness (workload.witness): rounds it checked, runs of bytes it found changed (its own
+    /// count), and the first findings with the straggler each maps to. Independent of the engine's verdict.
+    /// </summary>
+    public int GuestWitnessRounds { get; init; }
+    public int GuestCorruptions { get; init; }
+    public IReadOnlyList<GuestFinding> GuestFindings { get; init; } = [];
+
     [JsonIgnore]
     public bool Passed => Outcome == RunOutcome.Passed;
 
@@ -58,6 +66,21 @@ public sealed record RunSummary
         s.AppendLine($"invalidations      {e.InvalidationsAcked} acknowledged ({e.InvalidationsRefused} refused, {e.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)} (model delay p50 {Us(e.AckLatencyP50)} p99 {Us(e.AckLatencyP99)})");
         s.AppendLine($"fencing            {e.Fences} fences, {e.Unfences} unfences, {e.RefusedAccesses} refused requests, recovery {Fmt(e.LastRecoveryTime?.TotalSeconds)} s");
         s.AppendLine($"use-after-free     {e.Violations} violations ({e.StragglersIssued} stragglers, {e.StragglersRefused} refused, {e.StragglersCancelled} cancelled by a reset)");
+        if (b.StragglerBytesWritten + b.StragglerBytesRead + b.StragglerFaults > 0)
+        {
+            s.AppendLine($"straggler DMA      {b.StragglerBytesWritten} B of poison written to guest memory, {b.StragglerBytesRead} B read from it, {b.StragglerFaults} outside it");
+        }
+
+        if (GuestWitnessRounds > 0)
+        {
+            int matched = GuestFindings.Count(f => f.Straggler is not null);
+            s.AppendLine($"guest witness      {GuestCorruptions} corrupted runs found by the guest in {GuestWitnessRounds} rounds ({matched} of the {GuestFindings.Count} kept match a straggler)");
+            foreach (var f in GuestFindings.Take(3))
+            {
+                s.AppendLine($"  guest found      {f}");
+            }
+        }
+
         foreach (var v in ViolationDetails.Take(3))
         {
             s.AppendLine($"  violation        {v}");

@@ -111,6 +111,9 @@ public sealed class ScenarioFile
         public string? Kind { get; set; }
 
         public ulong Bytes { get; set; } = 64;
+
+        /// <summary>payload (data buffers the device moved data through in this direction) or any (every captured translation, rings included).</summary>
+        public string? Target { get; set; }
     }
 
     public sealed class WorkloadSection
@@ -120,5 +123,8 @@ public sealed class ScenarioFile
         public int? Rounds { get; set; }
         public int? Blocks { get; set; }
         public double? Pause { get; set; }
+
+        /// <summary>Seconds the guest keeps its read-back data in the page cache before checking it again for corruption (0 = no witness).</summary>
+        public double? Witness { get; set; }
     }
 }

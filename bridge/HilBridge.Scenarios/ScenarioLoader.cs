@@ -174,7 +174,8 @@ public static class ScenarioLoader
             }
 
             var kind = ParseEnum<AccessKind>(s.Kind, AccessKind.Write, at + ".stragglers.kind");
-            stragglers = new StragglerSpec(s.Count, ScenarioValues.ParseDistribution(s.After, at + ".stragglers.after"), kind, s.Bytes);
+            var target = ParseEnum<StragglerTarget>(s.Target, StragglerTarget.Any, at + ".stragglers.target");
+            stragglers = new StragglerSpec(s.Count, ScenarioValues.ParseDistribution(s.After, at + ".stragglers.after"), kind, s.Bytes, target);
         }
         return new FaultRule
         {
@@ -204,6 +205,16 @@ public static class ScenarioLoader
         if (w.Pause is { } pause)
         {
             args += " hb.pause=" + pause.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (w.Witness is { } witness)
+        {
+            if (witness is < 0 or > 600)
+            {
+                throw new ScenarioException($"workload.witness: {witness} is outside 0..600 seconds");
+            }
+
+            args += " hb.witness=" + witness.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return args;

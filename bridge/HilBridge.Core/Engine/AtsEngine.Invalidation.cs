@@ -30,7 +30,7 @@ public sealed partial class AtsEngine
         }
         else
         {
-            Arrive(inv, _selector.Decide(_streamId, inv.First, inv.Last, _now - _start));
+            Arrive(inv, _selector.Decide(_streamId, inv.First, inv.Last, _now - _start, _ledger));
         }
 
         TryProgress(inv);

@@ -5,7 +5,7 @@ public sealed partial class AtsEngine
 {
     private void ScheduleStragglers(Invalidation inv, StragglerSpec spec)
     {
-        var targets = _ledger.StragglerTargets(inv);
+        var targets = _ledger.StragglerTargets(inv, spec);
         int held = targets.Count;
         if (held == 0)
         {
@@ -14,18 +14,18 @@ public sealed partial class AtsEngine
 
         for (int i = 0; i < spec.Count; i++)
         {
-            var capture = targets[i % held];
+            var (capture, iova) = targets[i % held];
             var at = After(_selector.StragglerDelay(spec));
-            ulong bytes = Math.Min(spec.Bytes, capture.Entry.BytesFrom(capture.Entry.Iova));
+            ulong bytes = Math.Min(spec.Bytes, capture.Entry.BytesFrom(iova));
             _ledger.AddStraggler(capture);
-            _timers.Schedule(at, new TimerItem(TimerKind.Straggler, inv, inv.Generation, capture, spec.Kind, bytes));
+            _timers.Schedule(at, new TimerItem(TimerKind.Straggler, inv, inv.Generation, capture, spec.Kind, bytes, iova));
         }
     }
 
     private void RunStraggler(TimerItem item)
     {
         var capture = item.Capture!;
-        Counters.StragglersIssued++;
+        ulong id = (ulong)++Counters.StragglersIssued;
 
         // A straggler is a translated request: any fence (either mode) blocks it, and a blocked
         // request is never a violation. Otherwise it is legal only until the acknowledgement.
@@ -41,11 +41,12 @@ public sealed partial class AtsEngine
         }
 
         var entry = capture.Entry;
+        var iova = item.StragglerIova;
         Emit(EngineEffect.StragglerRan(_now, new StragglerAccess(
-            item.Invalidation.RequestId, entry.Iova, item.StragglerBytes, item.StragglerKind, entry.Id, outcome)));
+            item.Invalidation.RequestId, iova, item.StragglerBytes, item.StragglerKind, entry.Id, outcome, id, entry.Translate(iova))));
         if (outcome == StragglerOutcome.Violation)
         {
-            ReportViolation(capture, ViolationSource.Straggler, entry.Iova, item.StragglerBytes, item.StragglerKind);
+            ReportViolation(capture, ViolationSource.Straggler, iova, item.StragglerBytes, item.StragglerKind);
         }
 
         if (_ledger.RemoveStraggler(capture))

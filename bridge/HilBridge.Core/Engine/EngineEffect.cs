@@ -64,7 +64,7 @@ public readonly record struct EngineEffect
             EffectKind.Fenced => $"{at} fenced: {Reason}",
             EffectKind.Unfenced => $"{at} unfenced after {RecoveryTime.TotalMilliseconds:0.###}ms: {Reason}",
             EffectKind.Violation => $"{at} UAF {Violation.Source} sid={Violation.StreamId?.ToString("x", CultureInfo.InvariantCulture) ?? "?"} iova=0x{Violation.Iova:x} bytes={Violation.Bytes} {Violation.Kind} entry={Violation.EntryId} req={Violation.RequestId} +{Violation.TimeSinceAck.TotalMilliseconds:0.###}ms after ack",
-            EffectKind.StragglerAccess => $"{at} straggler req={Straggler.RequestId} iova=0x{Straggler.Iova:x} bytes={Straggler.Bytes} {Straggler.Kind} entry={Straggler.EntryId} {Straggler.Outcome}",
+            EffectKind.StragglerAccess => $"{at} straggler #{Straggler.Id} req={Straggler.RequestId} iova=0x{Straggler.Iova:x} bytes={Straggler.Bytes} {Straggler.Kind} entry={Straggler.EntryId} {Straggler.Outcome}",
             _ => $"{at} {Kind}",
         };
     }

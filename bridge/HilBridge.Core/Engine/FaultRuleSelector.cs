@@ -37,9 +37,9 @@ internal sealed class FaultRuleSelector
 
     /// <summary>Decides how the device answers an invalidation of [first, last] arriving <paramref name="sinceStart"/> after engine start.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public FaultDecision Decide(uint? streamId, ulong first, ulong last, TimeSpan sinceStart)
+    public FaultDecision Decide(uint? streamId, ulong first, ulong last, TimeSpan sinceStart, TranslationLedger ledger)
     {
-        var rule = Select(streamId, first, last, sinceStart);
+        var rule = Select(streamId, first, last, sinceStart, ledger);
         var outcome = rule?.Outcome ?? FaultOutcome.Complete;
         var delay = rule is null || outcome == FaultOutcome.Drop ? TimeSpan.Zero : rule.Delay.Sample(_random);
         return new FaultDecision(rule, outcome, delay);
@@ -49,13 +49,19 @@ internal sealed class FaultRuleSelector
     public TimeSpan StragglerDelay(StragglerSpec spec) => spec.Delay.Sample(_random);
 
     /// <summary>The first rule whose scope matches and whose selection passes; null means "complete at once".</summary>
-    private FaultRule? Select(uint? streamId, ulong first, ulong last, TimeSpan sinceStart)
+    private FaultRule? Select(uint? streamId, ulong first, ulong last, TimeSpan sinceStart, TranslationLedger ledger)
     {
         var rules = Policy.Rules;
         for (int i = 0; i < rules.Count; i++)
         {
             var rule = rules[i];
             if (!rule.ScopeMatches(streamId, first, last, sinceStart))
+            {
+                continue;
+            }
+
+            // Payload stragglers need a payload translation to go through: other invalidations are out of scope.
+            if (rule.Stragglers is { } spec && !ledger.HasStragglerTarget(first, last, spec))
             {
                 continue;
             }

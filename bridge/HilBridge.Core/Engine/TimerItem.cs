@@ -8,7 +8,8 @@ namespace HilBridge.Core.Engine;
 /// skipped; stragglers are never stale (they keep their invalidation live), a reset removes them outright.
 /// </summary>
 internal readonly record struct TimerItem(
-    TimerKind Kind, Invalidation Invalidation, int Generation, Capture? Capture, AccessKind StragglerKind, ulong StragglerBytes)
+    TimerKind Kind, Invalidation Invalidation, int Generation, Capture? Capture, AccessKind StragglerKind, ulong StragglerBytes,
+    ulong StragglerIova = 0)
 {
     public bool IsStale => Kind != TimerKind.Straggler &&
         (Invalidation.Generation != Generation || Invalidation.State != InvalidationState.Pending);

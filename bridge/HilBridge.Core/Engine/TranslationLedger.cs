@@ -24,8 +24,9 @@ internal sealed class TranslationLedger
     private readonly Dictionary<ulong, Capture> _captures = new();
     private readonly Dictionary<ulong, Pin> _pins = new();
     private readonly Dictionary<ulong, int> _pinsPerEntry = new();
+    private readonly Dictionary<ulong, PayloadUse> _payloadUse = new();
     private readonly List<AtcEntry> _entryScratch = new();
-    private readonly List<Capture> _captureScratch = new();
+    private readonly List<(Capture, ulong)> _targetScratch = new();
     private ulong _lastToken;
 
     public TranslationLedger(int atcCapacity, EnginePool pool)
@@ -43,6 +44,8 @@ internal sealed class TranslationLedger
 
     // For tests: the UAF history must shrink back once nothing can reference it.
     internal int TrackedCaptures => _captures.Count;
+
+    internal int TrackedPayloadUses => _payloadUse.Count;
 
     /// <summary>Accesses between BeginAccess and EndAccess.</summary>
     public int InFlightAccesses => _pins.Count;
@@ -98,6 +101,11 @@ internal sealed class TranslationLedger
     {
         var token = new AccessToken(++_lastToken);
         _pins.Add(token.Id, new Pin(entry, iova, bytes, kind, purpose, violationReported));
+        if (purpose == DmaPurpose.Payload)
+        {
+            CollectionsMarshal.GetValueRefOrAddDefault(_payloadUse, entry.Id, out _).Record(kind, iova);
+        }
+
         ref int count = ref CollectionsMarshal.GetValueRefOrAddDefault(_pinsPerEntry, entry.Id, out _);
         if (count++ == 0 && _captures.TryGetValue(entry.Id, out var capture))
         {
@@ -194,25 +202,61 @@ internal sealed class TranslationLedger
     }
 
     /// <summary>
-    /// The translations <paramref name="inv"/> found in the ATC that no acknowledgement has retired yet:
-    /// the ones a straggler of it may use. Valid until the next call.
+    /// Whether an invalidation of [first, last] arriving now would capture a translation a straggler of
+    /// <paramref name="spec"/> can use (always true for <see cref="StragglerTarget.Any"/>).
     /// </summary>
-    public List<Capture> StragglerTargets(Invalidation inv)
+    public bool HasStragglerTarget(ulong first, ulong last, StragglerSpec spec)
+    {
+        if (spec.Target == StragglerTarget.Any)
+        {
+            return true;
+        }
+
+        _entryScratch.Clear();
+        _atc.CopyOverlapping(first, last, _entryScratch);
+        foreach (var entry in _entryScratch)
+        {
+            if (TryAim(entry, spec, out _))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The translations <paramref name="inv"/> found in the ATC that no acknowledgement has retired yet and
+    /// that <paramref name="spec"/> targets, each with the IOVA a straggler accesses: the ones a straggler of
+    /// it may use. Valid until the next call.
+    /// </summary>
+    public List<(Capture Capture, ulong Iova)> StragglerTargets(Invalidation inv, StragglerSpec spec)
     {
         // Not one inherited from an earlier invalidation: it is already gone from the ATC, and that
         // invalidation may be acknowledged before the straggler runs: a use-after-free the fence cannot
         // be blamed for (both found by fuzzing).
-        _captureScratch.Clear();
+        _targetScratch.Clear();
         for (int i = 0; i < inv.CachedHeld; i++)
         {
             var capture = inv.Held[i];
-            if (capture.AckedAt is null)
+            if (capture.AckedAt is null && TryAim(capture.Entry, spec, out var iova))
             {
-                _captureScratch.Add(capture);
+                _targetScratch.Add((capture, iova));
             }
         }
 
-        return _captureScratch;
+        return _targetScratch;
+    }
+
+    private bool TryAim(in AtcEntry entry, StragglerSpec spec, out ulong iova)
+    {
+        iova = entry.Iova;
+        if (spec.Target == StragglerTarget.Any)
+        {
+            return true;
+        }
+
+        return entry.Allows(spec.Kind) && _payloadUse.TryGetValue(entry.Id, out var use) && use.TryLast(spec.Kind, out iova);
     }
 
     /// <summary>A straggler was scheduled through <paramref name="capture"/>: its holders wait for it.</summary>
@@ -282,6 +326,7 @@ internal sealed class TranslationLedger
         if (capture.Holders.Count == 0 && !capture.InAtc && capture.Stragglers == 0 && !IsPinned(capture.Entry.Id) &&
             _captures.Remove(capture.Entry.Id))
         {
+            _payloadUse.Remove(capture.Entry.Id);
             _pool.Return(capture);
         }
     }
@@ -310,6 +355,38 @@ internal sealed class TranslationLedger
                 capture.InAtc = false;
                 TryForget(capture);
             }
+            else
+            {
+                _payloadUse.Remove(entry.Id);
+            }
+        }
+    }
+
+    /// <summary>Where the device last moved payload through one translation, by direction (straggler targets).</summary>
+    private struct PayloadUse
+    {
+        private ulong _lastRead;
+        private ulong _lastWrite;
+        private AccessKind _kinds;
+
+        public void Record(AccessKind kind, ulong iova)
+        {
+            _kinds |= kind;
+            if ((kind & AccessKind.Read) != 0)
+            {
+                _lastRead = iova;
+            }
+
+            if ((kind & AccessKind.Write) != 0)
+            {
+                _lastWrite = iova;
+            }
+        }
+
+        public readonly bool TryLast(AccessKind kind, out ulong iova)
+        {
+            iova = kind == AccessKind.Write ? _lastWrite : _lastRead;
+            return (_kinds & kind) == kind;
         }
     }
 }

@@ -15,4 +15,8 @@ internal sealed class DeviceCounters
     public long Resubmitted;
     public long InFlight;
     public long WorkerFaults;
+    // Stragglers performed as DMA (VhostBlkDevice.Stragglers): bytes moved, and those that fell outside guest memory.
+    public long StragglerBytesWritten;
+    public long StragglerBytesRead;
+    public long StragglerFaults;
 }

@@ -23,6 +23,7 @@ public sealed partial class VhostBlkBridge : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private int _disposed;
     private readonly List<UafViolation> _violations = [];
+    private readonly Dictionary<ulong, StragglerAccess> _stragglersPerformed = [];
     private VhostUserListener? _listener;
     private Task? _serving;
 
@@ -91,6 +92,12 @@ public sealed partial class VhostBlkBridge : IDisposable
     /// <summary>How many violations are kept with their details (all are counted).</summary>
     public const int MaxKeptViolations = 100;
 
+    /// <summary>How many stragglers that reached guest memory are kept by id (for matching the guest's findings).</summary>
+    public const int MaxKeptStragglers = 4096;
+
+    /// <summary>The stragglers that really moved bytes in guest memory, by id.</summary>
+    public IReadOnlyDictionary<ulong, StragglerAccess> StragglersPerformed => _gate.Read(_ => new Dictionary<ulong, StragglerAccess>(_stragglersPerformed));
+
     /// <summary>The first violations, each with StreamID, IOVA, bytes and time since the acknowledgement.</summary>
     public IReadOnlyList<UafViolation> Violations => _gate.Read(_ => _violations.ToArray());
 
@@ -117,6 +124,9 @@ public sealed partial class VhostBlkBridge : IDisposable
         RequestsResubmitted = Interlocked.Read(ref _counters.Resubmitted),
         RequestsInFlight = RequestsInFlight,
         DeviceStarts = Interlocked.Read(ref _counters.DeviceStarts),
+        StragglerBytesWritten = Interlocked.Read(ref _counters.StragglerBytesWritten),
+        StragglerBytesRead = Interlocked.Read(ref _counters.StragglerBytesRead),
+        StragglerFaults = Interlocked.Read(ref _counters.StragglerFaults),
         AckLatencyP50 = _replies.AckLatency.Percentile(50),
         AckLatencyP99 = _replies.AckLatency.Percentile(99),
         Engine = e.Counters.Snapshot(),
@@ -129,6 +139,15 @@ public sealed partial class VhostBlkBridge : IDisposable
         {
             case EffectKind.Fenced or EffectKind.Unfenced or EffectKind.InvalidationTimedOut:
                 LogEffect(effect.ToString());
+                break;
+            case EffectKind.StragglerAccess:
+                var moved = _device.PerformStraggler(effect.Straggler);
+                if (moved > 0 && _stragglersPerformed.Count < MaxKeptStragglers)
+                {
+                    _stragglersPerformed[effect.Straggler.Id] = effect.Straggler;
+                }
+
+                LogStraggler(effect.ToString(), moved);
                 break;
             case EffectKind.Violation:
                 LogViolation(effect.ToString());
@@ -165,6 +184,9 @@ public sealed partial class VhostBlkBridge : IDisposable
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "{Effect}")]
     private partial void LogEffect(string effect);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "{Effect}: {Bytes} bytes moved in guest memory")]
+    private partial void LogStraggler(string effect, ulong bytes);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "use-after-free: {Effect}")]
     private partial void LogViolation(string effect);

@@ -27,6 +27,9 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
     private readonly VringSlot[] _rings;
     private readonly QueueWorker _worker;
     private readonly List<MemoryMapping> _mappings = [];
+    // Guards the mappings against unmapping while a straggler (on the engine's timer thread) writes
+    // through them; the queue worker is parked instead. Never held while taking the engine lock.
+    private readonly object _mappingLock = new();
     private volatile CoreMemoryTable? _memory;
     private volatile BackendChannel? _backend;
     private InflightRegion? _inflight;
@@ -103,9 +106,13 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
 
             using (Pause())
             {
-                DisposeMappings();
-                _mappings.AddRange(mappings);
-                _memory = table;
+                lock (_mappingLock)
+                {
+                    DisposeMappings();
+                    _mappings.AddRange(mappings);
+                    _memory = table;
+                }
+
                 RebuildQueues();
             }
             mappings.Clear();
@@ -277,8 +284,12 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
             }
 
             _backend = null;
-            _memory = null;
-            DisposeMappings();
+            lock (_mappingLock)
+            {
+                _memory = null;
+                DisposeMappings();
+            }
+
             ReplaceInflight(null); // the next connection hands the area over again
             _features = 0;
             _protocolFeaturesAcked = false;
@@ -407,7 +418,12 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
             ring.Reset();
         }
 
-        DisposeMappings();
+        lock (_mappingLock)
+        {
+            _memory = null;
+            DisposeMappings();
+        }
+
         ReplaceInflight(null);
     }
 

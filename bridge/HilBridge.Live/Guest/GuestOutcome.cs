@@ -1,3 +1,5 @@
+using HilBridge.Scenarios;
+
 namespace HilBridge.Live.Guest;
 
 /// <summary>What the guest said about its own I/O, folded from its reports.</summary>
@@ -15,6 +17,14 @@ public sealed class GuestOutcome
     public bool Done { get; private set; }
     public TimeSpan? DoneAfter { get; private set; }
     public List<string> TimeoutMessages { get; } = [];
+
+    /// <summary>The guest's witness: rounds checked, runs of changed bytes it counted, and the first findings.</summary>
+    public int WitnessRounds { get; private set; }
+    public int Corruptions { get; private set; }
+    public List<GuestFinding> Findings { get; } = [];
+
+    /// <summary>How many findings are kept with their details (all are counted).</summary>
+    public const int MaxKeptFindings = 256;
 
     /// <summary>The guest kernel's "ATC invalidate timeout" and "CMD_SYNC timeout" messages, counted.</summary>
     public int AtcInvalidateTimeouts { get; private set; }
@@ -60,6 +70,17 @@ public sealed class GuestOutcome
                     RoundsVerified++;
                 }
 
+                break;
+            case "corruption":
+                if (Findings.Count < MaxKeptFindings && GuestFinding.FromReport(report.Fields) is { } finding)
+                {
+                    Findings.Add(finding);
+                }
+
+                break;
+            case "witness":
+                WitnessRounds++;
+                Corruptions += (int)report.GetLong("runs");
                 break;
             case "ioerror":
                 IoErrors++;

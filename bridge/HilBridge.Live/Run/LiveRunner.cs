@@ -204,6 +204,9 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
             GuestAtcInvalidateTimeouts = outcome.AtcInvalidateTimeouts,
             GuestCmdSyncTimeouts = outcome.CmdSyncTimeouts,
             GuestTimeoutMessages = outcome.TimeoutMessages.ToList(),
+            GuestWitnessRounds = outcome.WitnessRounds,
+            GuestCorruptions = outcome.Corruptions,
+            GuestFindings = GuestFinding.Match(outcome.Findings, bridge.StragglersPerformed),
             Guest = guest.Describe(),
         };
 }

@@ -115,6 +115,12 @@ public static class TraceJson
                         w.WriteString("access", s.Kind.ToString());
                         w.WriteNumber("entry", s.EntryId);
                         w.WriteString("outcome", s.Outcome.ToString());
+                        if (s.Id != 0)
+                        {
+                            w.WriteNumber("straggler", s.Id);
+                            w.WriteString("uaddr", $"0x{s.UserAddr:x}");
+                        }
+
                         break;
                 }
 

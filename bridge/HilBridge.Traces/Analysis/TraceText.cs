@@ -69,7 +69,8 @@ public static class TraceText
                     $"VIOLATION {v.Source} sid={(v.StreamId is { } sid ? "0x" + sid.ToString("x", Inv) : "?")} iova=0x{v.Iova:x} bytes={v.Bytes} {v.Kind} entry={v.EntryId} req={v.RequestId} {v.TimeSinceAck.Ticks / 10.0:0.#}us after ack");
             case EffectKind.StragglerAccess:
                 var st = e.Straggler;
-                return string.Create(Inv, $"straggler req={st.RequestId} iova=0x{st.Iova:x} bytes={st.Bytes} {st.Kind} entry={st.EntryId} {st.Outcome}");
+                return string.Create(Inv,
+                    $"straggler{(st.Id == 0 ? "" : $" #{st.Id}")} req={st.RequestId} iova=0x{st.Iova:x}{(st.UserAddr == 0 ? "" : $" uaddr=0x{st.UserAddr:x}")} bytes={st.Bytes} {st.Kind} entry={st.EntryId} {st.Outcome}");
             default:
                 return e.Kind.ToString();
         }

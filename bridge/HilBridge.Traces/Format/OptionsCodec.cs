@@ -149,7 +149,7 @@ public static class OptionsCodec
 
         if (r.Stragglers is { } s)
         {
-            m.Stragglers = new StragglerSpecMessage { Count = s.Count, Delay = ToMessage(s.Delay), Kind = (uint)s.Kind, Bytes = s.Bytes };
+            m.Stragglers = new StragglerSpecMessage { Count = s.Count, Delay = ToMessage(s.Delay), Kind = (uint)s.Kind, Bytes = s.Bytes, Target = (uint)s.Target };
         }
 
         return m;
@@ -187,7 +187,7 @@ public static class OptionsCodec
             },
             Delay = ToDistribution(m.Delay),
             Stragglers = m.Stragglers is { } s
-                ? new StragglerSpec(s.Count, ToDistribution(s.Delay), (AccessKind)s.Kind, s.Bytes)
+                ? new StragglerSpec(s.Count, ToDistribution(s.Delay), (AccessKind)s.Kind, s.Bytes, (StragglerTarget)s.Target)
                 : null,
         };
     }

@@ -81,6 +81,8 @@ internal static class RecordCodec
                 w.UInt(9, (ulong)s.Kind);
                 w.UInt(10, s.EntryId);
                 w.UInt(14, (ulong)s.Outcome + 1);
+                w.UInt(15, s.Id);
+                w.UInt(16, s.UserAddr);
                 break;
         }
 
@@ -215,7 +217,7 @@ internal static class RecordCodec
     private static EngineEffect DecodeEffect(ReadOnlySpan<byte> body, DateTimeOffset at)
     {
         var r = new WireReader(body);
-        ulong kind = 0, requestId = 0, status = 0, iova = 0, bytes = 0, access = 0, entryId = 0, source = 0, outcome = 0;
+        ulong kind = 0, requestId = 0, status = 0, iova = 0, bytes = 0, access = 0, entryId = 0, source = 0, outcome = 0, stragglerId = 0, userAddr = 0;
         long latency = 0, recovery = 0, sinceAck = 0;
         uint? streamId = null;
         string? reason = null;
@@ -228,7 +230,7 @@ internal static class RecordCodec
                 continue;
             }
 
-            if (field is < 1 or > 14)
+            if (field is < 1 or > 16)
             {
                 r.Skip(type);
                 continue;
@@ -251,6 +253,8 @@ internal static class RecordCodec
                 case 12: source = v; break;
                 case 13: streamId = (uint)v; break;
                 case 14: outcome = v; break;
+                case 15: stragglerId = v; break;
+                case 16: userAddr = v; break;
             }
         }
 
@@ -277,7 +281,7 @@ internal static class RecordCodec
             {
                 RequestId = requestId,
                 Straggler = new StragglerAccess(requestId, iova, bytes, (AccessKind)access, entryId,
-                    (StragglerOutcome)(outcome == 0 ? 0 : outcome - 1)),
+                    (StragglerOutcome)(outcome == 0 ? 0 : outcome - 1), stragglerId, userAddr),
             },
             _ => effect,
         };

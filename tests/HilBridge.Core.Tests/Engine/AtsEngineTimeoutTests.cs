@@ -51,6 +51,41 @@ public class AtsEngineTimeoutTests
     }
 
     [Fact]
+    public void Stragglers_Payload_RunAtTheLastPayloadWriteWithIdsAndTheStaleAddress()
+    {
+        var rule = Rules.Delay(5000) with
+        {
+            Stragglers = Rules.Stragglers(2, afterMs: 1500, AccessKind.Write, 64) with { Target = StragglerTarget.Payload },
+        };
+        var h = new EngineHarness(Rules.Policy(rule), FencePolicy.Hope);
+        h.Map(0x1000, pages: 2);
+        h.Engine.EndAccess(h.Pin(0x1000, AccessKind.Write, DmaPurpose.Control)); // a status byte: no target
+        h.Engine.EndAccess(h.Pin(0x2800, AccessKind.Write));
+        h.Engine.OnIotlbInvalidate(9, 0x1000, 2 * Page);
+        h.Advance(OneSecond);
+        h.Drain();
+
+        h.AdvanceMs(500);
+
+        var stragglers = h.Drain().Where(e => e.Kind == EffectKind.StragglerAccess).Select(e => e.Straggler).ToList();
+        Assert.Equal([1UL, 2UL], stragglers.Select(s => s.Id));
+        Assert.All(stragglers, s => Assert.Equal((0x2800UL, 0x2800UL + (1UL << 40), 64UL), (s.Iova, s.UserAddr, s.Bytes)));
+    }
+
+    [Fact]
+    public void Stragglers_PayloadWithoutAPayloadTranslation_RuleDoesNotApply()
+    {
+        var rule = Rules.Delay(5000) with { Stragglers = Rules.Stragglers(1, afterMs: 1500) with { Target = StragglerTarget.Payload } };
+        var h = new EngineHarness(Rules.Policy(rule), FencePolicy.Hope);
+        h.Map(0x1000);
+        h.Engine.EndAccess(h.Pin(0x1000, AccessKind.Read)); // payload, but read: not a write target
+
+        h.Engine.OnIotlbInvalidate(9, 0x1000, Page);
+
+        Assert.Equal([EffectKind.AckInvalidation], Kinds(h.Drain())); // completed at once: no delay, no straggler
+    }
+
+    [Fact]
     public void Timeout_HopeWithAccessInFlight_EndAccessReportsViolation()
     {
         var h = new EngineHarness(Rules.Policy(Rules.Delay(5000)), FencePolicy.Hope);

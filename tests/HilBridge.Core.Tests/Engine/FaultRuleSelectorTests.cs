@@ -1,4 +1,5 @@
 using HilBridge.Core.Atc;
+using HilBridge.Core.Dma;
 using HilBridge.Core.Engine;
 
 namespace HilBridge.Core.Tests.Engine;
@@ -9,8 +10,27 @@ public class FaultRuleSelectorTests
     private const ulong Seed = 42;
     private const ulong Page = 4096;
 
-    private static FaultDecision Decide(FaultRuleSelector selector, ulong iova = 0x1000, uint? streamId = 0x100) =>
-        selector.Decide(streamId, iova, iova + Page - 1, TimeSpan.Zero);
+    private static readonly TranslationLedger EmptyLedger = new(16, new EnginePool());
+
+    private static FaultDecision Decide(FaultRuleSelector selector, ulong iova = 0x1000, uint? streamId = 0x100, TranslationLedger? ledger = null) =>
+        selector.Decide(streamId, iova, iova + Page - 1, TimeSpan.Zero, ledger ?? EmptyLedger);
+
+    [Fact]
+    public void Decide_PayloadStragglers_CountOnlyInvalidationsWithAPayloadTarget()
+    {
+        var ledger = new TranslationLedger(16, new EnginePool());
+        Assert.True(ledger.TryCache(0x3000, Page, 0x10_0000, AccessKind.ReadWrite));
+        Assert.True(ledger.TryLookup(0x3000, out var entry));
+        Assert.True(ledger.TryUnpin(ledger.Pin(entry, 0x3000, Page, AccessKind.Write, DmaPurpose.Payload, false), out var pin));
+        ledger.ReleasePin(pin);
+        var rule = Rules.Drop() with { EveryNth = 2, Stragglers = new StragglerSpec(1, Distribution.None, Target: StragglerTarget.Payload) };
+        var selector = new FaultRuleSelector(Rules.Policy(rule), Seed);
+
+        // Three invalidations without a payload target do not count towards EveryNth; the second with one applies.
+        var applied = new ulong[] { 0x1000, 0x3000, 0x2000, 0x5000, 0x3000 }.Select(iova => Decide(selector, iova, ledger: ledger).Rule is not null);
+
+        Assert.Equal([false, false, false, false, true], applied);
+    }
 
     /// <summary>Which of <paramref name="n"/> invalidations in a row a rule applied to (1-based).</summary>
     private static List<int> Applied(FaultRuleSelector selector, int n) =>

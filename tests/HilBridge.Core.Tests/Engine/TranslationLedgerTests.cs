@@ -214,11 +214,63 @@ public class TranslationLedgerTests
         _live.AddLast(inv.LiveNode);
         _ledger.Hold(inv, removeFromAtc: true, _live);
 
-        var targets = _ledger.StragglerTargets(inv);
+        var targets = _ledger.StragglerTargets(inv, AnyWrite);
 
-        Assert.Equal(0x2000UL, Assert.Single(targets).Entry.Iova); // 0x1000 was inherited from the first
+        Assert.Equal(0x2000UL, Assert.Single(targets).Capture.Entry.Iova); // 0x1000 was inherited from the first
         Acknowledge(first, T0);
-        Assert.Empty(_ledger.StragglerTargets(first));
+        Assert.Empty(_ledger.StragglerTargets(first, AnyWrite));
+    }
+
+    [Fact]
+    public void StragglerTargets_Payload_OnlyTranslationsWrittenWithPayloadAtTheLastWrite()
+    {
+        var control = Cache(0x1000);
+        var readOnly = Cache(0x2000);
+        var written = Cache(0x3000);
+        Cache(0x4000); // never used
+        End(_ledger.Pin(control, 0x1000, 16, AccessKind.Write, DmaPurpose.Control, false));
+        End(_ledger.Pin(readOnly, 0x2000, Page, AccessKind.Read, DmaPurpose.Payload, false));
+        End(_ledger.Pin(written, 0x3000, 512, AccessKind.Write, DmaPurpose.Payload, false));
+        End(_ledger.Pin(written, 0x3200, 512, AccessKind.Write, DmaPurpose.Payload, false));
+        var inv = new Invalidation().Reset(1, 0x1000, 0x4fff, T0, T0.AddSeconds(1));
+        _live.AddLast(inv.LiveNode);
+
+        Assert.True(_ledger.HasStragglerTarget(0x1000, 0x4fff, PayloadWrite));
+        Assert.False(_ledger.HasStragglerTarget(0x1000, 0x2fff, PayloadWrite));
+        _ledger.Hold(inv, removeFromAtc: true, _live);
+        var target = Assert.Single(_ledger.StragglerTargets(inv, PayloadWrite));
+
+        Assert.Equal((written.Id, 0x3200UL), (target.Capture.Entry.Id, target.Iova));
+        Assert.Equal(0x2000UL, Assert.Single(_ledger.StragglerTargets(inv, PayloadWrite with { Kind = AccessKind.Read })).Iova);
+    }
+
+    [Fact]
+    public void PayloadUse_EntriesForgotten_IsForgottenToo()
+    {
+        var a = Cache(0x1000);
+        var b = Cache(0x2000);
+        End(_ledger.Pin(a, 0x1000, Page, AccessKind.Write, DmaPurpose.Payload, false));
+        End(_ledger.Pin(b, 0x2000, Page, AccessKind.Write, DmaPurpose.Payload, false));
+        var inv = Invalidate(1, 0x1000);
+        Acknowledge(inv, T0);
+        _ledger.ReleaseHeld(inv);
+        Assert.Equal(1, _ledger.TrackedPayloadUses); // b, still cached
+
+        _ledger.FlushAtc();
+
+        Assert.Equal(0, _ledger.TrackedPayloadUses);
+    }
+
+    private static readonly StragglerSpec AnyWrite = new(1, Distribution.None);
+    private static readonly StragglerSpec PayloadWrite = new(1, Distribution.None, Target: StragglerTarget.Payload);
+
+    private void End(AccessToken token)
+    {
+        Assert.True(_ledger.TryUnpin(token, out var pin));
+        if (_ledger.ReleasePin(pin) is { } capture)
+        {
+            _ledger.TryForget(capture);
+        }
     }
 
     [Fact]

@@ -1,0 +1,70 @@
+using System.Globalization;
+using HilBridge.Core.Dma;
+using HilBridge.Core.Engine;
+
+namespace HilBridge.Scenarios;
+
+/// <summary>
+/// The guest's own witness: a run of bytes it found changed in memory it had got back from the device
+/// (an "HB: corruption" report, qemu-scripts/guest/init hb.witness). <see cref="Head"/> is what it saw,
+/// in hex, from the 16-byte boundary at or before the run; <see cref="PoisonId"/> is the straggler id
+/// read from those bytes when they are a straggler's poison. The guest knows nothing of the bridge:
+/// <see cref="Straggler"/> is the host's match of the id against the stragglers that really ran.
+/// </summary>
+public sealed record GuestFinding(int Round, long Block, int Offset, int Bytes, string Head, ulong? PoisonId)
+{
+    /// <summary>The straggler that wrote these bytes (id, request, outcome), or null when none did.</summary>
+    public string? Straggler { get; init; }
+
+    /// <summary>Parses an "HB: corruption" report's fields; null when a field is missing or malformed.</summary>
+    public static GuestFinding? FromReport(IReadOnlyDictionary<string, string> fields)
+    {
+        if (!TryInt(fields, "n", out var round) || !TryInt(fields, "block", out var block) || !TryInt(fields, "offset", out var offset) ||
+            !TryInt(fields, "bytes", out var bytes) || !fields.TryGetValue("head", out var head))
+        {
+            return null;
+        }
+
+        return new GuestFinding((int)round, block, (int)offset, (int)bytes, head, FindPoison(head));
+    }
+
+    /// <summary>Matches each finding to the straggler whose id its poison carries, if one with that id reached memory.</summary>
+    public static IReadOnlyList<GuestFinding> Match(IEnumerable<GuestFinding> findings, IReadOnlyDictionary<ulong, StragglerAccess> ran) =>
+        findings.Select(f => f.PoisonId is { } id && ran.TryGetValue(id, out var s) && s.ReachesMemory
+            ? f with { Straggler = $"#{s.Id} req={s.RequestId} iova=0x{s.Iova:x} {s.Outcome.ToString().ToLowerInvariant()}" }
+            : f).ToList();
+
+    public override string ToString() =>
+        $"round {Round} block {Block} offset {Offset}: {Bytes} B changed, starting {Head[..Math.Min(32, Head.Length)]}" +
+        (Straggler is { } s ? $" = straggler {s}" : PoisonId is { } id ? $" (poison of straggler #{id}, which never wrote)" : " (no straggler's poison)");
+
+    private static ulong? FindPoison(string hex)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromHexString(hex);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        // The run may start a few bytes into a poison unit when its first bytes happened to equal the data.
+        for (int i = 0; i + StragglerPoison.UnitLength <= bytes.Length; i++)
+        {
+            if (StragglerPoison.TryParseId(bytes.AsSpan(i), out var id))
+            {
+                return id;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool TryInt(IReadOnlyDictionary<string, string> fields, string key, out long value)
+    {
+        value = 0;
+        return fields.TryGetValue(key, out var text) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+    }
+}
