@@ -89,6 +89,18 @@ internal static class TraceReplayReport
         {
             o.WriteLine($"  expect {e}");
         }
+
+        if (verdict.GuestFindings.Count > 0)
+        {
+            var f = verdict.GuestFindings;
+            int refused = f.Count(x => x.StragglerOutcome == Core.Engine.StragglerOutcome.RefusedFenced);
+            o.WriteLine($"guest witness: {f.Count} findings recorded; in this {what}: {f.Count(x => x.Explained)} written by a straggler, " +
+                $"{refused} by stragglers the engine refuses, {f.Count - refused - f.Count(x => x.Explained)} by none");
+            foreach (var x in f.Take(5))
+            {
+                o.WriteLine($"  guest found {x}");
+            }
+        }
     }
 
     private static void Row(TextWriter o, string name, long recorded, long replayed) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using HilBridge.Core.Dma;
 using HilBridge.Core.Engine;
 
@@ -9,12 +10,20 @@ namespace HilBridge.Scenarios;
 /// (an "HB: corruption" report, qemu-scripts/guest/init hb.witness). <see cref="Head"/> is what it saw,
 /// in hex, from the 16-byte boundary at or before the run; <see cref="PoisonId"/> is the straggler id
 /// read from those bytes when they are a straggler's poison. The guest knows nothing of the bridge:
-/// <see cref="Straggler"/> is the host's match of the id against the stragglers that really ran.
+/// <see cref="Straggler"/> and <see cref="StragglerOutcome"/> are the host's match of the id against the
+/// stragglers that ran (live, or in a replay).
 /// </summary>
 public sealed record GuestFinding(int Round, long Block, int Offset, int Bytes, string Head, ulong? PoisonId)
 {
-    /// <summary>The straggler that wrote these bytes (id, request, outcome), or null when none did.</summary>
+    /// <summary>The straggler with the poison's id (id, request, IOVA, outcome), or null when none ran.</summary>
     public string? Straggler { get; init; }
+
+    /// <summary>What the engine decided for that straggler: a refused one cannot have written these bytes.</summary>
+    public StragglerOutcome? StragglerOutcome { get; init; }
+
+    /// <summary>Whether a straggler that reached guest memory explains the finding.</summary>
+    [JsonIgnore]
+    public bool Explained => StragglerOutcome is { } o && o != Core.Engine.StragglerOutcome.RefusedFenced;
 
     /// <summary>Parses an "HB: corruption" report's fields; null when a field is missing or malformed.</summary>
     public static GuestFinding? FromReport(IReadOnlyDictionary<string, string> fields)
@@ -28,15 +37,15 @@ public sealed record GuestFinding(int Round, long Block, int Offset, int Bytes, 
         return new GuestFinding((int)round, block, (int)offset, (int)bytes, head, FindPoison(head));
     }
 
-    /// <summary>Matches each finding to the straggler whose id its poison carries, if one with that id reached memory.</summary>
+    /// <summary>Matches each finding to the straggler whose id its poison carries, among <paramref name="ran"/> (by id).</summary>
     public static IReadOnlyList<GuestFinding> Match(IEnumerable<GuestFinding> findings, IReadOnlyDictionary<ulong, StragglerAccess> ran) =>
-        findings.Select(f => f.PoisonId is { } id && ran.TryGetValue(id, out var s) && s.ReachesMemory
-            ? f with { Straggler = $"#{s.Id} req={s.RequestId} iova=0x{s.Iova:x} {s.Outcome.ToString().ToLowerInvariant()}" }
-            : f).ToList();
+        findings.Select(f => f.PoisonId is { } id && ran.TryGetValue(id, out var s)
+            ? f with { Straggler = $"#{s.Id} req={s.RequestId} iova=0x{s.Iova:x} {s.Outcome.ToString().ToLowerInvariant()}", StragglerOutcome = s.Outcome }
+            : f with { Straggler = null, StragglerOutcome = null }).ToList();
 
     public override string ToString() =>
         $"round {Round} block {Block} offset {Offset}: {Bytes} B changed, starting {Head[..Math.Min(32, Head.Length)]}" +
-        (Straggler is { } s ? $" = straggler {s}" : PoisonId is { } id ? $" (poison of straggler #{id}, which never wrote)" : " (no straggler's poison)");
+        (Straggler is { } s ? $" = straggler {s}" : PoisonId is { } id ? $" (poison of straggler #{id}, which never ran)" : " (no straggler's poison)");
 
     private static ulong? FindPoison(string hex)
     {

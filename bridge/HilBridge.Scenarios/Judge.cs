@@ -15,14 +15,18 @@ public static class Judge
     /// <summary>
     /// A recorded run judged again on replayed counters: the recorded summary with its engine counters
     /// replaced by the replayed engine's, against the expectations the trace recorded. Guest-side facts
-    /// (data verified, recoveries) and the device's own counters stay as recorded.
+    /// (data verified, recoveries, the guest's findings) and the device's own counters stay as recorded; the
+    /// findings are matched again to the replayed stragglers (<paramref name="replayedStragglers"/>, by id),
+    /// so a what-if says which of them its engine would have refused.
     /// </summary>
-    public static RunSummary Replay(RunSummary recorded, RunOutcome recordedOutcome, EngineCounterSnapshot replayed, IReadOnlyList<Expectation> expectations)
+    public static RunSummary Replay(RunSummary recorded, RunOutcome recordedOutcome, EngineCounterSnapshot replayed,
+        IReadOnlyDictionary<ulong, StragglerAccess> replayedStragglers, IReadOnlyList<Expectation> expectations)
     {
         var aborted = recordedOutcome == RunOutcome.Aborted;
         var unjudged = recorded with
         {
             Bridge = recorded.Bridge with { Engine = replayed },
+            GuestFindings = GuestFinding.Match(recorded.GuestFindings, replayedStragglers),
             Outcome = aborted ? RunOutcome.Aborted : RunOutcome.Completed,
             Reason = aborted ? recorded.Reason : null,
         };

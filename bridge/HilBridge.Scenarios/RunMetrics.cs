@@ -21,7 +21,7 @@ public static class RunMetrics
         ["guestSyncTimeouts"] = s => s.GuestCmdSyncTimeouts,
         // The guest's witness (null when the workload had none, so an expectation on it fails without it).
         ["guestCorruptions"] = s => s.GuestWitnessRounds > 0 ? s.GuestCorruptions : null,
-        ["guestCorruptionsUnmatched"] = s => s.GuestWitnessRounds > 0 ? s.GuestFindings.Count(f => f.Straggler is null) : null,
+        ["guestCorruptionsUnmatched"] = s => s.GuestWitnessRounds > 0 ? s.GuestFindings.Count(f => !f.Explained) : null,
         ["stragglerBytesWritten"] = s => s.Bridge.StragglerBytesWritten,
         ["rounds"] = s => s.Rounds,
         ["roundsVerified"] = s => s.RoundsVerified,

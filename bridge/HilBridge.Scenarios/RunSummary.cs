@@ -73,7 +73,7 @@ public sealed record RunSummary
 
         if (GuestWitnessRounds > 0)
         {
-            int matched = GuestFindings.Count(f => f.Straggler is not null);
+            int matched = GuestFindings.Count(f => f.Explained);
             s.AppendLine($"guest witness      {GuestCorruptions} corrupted runs found by the guest in {GuestWitnessRounds} rounds ({matched} of the {GuestFindings.Count} kept match a straggler)");
             foreach (var f in GuestFindings.Take(3))
             {

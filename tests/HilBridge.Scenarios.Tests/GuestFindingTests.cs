@@ -40,7 +40,7 @@ public class GuestFindingTests
         Assert.Null(GuestFinding.FromReport(new Dictionary<string, string> { ["n"] = "1", ["block"] = "x" }));
 
     [Fact]
-    public void Match_OnlyStragglersThatReachedMemory()
+    public void Match_ByPoisonId_OnlyStragglersThatReachedMemoryExplain()
     {
         var findings = new[] { 1UL, 2UL, 9UL }.Select(id => new GuestFinding(1, 0, 0, 64, "", id));
         var ran = new Dictionary<ulong, StragglerAccess>
@@ -51,6 +51,7 @@ public class GuestFindingTests
 
         var matched = GuestFinding.Match(findings, ran);
 
-        Assert.Equal(["#1 req=40 iova=0x1000 violation", null, null], matched.Select(f => f.Straggler));
+        Assert.Equal(["#1 req=40 iova=0x1000 violation", "#2 req=41 iova=0x2000 refusedfenced", null], matched.Select(f => f.Straggler));
+        Assert.Equal([true, false, false], matched.Select(f => f.Explained));
     }
 }

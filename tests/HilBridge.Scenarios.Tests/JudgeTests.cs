@@ -1,3 +1,4 @@
+using HilBridge.Core.Dma;
 using HilBridge.Core.Engine;
 
 namespace HilBridge.Scenarios.Tests;
@@ -34,7 +35,7 @@ public class JudgeTests
     {
         var recorded = Summary(RunOutcome.Passed, violations: 0) with { Expectations = [] };
 
-        var judged = Judge.Replay(recorded, RunOutcome.Passed, new EngineCounterSnapshot { Violations = 2 }, NoViolations);
+        var judged = Judge.Replay(recorded, RunOutcome.Passed, new EngineCounterSnapshot { Violations = 2 }, NoStragglers, NoViolations);
 
         Assert.Equal(RunOutcome.Failed, judged.Outcome);
         Assert.Equal(2, judged.Bridge.Engine.Violations);
@@ -47,18 +48,37 @@ public class JudgeTests
     {
         var recorded = Summary(RunOutcome.Failed, violations: 1, reason: "expectation not met: violations");
 
-        var judged = Judge.Replay(recorded, RunOutcome.Failed, new EngineCounterSnapshot(), NoViolations);
+        var judged = Judge.Replay(recorded, RunOutcome.Failed, new EngineCounterSnapshot(), NoStragglers, NoViolations);
 
         Assert.Equal(RunOutcome.Passed, judged.Outcome);
         Assert.Null(judged.Reason);
     }
 
     [Fact]
+    public void Replay_WhatIfRefusesTheStraggler_FindingNoLongerExplained()
+    {
+        var finding = new GuestFinding(1, 0, 0, 64, "", PoisonId: 1);
+        var recorded = Summary(RunOutcome.Passed, violations: 1) with { GuestWitnessRounds = 1, GuestCorruptions = 1, GuestFindings = [finding] };
+        var refused = new Dictionary<ulong, StragglerAccess>
+        {
+            [1] = new(40, 0x1000, 64, AccessKind.Write, 5, StragglerOutcome.RefusedFenced, 1, 0x9000),
+        };
+
+        var judged = Judge.Replay(recorded, RunOutcome.Passed, new EngineCounterSnapshot(), refused,
+            [Expectation.Parse("guestCorruptionsUnmatched", "== 0")]);
+
+        Assert.Equal(StragglerOutcome.RefusedFenced, Assert.Single(judged.GuestFindings).StragglerOutcome);
+        Assert.Equal(RunOutcome.Failed, judged.Outcome); // the guest's finding stays; nothing the replay ran explains it
+    }
+
+    private static readonly Dictionary<ulong, StragglerAccess> NoStragglers = [];
+
+    [Fact]
     public void Replay_RecordedRunAborted_StaysAbortedWithItsReason()
     {
         var recorded = Summary(RunOutcome.Aborted, violations: 0, reason: "QEMU exited");
 
-        var judged = Judge.Replay(recorded, RunOutcome.Aborted, new EngineCounterSnapshot(), NoViolations);
+        var judged = Judge.Replay(recorded, RunOutcome.Aborted, new EngineCounterSnapshot(), NoStragglers, NoViolations);
 
         Assert.Equal(RunOutcome.Aborted, judged.Outcome);
         Assert.Equal("QEMU exited", judged.Reason);

@@ -13,6 +13,9 @@ namespace HilBridge.Live.Replay;
 /// </summary>
 public sealed record TraceVerdict(RunOutcome Recorded, RunOutcome Replayed, IReadOnlyList<ExpectationResult> Expectations)
 {
+    /// <summary>The guest's recorded findings, matched to the replayed stragglers.</summary>
+    public IReadOnlyList<GuestFinding> GuestFindings { get; init; } = [];
+
     public bool Same => Recorded == Replayed;
 
     /// <summary>Null when the trace has no run summary (an import, or a run that crashed) or one this build cannot read.</summary>
@@ -50,7 +53,8 @@ public sealed record TraceVerdict(RunOutcome Recorded, RunOutcome Replayed, IRea
             return null; // a metric this build does not know (a trace from a newer version)
         }
 
-        var judged = Scenarios.Judge.Replay(recorded, recordedOutcome, replay.CountersAtRunEnd ?? replay.FinalCounters, expectations);
-        return new TraceVerdict(recordedOutcome, judged.Outcome, judged.Expectations);
+        var judged = Scenarios.Judge.Replay(recorded, recordedOutcome, replay.CountersAtRunEnd ?? replay.FinalCounters,
+            replay.Replayed.StragglersById, expectations);
+        return new TraceVerdict(recordedOutcome, judged.Outcome, judged.Expectations) { GuestFindings = judged.GuestFindings };
     }
 }

@@ -12,6 +12,13 @@ public sealed class TraceTally : IEngineObserver
     private readonly long[] _effects = new long[Enum.GetValues<EffectKind>().Max(k => (int)k) + 1];
     private readonly long[] _results = new long[Enum.GetValues<AccessResult>().Max(k => (int)k) + 1];
     private readonly long[] _stragglers = new long[Enum.GetValues<StragglerOutcome>().Max(k => (int)k) + 1];
+    private readonly Dictionary<ulong, StragglerAccess> _stragglersById = [];
+
+    /// <summary>How many stragglers are kept by id (to match the guest's findings); all are counted.</summary>
+    public const int MaxStragglersById = 4096;
+
+    /// <summary>The first stragglers by id (traces from before straggler ids have none).</summary>
+    public IReadOnlyDictionary<ulong, StragglerAccess> StragglersById => _stragglersById;
     private DateTimeOffset? _fencedSince;
 
     public long Inputs { get; private set; }
@@ -100,6 +107,11 @@ public sealed class TraceTally : IEngineObserver
                 break;
             case EffectKind.StragglerAccess:
                 _stragglers[(int)effect.Straggler.Outcome]++;
+                if (effect.Straggler.Id != 0 && _stragglersById.Count < MaxStragglersById)
+                {
+                    _stragglersById[effect.Straggler.Id] = effect.Straggler;
+                }
+
                 break;
         }
     }
