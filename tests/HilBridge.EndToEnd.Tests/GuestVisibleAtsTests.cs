@@ -42,6 +42,7 @@ public sealed class GuestVisibleAtsTests(ITestOutputHelper output)
         // 6.1 fences nothing: the late write through the stale translation is a use-after-free.
         Assert.True(summary.Bridge.Engine.Violations >= 1);
         Assert.Contains(summary.ViolationDetails, v => v.Source == "Straggler" && v.StreamId == "0x100");
+        WitnessAssert.GuestSawEachViolatingStraggler(summary);
         Assert.Equal(0, summary.Bridge.Engine.Fences);
     }
 

@@ -49,7 +49,7 @@ public static class EventMapping
                 break;
             case EffectKind.StragglerAccess:
                 var s = effect.Straggler;
-                (e.Iova, e.Bytes, e.Access, e.AtcEntry) = (s.Iova, s.Bytes, PolicyMapping.ToProto(s.Kind), s.EntryId);
+                (e.Iova, e.Bytes, e.Access, e.AtcEntry, e.StragglerId, e.UserAddr) = (s.Iova, s.Bytes, PolicyMapping.ToProto(s.Kind), s.EntryId, s.Id, s.UserAddr);
                 e.Detail = s.Outcome switch
                 {
                     StragglerOutcome.Allowed => "allowed",
