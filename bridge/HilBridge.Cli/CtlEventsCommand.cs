@@ -17,6 +17,8 @@ internal static class CtlEventsCommand
         ["fences"] = [Proto.EventKind.Fenced, Proto.EventKind.Unfenced],
         ["violation"] = [Proto.EventKind.Violation],
         ["straggler"] = [Proto.EventKind.Straggler],
+        ["guest"] = [Proto.EventKind.GuestCorruption],
+        ["witnesses"] = [Proto.EventKind.Violation, Proto.EventKind.GuestCorruption],
     };
 
     public static Command Create()

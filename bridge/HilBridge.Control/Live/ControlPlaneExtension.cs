@@ -25,6 +25,7 @@ public sealed class ControlPlaneExtension(ControlPlaneOptions options) : ILiveRu
         var device = new ControlDevice(options.DeviceName, context.Bridge, context.Scenario.Engine.InvalidationTimeout);
         var run = new RunProgress(context.Scenario.Name, context.OutputDirectory);
         context.GuestReported += run.Observe;
+        context.GuestReported += device.ObserveGuest;
         var recording = options.Recording?.Invoke(context) ?? new SegmentRecording(context, TimeProvider.System);
         var plane = new ControlPlane([device], run, recording, DateTimeOffset.UtcNow);
         var endpoint = options.Endpoint ?? new ControlEndpoint.UnixSocket(Path.Combine(context.RuntimeDirectory, "control.sock"));
@@ -51,6 +52,7 @@ public sealed class ControlPlaneExtension(ControlPlaneOptions options) : ILiveRu
             }
 
             context.GuestReported -= run.Observe;
+            context.GuestReported -= device.ObserveGuest;
             device.Dispose();
             (recording as IDisposable)?.Dispose();
             throw;
@@ -82,6 +84,7 @@ public sealed class ControlPlaneExtension(ControlPlaneOptions options) : ILiveRu
             }
 
             context.GuestReported -= run.Observe;
+            context.GuestReported -= device.ObserveGuest;
             device.Dispose(); // ends event streams, so the server stops without waiting for them
             await server.DisposeAsync();
             (recording as IDisposable)?.Dispose(); // closes a segment still recording

@@ -1,5 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
+using HilBridge.Control.Events;
 using HilBridge.Core.Engine;
+using HilBridge.Scenarios;
 using Proto = HilBridge.Control.V1;
 
 namespace HilBridge.Control.Mapping;
@@ -60,6 +62,26 @@ public static class EventMapping
         }
         return e;
     }
+
+    public static Proto.Event ToProto(string device, in DeviceEvent e) =>
+        e.Finding is { } finding ? ToProto(device, finding, e.FoundAt) : ToProto(device, e.Effect);
+
+    public static Proto.Event ToProto(string device, GuestFinding finding, DateTimeOffset at) => new()
+    {
+        Kind = Proto.EventKind.GuestCorruption,
+        At = Timestamp.FromDateTimeOffset(at),
+        Device = device,
+        Bytes = (ulong)finding.Bytes,
+        StragglerId = finding.PoisonId ?? 0,
+        Detail = finding.StragglerOutcome switch
+        {
+            StragglerOutcome.Allowed => "allowed",
+            StragglerOutcome.RefusedFenced => "refused-fenced",
+            StragglerOutcome.Violation => "violation",
+            _ => "unexplained",
+        },
+        Text = "guest found " + finding,
+    };
 
     public static Proto.Event Dropped(string device, ulong count, DateTimeOffset at) => new()
     {

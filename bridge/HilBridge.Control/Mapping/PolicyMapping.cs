@@ -58,7 +58,7 @@ public static class PolicyMapping
             },
             Delay = ToProto(rule.Delay),
             Stragglers = rule.Stragglers is { } s
-                ? new Proto.Stragglers { Count = s.Count, After = ToProto(s.Delay), Kind = ToProto(s.Kind), Bytes = s.Bytes }
+                ? new Proto.Stragglers { Count = s.Count, After = ToProto(s.Delay), Kind = ToProto(s.Kind), Bytes = s.Bytes, Target = (Proto.StragglerTarget)s.Target }
                 : null,
         };
         if (rule.StreamId is { } sid)
@@ -104,8 +104,13 @@ public static class PolicyMapping
                 throw new PolicyMappingException($"{at}.stragglers.count: {s.Count} is outside 0..{StragglerSpec.MaxCount}");
             }
 
+            if (s.Target is not (Proto.StragglerTarget.Any or Proto.StragglerTarget.Payload))
+            {
+                throw new PolicyMappingException($"{at}.stragglers.target: {s.Target} is not any or payload");
+            }
+
             stragglers = new StragglerSpec(s.Count, FromProto(s.After, at + ".stragglers.after"), FromProto(s.Kind, at + ".stragglers.kind"),
-                s.Bytes == 0 ? DefaultStragglerBytes : s.Bytes);
+                s.Bytes == 0 ? DefaultStragglerBytes : s.Bytes, (StragglerTarget)s.Target);
         }
         var rule = new FaultRule
         {

@@ -1,5 +1,7 @@
 using HilBridge.Control.Events;
 using HilBridge.Live.Device;
+using HilBridge.Live.Guest;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Server;
 
@@ -11,7 +13,7 @@ public sealed class ControlDevice : IDisposable
         Name = name;
         Bridge = bridge;
         InvalidationTimeout = invalidationTimeout;
-        Events = new EffectBroadcaster(bridge);
+        Events = new EventBroadcaster(bridge);
     }
 
     public string Name { get; }
@@ -21,7 +23,16 @@ public sealed class ControlDevice : IDisposable
     /// <summary>Fixed at engine construction; the engine does not expose it, so the run passes it in.</summary>
     public TimeSpan InvalidationTimeout { get; }
 
-    public EffectBroadcaster Events { get; }
+    public EventBroadcaster Events { get; }
+
+    /// <summary>Publishes a corruption the guest reports on its console, matched to the straggler whose poison it found.</summary>
+    public void ObserveGuest(GuestReport report)
+    {
+        if (report.Kind == "corruption" && GuestFinding.FromReport(report.Fields) is { } finding)
+        {
+            Events.Publish(GuestFinding.Match([finding], Bridge.StragglersPerformed)[0], DateTimeOffset.UtcNow);
+        }
+    }
 
     public void Dispose() => Events.Dispose();
 }

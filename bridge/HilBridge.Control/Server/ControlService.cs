@@ -94,6 +94,7 @@ public sealed partial class ControlService(ControlPlane plane, ILogger<ControlSe
     {
         var device = Resolve(request.Device);
         var kinds = new List<EffectKind>();
+        var guestFindings = false;
         foreach (var kind in request.Kinds)
         {
             if (kind == Proto.EventKind.EventsDropped)
@@ -101,18 +102,24 @@ public sealed partial class ControlService(ControlPlane plane, ILogger<ControlSe
                 continue; // always sent
             }
 
+            if (kind == Proto.EventKind.GuestCorruption)
+            {
+                guestFindings = true;
+                continue;
+            }
+
             kinds.Add(ToEffectKind(kind) ?? throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"kinds: {kind} is not an event kind to subscribe to")));
         }
-        using var subscription = device.Events.Subscribe(new EffectFilter(kinds, request.OnlyRefusedAcks));
+        using var subscription = device.Events.Subscribe(new EventFilter(kinds, request.OnlyRefusedAcks, guestFindings));
         var ct = context.CancellationToken;
         try
         {
             while (await subscription.Reader.WaitToReadAsync(ct))
             {
-                while (subscription.Reader.TryRead(out var effect))
+                while (subscription.Reader.TryRead(out var e))
                 {
                     await ReportDroppedAsync(device.Name, subscription, responseStream);
-                    await responseStream.WriteAsync(EventMapping.ToProto(device.Name, effect), ct);
+                    await responseStream.WriteAsync(EventMapping.ToProto(device.Name, e), ct);
                 }
                 await ReportDroppedAsync(device.Name, subscription, responseStream);
             }
@@ -145,7 +152,7 @@ public sealed partial class ControlService(ControlPlane plane, ILogger<ControlSe
         return Task.FromResult(Checked(result));
     }
 
-    private static async Task ReportDroppedAsync(string device, EffectSubscription subscription, IServerStreamWriter<Proto.Event> stream)
+    private static async Task ReportDroppedAsync(string device, EventSubscription subscription, IServerStreamWriter<Proto.Event> stream)
     {
         if (subscription.TakeDropped() is > 0 and var dropped)
         {

@@ -45,4 +45,25 @@ public class EventMappingTests
         Assert.Equal(TimeSpan.FromMilliseconds(300), e.Recovery.ToTimeSpan());
         Assert.Contains("unfenced", e.Text);
     }
+
+    [Fact]
+    public void ToProto_Straggler_CarriesItsIdAndStaleAddress()
+    {
+        var straggler = new StragglerAccess(12, 0x4000, 64, AccessKind.Write, 9, StragglerOutcome.Violation, 3, 0x7f00_0000_4000);
+
+        var e = EventMapping.ToProto("hbdev", new EngineEffect { Kind = EffectKind.StragglerAccess, At = At, Straggler = straggler, RequestId = 12 });
+
+        Assert.Equal((Proto.EventKind.Straggler, 3ul, 0x7f00_0000_4000ul, "violation"), (e.Kind, e.StragglerId, e.UserAddr, e.Detail));
+    }
+
+    [Fact]
+    public void ToProto_GuestFinding_CarriesThePoisonIdAndTheStragglersOutcome()
+    {
+        var finding = new HilBridge.Scenarios.GuestFinding(1, 37, 0, 64, "", PoisonId: 3) { StragglerOutcome = StragglerOutcome.Violation, Straggler = "#3" };
+
+        var e = EventMapping.ToProto("hbdev", finding, At);
+
+        Assert.Equal((Proto.EventKind.GuestCorruption, 3ul, 64ul, "violation"), (e.Kind, e.StragglerId, e.Bytes, e.Detail));
+        Assert.Contains("block 37", e.Text);
+    }
 }

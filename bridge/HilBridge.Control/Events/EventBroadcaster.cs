@@ -1,24 +1,25 @@
 using HilBridge.Core.Engine;
 using HilBridge.Live.Device;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Events;
 
 /// <summary>
-/// Fans one bridge's engine effects out to any number of event-stream subscribers. The bridge raises
+/// Fans one bridge's engine effects, and the guest's findings, out to any number of event-stream subscribers. The bridge raises
 /// effects under its engine lock, so this only copies each into the subscribers' bounded queues:
 /// it never blocks, allocates nothing per effect, and a slow subscriber loses events, not the device time.
 /// </summary>
-public sealed class EffectBroadcaster : IDisposable
+public sealed class EventBroadcaster : IDisposable
 {
     /// <summary>Per subscriber; at ~2700 acknowledgements per guest round this is a few rounds of slack.</summary>
     public const int DefaultCapacity = 8192;
 
     private readonly VhostBlkBridge _bridge;
     private readonly object _lock = new();
-    private EffectSubscription[] _subscribers = []; // copy on write
+    private EventSubscription[] _subscribers = []; // copy on write
     private bool _disposed;
 
-    public EffectBroadcaster(VhostBlkBridge bridge)
+    public EventBroadcaster(VhostBlkBridge bridge)
     {
         _bridge = bridge;
         _bridge.EffectObserved += OnEffect;
@@ -26,9 +27,9 @@ public sealed class EffectBroadcaster : IDisposable
 
     public int SubscriberCount => _subscribers.Length;
 
-    public EffectSubscription Subscribe(EffectFilter filter, int capacity = DefaultCapacity)
+    public EventSubscription Subscribe(EventFilter filter, int capacity = DefaultCapacity)
     {
-        var subscription = new EffectSubscription(filter, capacity, Unsubscribe);
+        var subscription = new EventSubscription(filter, capacity, Unsubscribe);
         lock (_lock)
         {
             if (_disposed)
@@ -43,7 +44,7 @@ public sealed class EffectBroadcaster : IDisposable
         return subscription;
     }
 
-    private void Unsubscribe(EffectSubscription subscription)
+    private void Unsubscribe(EventSubscription subscription)
     {
         lock (_lock)
         {
@@ -60,11 +61,20 @@ public sealed class EffectBroadcaster : IDisposable
         }
     }
 
+    /// <summary>A corruption the guest found in its own memory (from its console, not under the engine lock).</summary>
+    public void Publish(GuestFinding finding, DateTimeOffset at)
+    {
+        foreach (var subscriber in Volatile.Read(ref _subscribers))
+        {
+            subscriber.Offer(finding, at);
+        }
+    }
+
     /// <summary>Detaches from the bridge and ends every subscriber's stream after what is queued.</summary>
     public void Dispose()
     {
         _bridge.EffectObserved -= OnEffect;
-        EffectSubscription[] subscribers;
+        EventSubscription[] subscribers;
         lock (_lock)
         {
             _disposed = true;

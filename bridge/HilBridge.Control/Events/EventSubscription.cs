@@ -1,24 +1,25 @@
 using System.Threading.Channels;
 using HilBridge.Core.Engine;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Events;
 
 /// <summary>
-/// One subscriber's queue of effects. The engine side only ever TryWrites (never waits): when the
+/// One subscriber's queue of events (engine effects and the guest's findings). The engine side only ever TryWrites (never waits): when the
 /// queue is full the effect is dropped and counted, and the reader learns the count with its next read.
 /// </summary>
-public sealed class EffectSubscription : IDisposable
+public sealed class EventSubscription : IDisposable
 {
-    private readonly Channel<EngineEffect> _queue;
-    private readonly EffectFilter _filter;
-    private readonly Action<EffectSubscription> _unsubscribe;
+    private readonly Channel<DeviceEvent> _queue;
+    private readonly EventFilter _filter;
+    private readonly Action<EventSubscription> _unsubscribe;
     private long _dropped;
 
-    internal EffectSubscription(EffectFilter filter, int capacity, Action<EffectSubscription> unsubscribe)
+    internal EventSubscription(EventFilter filter, int capacity, Action<EventSubscription> unsubscribe)
     {
         _filter = filter;
         _unsubscribe = unsubscribe;
-        _queue = Channel.CreateBounded<EngineEffect>(new BoundedChannelOptions(capacity)
+        _queue = Channel.CreateBounded<DeviceEvent>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // with TryWrite: fails instead of waiting, so we can count
             SingleReader = true,
@@ -26,7 +27,7 @@ public sealed class EffectSubscription : IDisposable
         });
     }
 
-    public ChannelReader<EngineEffect> Reader => _queue.Reader;
+    public ChannelReader<DeviceEvent> Reader => _queue.Reader;
 
     /// <summary>Effects lost since the last call (and resets the count).</summary>
     public long TakeDropped() => Interlocked.Exchange(ref _dropped, 0);
@@ -34,7 +35,23 @@ public sealed class EffectSubscription : IDisposable
     /// <summary>Called under the engine lock: filter, enqueue or count, return.</summary>
     internal void Offer(in EngineEffect effect)
     {
-        if (_filter.Accepts(effect) && !_queue.Writer.TryWrite(effect))
+        if (_filter.Accepts(effect))
+        {
+            Enqueue(new DeviceEvent(effect));
+        }
+    }
+
+    internal void Offer(GuestFinding finding, DateTimeOffset at)
+    {
+        if (_filter.GuestFindings)
+        {
+            Enqueue(DeviceEvent.From(finding, at));
+        }
+    }
+
+    private void Enqueue(in DeviceEvent e)
+    {
+        if (!_queue.Writer.TryWrite(e))
         {
             Interlocked.Increment(ref _dropped);
         }
