@@ -31,7 +31,7 @@ internal static class CtlEventsCommand
         var refused = new Option<bool>("--only-refused-acks") { Description = "Of the acknowledgements, only refused ones (status != 0)" };
         var count = new Option<int?>("--count") { Description = "Stop after this many events; exit 4 if the stream ends or --for passes first" };
         var duration = new Option<double?>("--for") { Description = "Stop after this many seconds" };
-        var command = new Command("events", "Follow engine effects (acknowledgements, timeouts, fences, violations, stragglers) until the run ends")
+        var command = new Command("events", "Follow engine effects (acknowledgements, timeouts, fences, violations, stragglers) and the guest's corruption findings until the run ends")
         {
             kinds, refused, count, duration,
         };

@@ -44,8 +44,23 @@ public sealed record GuestFinding(int Round, long Block, int Offset, int Bytes, 
             : f with { Straggler = null, StragglerOutcome = null }).ToList();
 
     public override string ToString() =>
-        $"round {Round} block {Block} offset {Offset}: {Bytes} B changed, starting {Head[..Math.Min(32, Head.Length)]}" +
+        $"round {Round} block {Block} offset {Offset}: {Bytes} B changed, reading {Readable(Head)}" +
         (Straggler is { } s ? $" = straggler {s}" : PoisonId is { } id ? $" (poison of straggler #{id}, which never ran)" : " (no straggler's poison)");
+
+    /// <summary>The first 16 bytes as quoted text when they are printable (poison is), else as hex.</summary>
+    private static string Readable(string hex)
+    {
+        var head = hex[..Math.Min(32, hex.Length)];
+        try
+        {
+            var bytes = Convert.FromHexString(head);
+            return bytes.Length > 0 && bytes.All(b => b is >= 0x20 and < 0x7f) ? $"\"{System.Text.Encoding.ASCII.GetString(bytes)}\"" : head;
+        }
+        catch (FormatException)
+        {
+            return head;
+        }
+    }
 
     private static ulong? FindPoison(string hex)
     {
