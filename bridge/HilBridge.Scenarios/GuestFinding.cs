@@ -19,6 +19,7 @@ public sealed record GuestFinding(int Round, long Block, int Offset, int Bytes, 
     public string? Straggler { get; init; }
 
     /// <summary>What the engine decided for that straggler: a refused one cannot have written these bytes.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<StragglerOutcome>))]
     public StragglerOutcome? StragglerOutcome { get; init; }
 
     /// <summary>Whether a straggler that reached guest memory explains the finding.</summary>

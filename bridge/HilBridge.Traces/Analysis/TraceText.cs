@@ -172,7 +172,7 @@ public static class TraceText
 
         if (r.Stragglers is { } s)
         {
-            parts.Add(string.Create(Inv, $"stragglers={s.Count}x{s.Kind} {s.Bytes}B after {s.Delay}"));
+            parts.Add(string.Create(Inv, $"stragglers={s.Count}x{s.Kind} {s.Bytes}B after {s.Delay}{(s.Target == StragglerTarget.Any ? "" : " through " + s.Target.ToString().ToLowerInvariant())}"));
         }
 
         return string.Join(' ', parts);
