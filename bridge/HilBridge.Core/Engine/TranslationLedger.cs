@@ -154,9 +154,11 @@ internal sealed class TranslationLedger
 
     /// <summary>
     /// Makes <paramref name="inv"/> hold the translations it must see retired: those in the ATC overlapping
-    /// its range, and those of earlier unacknowledged invalidations in <paramref name="live"/> overlapping it
+    /// its range, those of earlier unacknowledged invalidations in <paramref name="live"/> overlapping it
     /// (already out of the ATC but maybe still pinned or awaited by stragglers: this acknowledgement
-    /// promises they are gone too).
+    /// promises they are gone too), and those an access is still using that left the ATC without an
+    /// invalidation (replaced by an overlapping update, or flushed by a reset or a fence: found by the
+    /// fuzzer's shadow model).
     /// </summary>
     public void Hold(Invalidation inv, bool removeFromAtc, LinkedList<Invalidation> live)
     {
@@ -197,6 +199,27 @@ internal sealed class TranslationLedger
                 {
                     AddHolder(capture, inv);
                 }
+            }
+        }
+
+        // Few: at most one per request in flight.
+        foreach (var pin in _pins.Values)
+        {
+            var entry = pin.Entry;
+            if (!entry.Overlaps(inv.First, inv.Last))
+            {
+                continue;
+            }
+
+            if (!_captures.TryGetValue(entry.Id, out var displaced))
+            {
+                displaced = _pool.RentCapture().Reset(entry, inAtc: false);
+                _captures.Add(entry.Id, displaced);
+            }
+
+            if (!displaced.Holders.Contains(inv))
+            {
+                AddHolder(displaced, inv);
             }
         }
     }

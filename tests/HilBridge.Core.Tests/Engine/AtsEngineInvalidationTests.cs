@@ -76,6 +76,23 @@ public class AtsEngineInvalidationTests
     }
 
     [Fact]
+    public void OnIotlbInvalidate_AccessInFlightThroughAReplacedTranslation_AckWaitsForEndAccess()
+    {
+        var h = new EngineHarness();
+        h.Map(0x1000);
+        var token = h.Pin(0x1000);
+        h.Map(0x1000); // QEMU's new UPDATE replaces the entry while the DMA still uses the old one
+
+        h.Engine.OnIotlbInvalidate(1, 0x1000, Page);
+        h.AdvanceMs(3);
+        Assert.Empty(h.Drain());
+
+        h.Engine.EndAccess(token);
+        Assert.Equal(Ms(3), Single(h.Drain(), EffectKind.AckInvalidation).Latency);
+        Assert.Equal((0L, 0), (h.Counters.Violations, h.Engine.TrackedCaptures));
+    }
+
+    [Fact]
     public void OnIotlbInvalidate_DelayOutlastsAccess_AcksAtDelay()
     {
         var h = new EngineHarness(Rules.Policy(Rules.Delay(20)));

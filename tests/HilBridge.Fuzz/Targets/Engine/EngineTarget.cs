@@ -27,8 +27,6 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
     /// <summary>Use-after-frees the shadow saw over every case run (and the engine reported): the oracle is not idle.</summary>
     public long ShadowUseAfterFrees { get; private set; }
 
-    /// <summary>Over every case: accesses excused as the known gap of <see cref="ShadowLedger.DisplacedInFlight"/>.</summary>
-    public long DisplacedInFlight { get; private set; }
 
     public override EngineCase Generate(FuzzRandom r)
     {
@@ -253,7 +251,6 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
         }
 
         ShadowUseAfterFrees += shadow.UseAfterFrees;
-        DisplacedInFlight += shadow.DisplacedInFlight;
         if ((ulong)acked.Count != invalidations)
         {
             problem ??= $"{invalidations - (ulong)acked.Count} of {invalidations} invalidations never answered";

@@ -27,18 +27,9 @@ internal sealed class ShadowLedger(bool fence)
     private readonly Dictionary<ulong, Death> _dead = [];
     private readonly Dictionary<ulong, Flight> _inFlight = [];
     private readonly HashSet<ulong> _cached = [];
-    private readonly Dictionary<ulong, ulong> _displaced = [];
     private ulong _lastId;
     private ulong _sent;
     private bool _fenced;
-
-    /// <summary>
-    /// Accesses in flight through a translation that left the ATC without an invalidation (replaced by an
-    /// overlapping update, flushed by a reset or a fence) and that a later invalidation's acknowledgement
-    /// then covered. The engine does not wait for those (TranslationLedger.Hold only holds what is in the
-    /// ATC or held by a live invalidation): a known gap, counted here instead of failing the run.
-    /// </summary>
-    public int DisplacedInFlight { get; private set; }
 
     /// <summary>Use-after-frees the shadow saw (each must match a violation the engine reported).</summary>
     public int UseAfterFrees { get; private set; }
@@ -49,7 +40,7 @@ internal sealed class ShadowLedger(bool fence)
         {
             var t = new Translation(iova, Last(iova, size), uaddr, perm);
             // A newer translation replaces the overlapped ones in the ATC.
-            Uncache(id => Overlaps(_translations[id], t.First, t.Last), displaced: true);
+            Uncache(id => Overlaps(_translations[id], t.First, t.Last));
             _translations[++_lastId] = t;
             _cached.Add(_lastId);
         }
@@ -60,11 +51,11 @@ internal sealed class ShadowLedger(bool fence)
         var sent = new Sent(iova, size == 0 ? ulong.MaxValue : Last(iova, size), _lastId);
         _pending[requestId] = sent;
         _sent = Math.Max(_sent, requestId);
-        Uncache(id => Overlaps(_translations[id], sent.First, sent.Last), displaced: false);
+        Uncache(id => Overlaps(_translations[id], sent.First, sent.Last));
     }
 
     /// <summary>A device reset empties the ATC.</summary>
-    public void OnStopped() => Uncache(_ => true, displaced: true);
+    public void OnStopped() => Uncache(_ => true);
 
     /// <summary>A BeginAccess hit, judged before its call's effects (nothing can be acknowledged between the lookup and them).</summary>
     public string? OnHit(in AtcEntry entry, AccessToken token, AccessKind kind, DmaPurpose purpose, bool engineReported)
@@ -105,12 +96,6 @@ internal sealed class ShadowLedger(bool fence)
             UseAfterFrees++;
         }
 
-        if (diedInFlight && !engineReported && _displaced.TryGetValue(flight.EntryId, out var sentBefore) && death.By > sentBefore)
-        {
-            DisplacedInFlight++;
-            return null;
-        }
-
         if (diedInFlight != engineReported)
         {
             return $"end of access through entry {flight.EntryId}: shadow says {(diedInFlight ? $"it died in flight (ack of {death.By})" : "nothing to report")}, engine {(engineReported ? "reported a violation" : "reported none")}";
@@ -134,7 +119,7 @@ internal sealed class ShadowLedger(bool fence)
                 return null;
             case EffectKind.Fenced:
                 _fenced = true;
-                Uncache(_ => true, displaced: true); // a fence flushes the ATC
+                Uncache(_ => true); // a fence flushes the ATC
                 return null;
             case EffectKind.Unfenced:
                 _fenced = false;
@@ -208,16 +193,12 @@ internal sealed class ShadowLedger(bool fence)
         }
     }
 
-    /// <summary>Takes translations out of the ATC; <paramref name="displaced"/>: not by an invalidation (noting how many had been sent).</summary>
-    private void Uncache(Func<ulong, bool> which, bool displaced)
+    /// <summary>Takes translations out of the ATC (by an invalidation, or displaced by an update, a reset or a fence).</summary>
+    private void Uncache(Func<ulong, bool> which)
     {
         foreach (var id in _cached.Where(which).ToList())
         {
             _cached.Remove(id);
-            if (displaced)
-            {
-                _displaced[id] = _sent;
-            }
         }
     }
 
