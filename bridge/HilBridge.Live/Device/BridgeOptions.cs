@@ -17,5 +17,12 @@ public sealed record BridgeOptions
 
     public string DeviceSerial { get; init; } = "hilbridge0";
 
+    /// <summary>
+    /// Accept guest memory that could shrink under the bridge (memory-backend-file on hugetlbfs or
+    /// /dev/shm, unsealed memfds). Off: such a table is refused, because a front-end that truncates
+    /// the file would kill the bridge with SIGBUS (see GuestMemoryFd). On only for a trusted front-end.
+    /// </summary>
+    public bool TrustUnsealedMemory { get; init; }
+
     public EngineOptions Engine { get; init; } = new();
 }

@@ -126,11 +126,11 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
     }
 
     /// <summary>Maps one region, or refuses the table with what was wrong (an empty, overflowing or too long region, an fd that is not memory).</summary>
-    private static MemoryMapping MapRegion(int index, in MemoryRegionDescription region, OwnedFd fd)
+    private MemoryMapping MapRegion(int index, in MemoryRegionDescription region, OwnedFd fd)
     {
         try
         {
-            return MemoryMapping.MapRegion(fd, region);
+            return MemoryMapping.MapRegion(fd, region, _options.TrustUnsealedMemory);
         }
         catch (Exception e) when (e is ArgumentException or VhostUserTransportException)
         {
@@ -232,7 +232,7 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
     {
         using (fd)
         {
-            var region = InflightRegion.Adopt(description, fd, _rings.Length);
+            var region = InflightRegion.Adopt(description, fd, _rings.Length, _options.TrustUnsealedMemory);
             using (Pause())
             {
                 ReplaceInflight(region);

@@ -11,11 +11,16 @@ internal sealed class ServeProcess : IDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>The process ended (e.g. a SIGBUS aborted it); <see cref="ExitCode"/> says how.</summary>
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Starts serving <paramref name="socket"/> with <paramref name="disk"/> and waits until the socket accepts connections.</summary>
-    public static async Task<ServeProcess> StartAsync(string socket, string disk, Action<string> log)
+    public static async Task<ServeProcess> StartAsync(string socket, string disk, Action<string> log, params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { CliPath(), "serve", "--socket", socket, "--disk", disk, "--disk-size", "64" })
+        foreach (var arg in new[] { CliPath(), "serve", "--socket", socket, "--disk", disk, "--disk-size", "64" }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }
