@@ -1,4 +1,5 @@
 using HilBridge.Core.Engine;
+using HilBridge.VhostUser.Session;
 
 namespace HilBridge.Live.Device;
 
@@ -24,5 +25,16 @@ public sealed record BridgeOptions
     /// </summary>
     public bool TrustUnsealedMemory { get; init; }
 
+    /// <summary>How long a new connection may take to reach SET_OWNER before it is closed (see VhostUserSessionOptions).</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = VhostUserSessionOptions.Default.HandshakeTimeout;
+
+    /// <summary>How long a front-end may stall in the middle of a message before its connection is closed.</summary>
+    public TimeSpan MessageTimeout { get; init; } = VhostUserSessionOptions.Default.MessageTimeout;
+
     public EngineOptions Engine { get; init; } = new();
+
+    public VhostUserSessionOptions Session => new() { HandshakeTimeout = HandshakeTimeout, MessageTimeout = MessageTimeout };
+
+    /// <summary>The problems of the connection settings, with <paramref name="prefix"/> naming their section (e.g. "Serve:Bridge:").</summary>
+    public string? ValidateConnectionLimits(string prefix) => VhostUserSessionOptions.Validate(HandshakeTimeout, MessageTimeout, prefix);
 }

@@ -28,6 +28,7 @@ internal static unsafe partial class LibC
     public const int SO_SNDTIMEO = 21;
     public const int SCM_RIGHTS = 1;
     public const int MSG_CTRUNC = 0x8;
+    public const int MSG_DONTWAIT = 0x40;
     public const int MSG_NOSIGNAL = 0x4000;
     public const int MSG_CMSG_CLOEXEC = 0x40000000;
     public const int SHUT_RDWR = 2;
