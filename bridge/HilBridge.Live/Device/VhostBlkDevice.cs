@@ -86,6 +86,14 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
 
     public void SetMemoryTable(IReadOnlyList<MemoryRegionDescription> regions, IReadOnlyList<OwnedFd> fds)
     {
+        if (regions.Count == 0)
+        {
+            // Refused rather than taken as "no memory": QEMU puts only fd-backed RAM in the table, so an
+            // empty one means the guest's RAM is not shared and this device could never do a DMA.
+            throw new VhostUserDeviceException(
+                "memory table refused: it has no regions; guest RAM must be shared with the back-end (QEMU: -object memory-backend-memfd,share=on)");
+        }
+
         var mappings = new List<MemoryMapping>(regions.Count);
         try
         {

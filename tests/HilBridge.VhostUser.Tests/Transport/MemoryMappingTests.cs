@@ -42,6 +42,18 @@ public class MemoryMappingTests
         Assert.Contains("--trust-unsealed-memory", e.Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void MapRegion_DevZero_RefusedAsNotGuestMemoryEvenWhenTrusted(bool trustUnsealed)
+    {
+        using var zero = File.OpenHandle("/dev/zero", FileMode.Open, FileAccess.ReadWrite);
+
+        var e = Assert.Throws<VhostUserTransportException>(() => MemoryMapping.MapRegion(zero, new MemoryRegionDescription(0, 0x10000, 0, 0), trustUnsealed));
+
+        Assert.Contains("character device, not guest memory", e.Message);
+    }
+
     [Fact]
     public void MapRegion_UnsealedMemfdTrusted_Mapped()
     {
