@@ -21,7 +21,7 @@ public class VhostUserEndpointTests
     }
 
     [Fact]
-    public void TryReceive_PeerTricklesOneByteAtATime_MessageDeadlineNotExtended()
+    public async Task TryReceive_PeerTricklesOneByteAtATime_MessageDeadlineNotExtended()
     {
         // Each byte comes well within the timeout, the message as a whole does not: one deadline per message.
         var (sender, receiver) = FdPassingTests.Pair();
@@ -44,7 +44,7 @@ public class VhostUserEndpointTests
                 receiver.TryReceive(out _, out _, out _, Timeout.InfiniteTimeSpan, TimeSpan.FromMilliseconds(400)));
 
             stop.Cancel();
-            trickle.Wait();
+            await trickle;
             Assert.True(e.MidMessage);
             Assert.Contains("stopped mid-message", e.Message);
         }
