@@ -1,3 +1,4 @@
+using HilBridge.Control.Server;
 using System.CommandLine;
 using Grpc.Core;
 using HilBridge.Control.Client;
@@ -30,6 +31,12 @@ internal static class CtlCommand
         Recursive = true,
     };
 
+    internal static readonly Option<string?> TokenFile = new("--token-file")
+    {
+        Description = "With --address: the file holding the server's token (a run's <out>/control.token; serve: <socket>.control.token)",
+        Recursive = true,
+    };
+
     internal static readonly Option<bool> Json = new("--json") { Description = "Protobuf JSON output for scripts (events: one object per line)", Recursive = true };
 
     internal static readonly Option<string> Device = new("--device")
@@ -43,7 +50,7 @@ internal static class CtlCommand
     {
         var command = new Command("ctl", "Drive a running bridge over its gRPC control plane: status, fault policy, fencing, events, recording")
         {
-            Socket, Address, Json, Device,
+            Socket, Address, TokenFile, Json, Device,
         };
         command.Subcommands.Add(Simple("status", "The run, the device (StreamID, fence state, ATC) and recording",
             (c, _, ct) => c.GetStatusAsync(new Proto.GetStatusRequest(), cancellationToken: ct).ResponseAsync, CtlOutput.Status));
@@ -91,7 +98,21 @@ internal static class CtlCommand
             Console.Error.WriteLine($"hilbridge ctl: no control socket at {target}: the run has not started its control server yet, or has ended");
             return 3;
         }
-        using var channel = ControlChannel.Create(target);
+        string? token = null;
+        if (parse.GetValue(TokenFile) is { } tokenFile)
+        {
+            try
+            {
+                token = ControlToken.Read(tokenFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"hilbridge ctl: --token-file {tokenFile}: {e.Message}");
+                return 2;
+            }
+        }
+
+        using var channel = ControlChannel.Create(target, token);
         try
         {
             return await body(new Proto.Control.ControlClient(channel));
@@ -100,6 +121,11 @@ internal static class CtlCommand
         {
             Console.Error.WriteLine($"hilbridge ctl: no control server at {target} ({ex.Status.Detail}); is the run still going?");
             return 3;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unauthenticated)
+        {
+            Console.Error.WriteLine($"hilbridge ctl: {target} refused the call: {(token is null ? "no token given" : "wrong token")}; give --token-file <run output>/control.token (serve: <socket>.control.token)");
+            return 1;
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
         {

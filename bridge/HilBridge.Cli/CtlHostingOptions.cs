@@ -11,7 +11,12 @@ internal sealed class CtlHostingOptions
     private readonly Option<string?> _tcp = new("--control-tcp")
     {
         Description = "Serve the gRPC control plane on TCP instead of the run's UNIX socket: PORT (loopback), HOST:PORT or [V6]:PORT; "
-            + "the URL is written to <out>/control.address. There is no authentication: bind other than loopback only on a trusted network",
+            + "the URL is written to <out>/control.address and the token callers must present to <out>/control.token (0600; serve: beside the socket)",
+    };
+
+    private readonly Option<bool> _allowRemote = new("--control-allow-remote")
+    {
+        Description = "Let --control-tcp bind an address other than loopback: reachable from other machines, token-protected but not encrypted",
     };
 
     private readonly Option<bool> _off = new("--no-control") { Description = "Do not host the gRPC control plane (scenarios with control: actions then cannot run)" };
@@ -19,6 +24,7 @@ internal sealed class CtlHostingOptions
     public void AddTo(Command command)
     {
         command.Options.Add(_tcp);
+        command.Options.Add(_allowRemote);
         command.Options.Add(_off);
     }
 
@@ -39,7 +45,20 @@ internal sealed class CtlHostingOptions
                 error = "--control-tcp: " + why;
                 return null;
             }
-            options.Endpoint = endpoint;
+
+            if (!endpoint.IsLoopback && !parse.GetValue(_allowRemote))
+            {
+                error = $"--control-tcp {tcp}: {endpoint.Address} is not a loopback address, so other machines could reach the control plane; "
+                    + "add --control-allow-remote to mean it (callers still need the token; traffic is not encrypted)";
+                return null;
+            }
+
+            if (!endpoint.IsLoopback)
+            {
+                Console.Error.WriteLine($"warning: the control plane will listen on {endpoint.Address}, reachable from other machines (token required, not encrypted)");
+            }
+
+            options.Endpoint = endpoint with { AllowRemote = parse.GetValue(_allowRemote) };
         }
         return options;
     }

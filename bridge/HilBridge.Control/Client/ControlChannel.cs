@@ -12,11 +12,19 @@ public static class ControlChannel
     // sun_path is 108 bytes on Linux, including the terminating NUL.
     private const int MaxSocketPath = 107;
 
-    public static GrpcChannel Create(string target)
+    /// <param name="token">For a TCP server, the token it demands (<see cref="Server.ControlToken"/>), sent with every call.</param>
+    public static GrpcChannel Create(string target, string? token = null)
     {
         if (target.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || target.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
-            return GrpcChannel.ForAddress(target);
+            if (token is null)
+            {
+                return GrpcChannel.ForAddress(target);
+            }
+
+            var http = new HttpClient(new SocketsHttpHandler());
+            http.DefaultRequestHeaders.TryAddWithoutValidation(Server.ControlToken.Header, Server.ControlToken.Scheme + token);
+            return GrpcChannel.ForAddress(target, new GrpcChannelOptions { HttpClient = http, DisposeHttpClient = true });
         }
 
         var path = SocketPath(target);

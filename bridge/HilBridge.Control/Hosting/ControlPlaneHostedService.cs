@@ -24,12 +24,23 @@ public sealed class ControlPlaneHostedService(
     public ControlEndpoint Endpoint => options.Value.Endpoint
         ?? new ControlEndpoint.UnixSocket(Path.ChangeExtension(serve.Value.Socket, null) + ".control.sock");
 
+    /// <summary>Where a TCP control plane's token is written (0600): beside the vhost-user socket.</summary>
+    public string TokenPath => Path.ChangeExtension(serve.Value.Socket, null) + ".control.token";
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _device = new ControlDevice(options.Value.DeviceName, bridge.Bridge, serve.Value.Bridge.Engine.InvalidationTimeout);
         var plane = new ControlPlane([_device], run: null, new UnavailableRecording("hilbridge serve records no trace"), DateTimeOffset.UtcNow);
         _server = await ControlServer.StartAsync(Endpoint, plane, loggers, cancellationToken);
-        loggers.CreateLogger<ControlPlaneHostedService>().LogInformation("control plane: gRPC on {Address}", _server.Address);
+        if (_server.Token is { } token)
+        {
+            ControlToken.Write(TokenPath, token);
+            loggers.CreateLogger<ControlPlaneHostedService>().LogInformation("control plane: gRPC on {Address}, token in {TokenFile} (ctl --token-file)", _server.Address, TokenPath);
+        }
+        else
+        {
+            loggers.CreateLogger<ControlPlaneHostedService>().LogInformation("control plane: gRPC on {Address}", _server.Address);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -38,6 +49,10 @@ public sealed class ControlPlaneHostedService(
         if (_server is not null)
         {
             await _server.DisposeAsync();
+            if (_server.Token is not null)
+            {
+                File.Delete(TokenPath);
+            }
         }
     }
 }

@@ -34,12 +34,12 @@ internal sealed partial class ControlActionRunner : IAsyncDisposable
     private readonly StreamWriter _log;
     private readonly Task _worker;
 
-    public ControlActionRunner(LiveRunContext context, string controlAddress, ILogger logger)
+    public ControlActionRunner(LiveRunContext context, string controlAddress, string? token, ILogger logger)
     {
         _context = context;
         _logger = logger;
         _waiting = [.. context.Scenario.Control];
-        _channel = ControlChannel.Create(controlAddress);
+        _channel = ControlChannel.Create(controlAddress, token);
         _client = new Proto.Control.ControlClient(_channel);
         _log = new StreamWriter(Path.Combine(context.OutputDirectory, "control-actions.log")) { AutoFlush = true };
         context.GuestReported += OnGuestReport;

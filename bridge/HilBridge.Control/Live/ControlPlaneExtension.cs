@@ -15,6 +15,9 @@ public sealed class ControlPlaneExtension(ControlPlaneOptions options) : ILiveRu
     public const string SocketLinkName = "control.sock";
     public const string AddressFileName = "control.address";
 
+    /// <summary>The TCP server's token (0600), beside control.address.</summary>
+    public const string TokenFileName = "control.token";
+
     /// <summary>Adds the control plane to a live run.</summary>
     public static void AddTo(LiveRunOptions run, ControlPlaneOptions options) => run.Extensions.Add(new ControlPlaneExtension(options));
 
@@ -36,7 +39,7 @@ public sealed class ControlPlaneExtension(ControlPlaneOptions options) : ILiveRu
             server = await ControlServer.StartAsync(endpoint, plane, loggers, ct);
             published = Publish(context.OutputDirectory, server);
             context.Progress.Report($"control: gRPC on {server.Address} ({published})");
-            var actions = context.Scenario.Control.Count > 0 ? new ControlActionRunner(context, server.Address, logger) : null;
+            var actions = context.Scenario.Control.Count > 0 ? new ControlActionRunner(context, server.Address, server.Token, logger) : null;
             return new Running(context, run, device, server, actions, recording, published);
         }
         catch
@@ -68,6 +71,8 @@ public sealed class ControlPlaneExtension(ControlPlaneOptions options) : ILiveRu
             File.CreateSymbolicLink(link, socket.Path);
             return link;
         }
+        // The token first: a client that sees the address can also read what it must present.
+        ControlToken.Write(Path.Combine(outputDirectory, TokenFileName), server.Token!);
         var file = Path.Combine(outputDirectory, AddressFileName);
         File.WriteAllText(file, server.Address + "\n");
         return file;
@@ -89,6 +94,7 @@ public sealed class ControlPlaneExtension(ControlPlaneOptions options) : ILiveRu
             await server.DisposeAsync();
             (recording as IDisposable)?.Dispose(); // closes a segment still recording
             File.Delete(published); // a dangling link or stale address would mislead the next ctl
+            File.Delete(Path.Combine(Path.GetDirectoryName(published)!, TokenFileName));
         }
     }
 }

@@ -7,8 +7,15 @@ public abstract record ControlEndpoint
 {
     public sealed record UnixSocket(string Path) : ControlEndpoint;
 
-    /// <summary>Port 0 picks a free port (see <see cref="ControlServer.Address"/>).</summary>
-    public sealed record Tcp(IPAddress Address, int Port) : ControlEndpoint;
+    /// <summary>
+    /// Port 0 picks a free port (see <see cref="ControlServer.Address"/>). Callers must present the
+    /// server's <see cref="ControlServer.Token"/>. An address other than loopback is refused unless
+    /// <paramref name="AllowRemote"/>: the port would be reachable from other machines, in plaintext.
+    /// </summary>
+    public sealed record Tcp(IPAddress Address, int Port, bool AllowRemote = false) : ControlEndpoint
+    {
+        public bool IsLoopback => IPAddress.IsLoopback(Address);
+    }
 
     /// <summary>"PORT" (loopback), "HOST:PORT" or "[V6]:PORT"; HOST must be an IP address.</summary>
     public static bool TryParseTcp(string text, out Tcp endpoint, out string error)

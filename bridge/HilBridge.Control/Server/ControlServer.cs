@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,12 +20,16 @@ public sealed class ControlServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private ControlServer(WebApplication app, ControlEndpoint endpoint, string address)
+    private ControlServer(WebApplication app, ControlEndpoint endpoint, string address, string? token)
     {
         _app = app;
         Endpoint = endpoint;
         Address = address;
+        Token = token;
     }
+
+    /// <summary>What a TCP caller must present (<see cref="ControlToken"/>); null on a UNIX socket, which its mode guards.</summary>
+    public string? Token { get; }
 
     public ControlEndpoint Endpoint { get; }
 
@@ -33,6 +38,23 @@ public sealed class ControlServer : IAsyncDisposable
 
     public static async Task<ControlServer> StartAsync(ControlEndpoint endpoint, ControlPlane plane, ILoggerFactory loggers, CancellationToken ct)
     {
+        string? token = null;
+        if (endpoint is ControlEndpoint.Tcp tcpEndpoint)
+        {
+            if (!tcpEndpoint.IsLoopback && !tcpEndpoint.AllowRemote)
+            {
+                throw new ArgumentException($"control plane on {tcpEndpoint.Address} would be reachable from other machines: allow it explicitly (--control-allow-remote)", nameof(endpoint));
+            }
+
+            token = ControlToken.Generate();
+            if (!tcpEndpoint.IsLoopback)
+            {
+                loggers.CreateLogger<ControlServer>().LogWarning(
+                    "control plane listens on {Address}, beyond loopback: anyone who can reach it and holds the token can drive the bridge, and the traffic is not encrypted",
+                    tcpEndpoint.Address);
+            }
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers); // the run's logging, not a second console logger
@@ -55,6 +77,21 @@ public sealed class ControlServer : IAsyncDisposable
             }
         });
         var app = builder.Build();
+        if (token is not null)
+        {
+            // Before routing, so reflection and unknown methods are refused too (401 reaches a gRPC client as Unauthenticated).
+            app.Use(async (context, next) =>
+            {
+                if (ControlToken.IsPresentedIn(context.Request, token))
+                {
+                    await next(context);
+                    return;
+                }
+
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            });
+        }
+
         app.MapGrpcService<ControlService>();
         app.MapGrpcReflectionService();
         await app.StartAsync(ct);
@@ -71,7 +108,7 @@ public sealed class ControlServer : IAsyncDisposable
             address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                 ?? throw new InvalidOperationException("Kestrel reported no address");
         }
-        return new ControlServer(app, endpoint, address);
+        return new ControlServer(app, endpoint, address, token);
     }
 
     public async ValueTask DisposeAsync()

@@ -168,9 +168,61 @@ public sealed class ControlServerTests : IAsyncLifetime
 
         Assert.StartsWith("http://127.0.0.1:", tcp.Address);
         Assert.DoesNotContain(":0", tcp.Address["http://127.0.0.1".Length..]);
-        using var channel = ControlChannel.Create(tcp.Address);
+        using var channel = ControlChannel.Create(tcp.Address, tcp.Token);
         var devices = await new Proto.Control.ControlClient(channel).ListDevicesAsync(new Proto.ListDevicesRequest());
         Assert.Equal("hbdev", Assert.Single(devices.Devices).Name);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("0000000000000000000000000000000000000000000000000000000000000000")]
+    public async Task Tcp_CallerWithoutTheToken_RefusedUnauthenticated(string? token)
+    {
+        var plane = new ControlPlane([_device], null, new UnavailableRecording("none"), DateTimeOffset.UtcNow);
+        await using var tcp = await ControlServer.StartAsync(new ControlEndpoint.Tcp(System.Net.IPAddress.Loopback, 0), plane, NullLoggerFactory.Instance, CancellationToken.None);
+        using var channel = ControlChannel.Create(tcp.Address, token);
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => new Proto.Control.ControlClient(channel).ListDevicesAsync(new Proto.ListDevicesRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
+        // Reflection too: nothing is served to a caller that cannot read the token file.
+        using var reflection = new ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            // The refusal may surface on the write or on the read, whichever comes after the 401.
+            await reflection.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
+            await reflection.ResponseStream.MoveNext();
+        });
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+    }
+
+    [Fact]
+    public void Unix_NoToken_TheSocketModeGuardsIt()
+    {
+        Assert.Null(_server.Token);
+    }
+
+    [Fact]
+    public async Task Tcp_NonLoopbackWithoutAllowRemote_Refused()
+    {
+        var plane = new ControlPlane([_device], null, new UnavailableRecording("none"), DateTimeOffset.UtcNow);
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() =>
+            ControlServer.StartAsync(new ControlEndpoint.Tcp(System.Net.IPAddress.Any, 0), plane, NullLoggerFactory.Instance, CancellationToken.None));
+
+        Assert.Contains("--control-allow-remote", e.Message);
+    }
+
+    [Fact]
+    public void TokenFile_WrittenOwnerOnly()
+    {
+        var path = Path.Combine(_bridge.Directory, "control.token");
+        var token = ControlToken.Generate();
+
+        ControlToken.Write(path, token);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.Equal(token, ControlToken.Read(path));
+        Assert.Equal(64, token.Length);
     }
 
     private async Task WaitForSubscriberAsync()
