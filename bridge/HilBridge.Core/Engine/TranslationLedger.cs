@@ -165,9 +165,9 @@ internal sealed class TranslationLedger
         _entryScratch.Clear();
         if (removeFromAtc)
         {
-            // Exactly the range; a translation the ledger already tracks (a stale entry an earlier
-            // dropped invalidation left in the ATC) goes whole, so its Id keeps naming all of it.
-            _atc.InvalidateExact(inv.First, inv.Last, _entryScratch, static (captures, id) => captures.ContainsKey(id), _captures);
+            // Whole entries, as kernel vhost and DPDK do. Exact removal would re-cache the rest under new
+            // Ids, which the fuzzer's shadow model (mirroring Ids from updates) cannot predict.
+            _atc.RemoveInclusive(inv.First, inv.Last, _entryScratch);
         }
         else
         {
@@ -281,7 +281,8 @@ internal sealed class TranslationLedger
             return true;
         }
 
-        return entry.Allows(spec.Kind) && _payloadUse.TryGetValue(entry.Id, out var use) && use.TryLast(spec.Kind, out iova);
+        // Contains: an exact invalidation may have cut the translation down to a piece without that transfer.
+        return entry.Allows(spec.Kind) && _payloadUse.TryGetValue(entry.Id, out var use) && use.TryLast(spec.Kind, out iova) && entry.Contains(iova);
     }
 
     /// <summary>A straggler was scheduled through <paramref name="capture"/>: its holders wait for it.</summary>
