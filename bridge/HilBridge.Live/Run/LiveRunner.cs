@@ -205,5 +205,6 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
             GuestCmdSyncTimeouts = outcome.CmdSyncTimeouts,
             GuestTimeoutMessages = outcome.TimeoutMessages.ToList(),
             Guest = guest.Describe(),
+            Kernel = guest.KernelInfo,
         };
 }
