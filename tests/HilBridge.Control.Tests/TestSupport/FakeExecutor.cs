@@ -22,6 +22,9 @@ public sealed class FakeExecutor(Func<SuiteCase, int, BridgeStatistics> counters
 
     public TimeSpan Delay { get; init; } = TimeSpan.Zero;
 
+    /// <summary>The kernel the run says it booted (a live run takes it from the guest's versions.env).</summary>
+    public Func<SuiteCase, GuestKernelInfo?> Kernel { get; init; } = _ => null;
+
     public async Task<RunSummary> RunAsync(SuiteCase scenarioCase, int attempt, string outputDirectory, IProgress<string> progress, CancellationToken ct)
     {
         Interlocked.Increment(ref Calls);
@@ -39,7 +42,7 @@ public sealed class FakeExecutor(Func<SuiteCase, int, BridgeStatistics> counters
                 throw ex;
             }
 
-            var summary = Summaries.Completed(counters(scenarioCase, attempt), reason: Abort(scenarioCase, attempt));
+            var summary = Summaries.Completed(counters(scenarioCase, attempt), reason: Abort(scenarioCase, attempt)) with { Kernel = Kernel(scenarioCase) };
             return Summaries.Judged(summary, scenarioCase.Scenario!);
         }
         finally
