@@ -111,11 +111,11 @@ fetch_source() {
     fi
     url=$(sid_mirror)
     url=${url%/}/$dir/$file
-    log "downloading $file ($(($3 / 1048576)) MiB) from $url"
+    log "trying $url ($(($3 / 1048576)) MiB)"
     code=$(curl -sS -L -o "$dest.part" -w '%{http_code}' "$url" || true)
     if [ "$code" != 200 ]; then
         rm -f "$dest.part"
-        log "$file: HTTP ${code:-error}"
+        log "$file: not served (HTTP ${code:-error})"
         return 2
     fi
     if [ "$(sha256sum <"$dest.part" | cut -d' ' -f1)" != "$sha" ]; then
@@ -198,12 +198,13 @@ configure() { # SRC
 
 # make Image with a progress line every 20 s (objects compiled so far) and the log's tail on failure.
 make_image() { # SRC JOBS
-    local src=$1 jobs=$2 mlog=$1/../make.log pid start=$SECONDS
+    local src=$1 jobs=$2 mlog=$1/../make.log pid start=$SECONDS next=$((SECONDS + 20))
     nice make -C "$src" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$jobs" Image >"$mlog" 2>&1 &
     pid=$!
     while kill -0 "$pid" 2>/dev/null; do
         sleep 2
-        if (((SECONDS - start) % 20 < 2)); then
+        if ((SECONDS >= next)); then
+            next=$((SECONDS + 20))
             log "building Image: $(grep -c '^  CC ' "$mlog" || true) files compiled, $((SECONDS - start)) s"
         fi
     done
@@ -214,6 +215,14 @@ make_image() { # SRC JOBS
     fi
 }
 
+# Deletes a build tree in the background: the 1.4 GB tree takes minutes to delete on a busy disk.
+# Detached from our stdout (the caller reads it to the end) and from the lock (the next build may start).
+discard() {
+    local trash=$root/build/.trash.${1##*.build.}
+    mv -T "$1" "$trash"
+    (rm -rf "$trash" </dev/null >/dev/null 2>&1 9>&- &)
+}
+
 build() { # FINAL KEY
     local final=$1 key=$2 work t0 t_extract t_build jobs
     jobs=${HILBRIDGE_KERNEL_JOBS:-$(nproc)}
@@ -221,13 +230,13 @@ build() { # FINAL KEY
     log "building linux $version with ${#patches[@]} patches, config ${config##*/}, -j$jobs (cold: about 5 min on 2 cores)"
     t0=$SECONDS
     mkdir "$work/src"
-    tar -C "$work/src" --strip-components=1 -xJf "$tarball" || { rm -rf "$work"; die "cannot extract $tarball"; }
+    tar -C "$work/src" --strip-components=1 -xJf "$tarball" || { discard "$work"; die "cannot extract $tarball"; }
     t_extract=$((SECONDS - t0))
     log "extracted in $t_extract s"
-    apply_patches "$work/src" || { rm -rf "$work"; die "patch series does not apply (see above)"; }
-    (configure "$work/src") || { rm -rf "$work"; exit 1; }
+    apply_patches "$work/src" || { discard "$work"; die "patch series does not apply (see above)"; }
+    (configure "$work/src") || { discard "$work"; exit 1; }
     t0=$SECONDS
-    make_image "$work/src" "$jobs" || { rm -rf "$work"; die "kernel build failed (linux $version)"; }
+    make_image "$work/src" "$jobs" || { discard "$work"; die "kernel build failed (linux $version)"; }
     t_build=$((SECONDS - t0))
     local release
     release=$(make -C "$work/src" -s ARCH=arm64 CROSS_COMPILE=$CROSS kernelrelease)
@@ -243,12 +252,11 @@ build() { # FINAL KEY
             CONFIG_FRAGMENT "$config" COMPILER "$(compiler)" JOBS "$jobs" \
             EXTRACT_SECONDS "$t_extract" BUILD_SECONDS "$t_build" BUILT "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     } >"$work/out/build.env"
-    rm -rf "$work/src"
     chmod 755 "$work/out"
     rm -rf "$final"
     mv -T "$work/out" "$final"
-    rm -rf "$work"
     log "built $release in $t_build s (extract $t_extract s): $final"
+    discard "$work"
 }
 
 prune() {
@@ -266,6 +274,8 @@ main() {
         flock -w 3600 9 || die "timed out waiting for $root/.lock"
     fi
     rm -rf "$root"/build/.build.* "$root"/src/*.part 2>/dev/null || true
+    # (.trash.* are being deleted by an earlier build's background rm, or were left by a crash)
+    find "$root/build" -maxdepth 1 -name '.trash.*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
     command -v "${CROSS}gcc" >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 || ensure_packages "${TOOLS[@]}"
     local tarball key final
     resolve_source
