@@ -267,7 +267,24 @@ prune() {
     done
 }
 
+is_built() { [ -s "$1/Image" ] && [ -f "$1/build.env" ]; }
+
 main() {
+    local tarball key final
+    # Fast path, before the lock: a build is published by one rename, so it is complete or absent,
+    # and a cached kernel never waits behind somebody else's cold build of other inputs.
+    if [ "${HILBRIDGE_REFRESH:-0}" != 1 ] && command -v "${CROSS}gcc" >/dev/null 2>&1; then
+        local known=$version
+        [ -n "$known" ] || known=$(sed -n 's/^VERSION=//p' "$root/src/default.env" 2>/dev/null || true)
+        if [ -n "$known" ]; then
+            final=$root/build/${known}_$(build_key "$known")
+            if is_built "$final"; then
+                log "cached: linux $known, ${#patches[@]} patches, key ${final##*_}"
+                printf 'HILBRIDGE_KERNEL_BUILD=%s\n' "$final"
+                return 0
+            fi
+        fi
+    fi
     exec 9>"$root/.lock"
     if ! flock -n 9; then
         log "another kernel build holds $root/.lock; waiting"
@@ -277,11 +294,10 @@ main() {
     # (.trash.* are being deleted by an earlier build's background rm, or were left by a crash)
     find "$root/build" -maxdepth 1 -name '.trash.*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
     command -v "${CROSS}gcc" >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 || ensure_packages "${TOOLS[@]}"
-    local tarball key final
     resolve_source
     key=$(build_key "$version")
     final=$root/build/${version}_$key
-    if [ -s "$final/Image" ] && [ -f "$final/build.env" ]; then
+    if is_built "$final"; then
         log "cached: linux $version, ${#patches[@]} patches, key $key"
     else
         ensure_packages "${TOOLS[@]}"

@@ -85,12 +85,17 @@ publish() { # BUILD_DIR DEST
     done
 }
 
-exec 9>"$CACHE/kernels/.guest.lock"
-if ! flock -n 9; then
-    log "another guest-kernel.sh holds $CACHE/kernels/.guest.lock; waiting"
-    flock -w 3600 9 || die "timed out waiting for $CACHE/kernels/.guest.lock"
-fi
-rm -rf "$root"/.build.* 2>/dev/null || true
+# Taken only to assemble a guest (seconds), never around a download or a kernel build, so a cached
+# guest is never kept waiting; leftovers of an interrupted assembly are removed under it.
+guest_lock() {
+    exec 9>"$CACHE/kernels/.guest.lock"
+    if ! flock -n 9; then
+        log "another guest-kernel.sh holds $CACHE/kernels/.guest.lock; waiting"
+        flock -w 600 9 || die "timed out waiting for $CACHE/kernels/.guest.lock"
+    fi
+    rm -rf "$root"/.build.* 2>/dev/null || true
+}
+
 GH=$(guest_hash)
 
 # ------------------------------------------------------------------ unstable
@@ -150,6 +155,7 @@ unstable_guest() {
     kdeb=$(fetch_sid_deb "$binary" "$ver")
     mdeb=$kdeb
     [ "$modules" = "$binary" ] || mdeb=$(fetch_sid_deb "$modules" "$ver")
+    guest_lock
     B=$(mktemp -d "$root/.build.XXXXXX")
     X=$B/unpacked
     mkdir -p "$X"
@@ -214,6 +220,7 @@ built_guest() { # [@VERSION][:DIR]
         emit "$dest"
     fi
     local B
+    guest_lock
     B=$(mktemp -d "$root/.build.XXXXXX")
     finish_guest "$B" "$kb/Image" "" "$krel" "$kb/config" "$dest" \
         KERNEL_SOURCE build KERNEL_PACKAGE "linux-$(env_value "$kb/build.env" SOURCE_VERSION) (source)" \
@@ -236,6 +243,7 @@ file_guest() { # PATH
     if guest_valid "$dest"; then
         emit "$dest"
     fi
+    guest_lock
     B=$(mktemp -d "$root/.build.XXXXXX")
     finish_guest "$B" "$k" "" "${krel:-unknown}" "" "$dest" KERNEL_SOURCE file KERNEL_PACKAGE "$k" KERNEL_PACKAGE_VERSION custom
     emit "$dest"

@@ -48,6 +48,9 @@ sid_update() {
     local mirror
     mirror=$(sid_mirror)
     mkdir -p "$SID_DIR/state/lists/partial" "$SID_DIR/cache/archives/partial"
+    # One update at a time (apt would refuse a second with "Could not get lock").
+    exec 7>"$SID_DIR/.update.lock"
+    flock -w 600 7 || die "timed out waiting for $SID_DIR/.update.lock"
     printf 'deb [arch=arm64] %s sid main\ndeb-src %s sid main\n' "$mirror" "$mirror" >"$SID_DIR/sources.list"
     log "apt-get update of Debian unstable from $mirror (private configuration in $SID_DIR)"
     sid_apt_get update >&2 || die "apt-get update of Debian unstable failed (private configuration in $SID_DIR)"
