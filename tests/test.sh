@@ -9,6 +9,11 @@ bash qemu-scripts/setup.sh >/dev/null
 # The patched QEMU for guest-visible ATS (issue 8): built once from Debian's source (~5 min on 2 cores), cached after.
 echo "== patched QEMU for guest-visible ATS (qemu-scripts/build-qemu.sh) ==" >&2
 bash qemu-scripts/build-qemu.sh >/dev/null
+# The other guest kernels of the kernel tests (issue 13): Debian unstable's (~20 s, cached) and the
+# trimmed kernel built from source (cold: minutes on 2 cores, see qemu-scripts/README.md; cached after).
+echo "== guest kernels: unstable, built from source (qemu-scripts/guest-kernel.sh) ==" >&2
+bash qemu-scripts/guest-kernel.sh unstable >/dev/null
+bash qemu-scripts/guest-kernel.sh build >/dev/null
 
 results=out/test-results
 rm -rf "$results"

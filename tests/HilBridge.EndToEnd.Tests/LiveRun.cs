@@ -8,11 +8,13 @@ namespace HilBridge.EndToEnd.Tests;
 /// <summary>Runs the real main job: qemu-scripts/setup.sh guest, QEMU 7.2 with SMMUv3, the bridge.</summary>
 internal static class LiveRun
 {
-    public static async Task<RunSummary> ExecuteAsync(Scenario scenario, ITestOutputHelper output)
+    /// <param name="guestKernel">A kernel name for --guest-kernel; null: the scenario's or stable.</param>
+    public static async Task<RunSummary> ExecuteAsync(Scenario scenario, ITestOutputHelper output, string? guestKernel = null)
     {
         var options = new LiveRunOptions
         {
             Scenario = scenario,
+            GuestKernel = guestKernel,
             OutputDirectory = Path.Combine(Path.GetTempPath(), "hilbridge-tests", scenario.Name + "-" + Guid.NewGuid().ToString("N")[..8]),
         };
         var progress = new Progress<string>(line => { try { output.WriteLine(line); } catch (InvalidOperationException) { } });

@@ -51,4 +51,23 @@ public class RunSummaryJsonTests
         Assert.All(EngineCounterSnapshot.All, c => Assert.Contains(c.Name + " ", text));
         Assert.Contains("staleHits 3", text);
     }
+
+    [Fact]
+    public void RoundTrip_SummaryWithKernel_NamedInJsonAndText()
+    {
+        var summary = new RunSummary { Outcome = RunOutcome.Passed, Bridge = new(), Kernel = new GuestKernelInfo("7.2.8", "build", "linux 7.2.8 + 0 patches, build 556c6850b979") };
+
+        var json = JsonSerializer.Serialize(summary);
+        var back = JsonSerializer.Deserialize<RunSummary>(json)!;
+
+        Assert.Contains("\"Kernel\":{\"Release\":\"7.2.8\",\"Source\":\"build\"", json, StringComparison.Ordinal);
+        Assert.Equal(summary.Kernel, back.Kernel);
+        Assert.Contains("guest kernel       7.2.8 (build: linux 7.2.8 + 0 patches, build 556c6850b979)", summary.Render(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deserialize_SummaryOfEarlierVersions_NoKernel()
+    {
+        Assert.Null(JsonSerializer.Deserialize<RunSummary>(FlatSummary)!.Kernel);
+    }
 }

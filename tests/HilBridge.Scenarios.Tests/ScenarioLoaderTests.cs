@@ -47,6 +47,13 @@ public class ScenarioLoaderTests
     }
 
     [Fact]
+    public void Parse_GuestKernel_KeptAsWritten()
+    {
+        Assert.Equal("build@7.1.8:patches", ScenarioLoader.Parse("guestKernel: ' build@7.1.8:patches '", "k").GuestKernel);
+        Assert.Null(ScenarioLoader.Parse("{}", "k").GuestKernel);
+    }
+
+    [Fact]
     public void Parse_Empty_IsNoFaultVerifyRun()
     {
         var scenario = ScenarioLoader.Parse("{}", "empty");

@@ -111,6 +111,12 @@ public static class TraceText
             yield return "policy rule: " + Rule(r);
         }
 
+        // A live run's guest kernel (its versions.env); traces recorded before KERNEL_SOURCE existed booted setup.sh's guest.
+        if (h.Versions.TryGetValue("KERNEL_VERSION", out var kernel))
+        {
+            yield return $"guest kernel: {kernel} ({(h.Versions.TryGetValue("KERNEL_SOURCE", out var source) ? source : "source not recorded")})";
+        }
+
         if (h.Versions.Count > 0)
         {
             yield return "versions: " + string.Join(", ", h.Versions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
