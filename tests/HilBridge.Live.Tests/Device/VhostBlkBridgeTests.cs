@@ -1,3 +1,4 @@
+using HilBridge.Core.Dma;
 using HilBridge.Core.Engine;
 using Microsoft.Extensions.Time.Testing;
 
@@ -102,6 +103,35 @@ public sealed class VhostBlkBridgeTests
         var stats = h.Bridge.Statistics();
         Assert.Equal(1, stats.Engine.InvalidationsTimedOut);
         Assert.True(stats.Engine.Violations > 0, "a DMA through an acknowledged-invalidated translation is a use-after-free");
+    }
+
+    [Theory]
+    [InlineData(FencePolicy.Hope, "HBSTRAG:00000001", 64)]
+    [InlineData(FencePolicy.Fence, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 0)]
+    public async Task Straggler_AfterTheAcknowledgement_PoisonReachesGuestMemoryUnlessFenced(FencePolicy policy, string expected, long written)
+    {
+        var engine = new EngineOptions
+        {
+            InvalidationTimeout = TimeSpan.FromMilliseconds(50),
+            FencePolicy = policy,
+            Policy = new FaultPolicy(new FaultRule
+            {
+                Delay = Distribution.Fixed(5),
+                Stragglers = new StragglerSpec(1, Distribution.Fixed(0.1), AccessKind.Write, 64, StragglerTarget.Payload),
+            }),
+        };
+        var clock = new FakeTimeProvider();
+        using var h = new FrontendHarness(engine, time: clock);
+        Assert.Equal((byte)0, h.Submit(In, sector: 0, 4096)); // the device writes the data buffer: a payload target
+        var reply = h.InvalidateInBackground(FrontendHarness.IovaBase + FrontendHarness.DataOffset, 4096);
+
+        clock.Advance(TimeSpan.FromMilliseconds(50)); // the timeout: acknowledged (after a fence, under Fence)
+        Assert.Equal(0UL, await reply.WaitAsync(TimeSpan.FromSeconds(10)));
+        clock.Advance(TimeSpan.FromMilliseconds(50)); // the straggler
+
+        Assert.Equal(expected, System.Text.Encoding.ASCII.GetString(h.Guest(FrontendHarness.DataOffset, 16)));
+        Assert.Equal(written, h.Bridge.Statistics().StragglerBytesWritten);
+        Assert.Equal(written > 0 ? [1UL] : [], h.Bridge.StragglersPerformed.Keys);
     }
 
     [Fact]
