@@ -10,6 +10,9 @@ public sealed class ShippedScenarioTests(ITestOutputHelper output)
     public async Task DelayBelowTimeout_RealGuest_NoFenceNoViolationDataVerified()
     {
         var summary = await RunAsync("delay-below-timeout");
+        // Without injected delays every check below holds for a healthy device too: they must have happened.
+        Assert.True(summary.Bridge.Engine.InvalidationsDelayed > 0, "no completion was delayed");
+        Assert.True(summary.Bridge.Engine.AckLatencyP99 >= TimeSpan.FromMilliseconds(1), $"model ack latency p99 {summary.Bridge.Engine.AckLatencyP99}: the delays did not reach the acks");
         Assert.Equal(0, summary.Bridge.Engine.Fences);
         Assert.Equal(0, summary.Bridge.Engine.Violations);
         Assert.True(summary.DataVerified);

@@ -17,8 +17,10 @@ public sealed class LiveReplayCollection
 }
 
 /// <summary>
-/// Every shipped scenario, live: the run records its trace (on by default), then an exact replay must
-/// reproduce every decision and the run's verdict. One live run per scenario (~20-30 s each).
+/// Every shipped scenario, live: the run must pass (each of its expectations met), and it records its
+/// trace (on by default); then an exact replay must reproduce every decision and the run's verdict.
+/// A failed or aborted live run is a failure here, not something to replay faithfully: replay equality
+/// of a wrong verdict proves nothing about the scenario. One live run per scenario (~20-30 s each).
 /// </summary>
 [Collection(LiveReplayCollection.Name)]
 public sealed class LiveReplayTests(ITestOutputHelper output)
@@ -49,6 +51,9 @@ public sealed class LiveReplayTests(ITestOutputHelper output)
         using var cts = new CancellationTokenSource(scenario.Timeout + TimeSpan.FromMinutes(2));
         var live = await runner.RunAsync(options, cts.Token);
         output.WriteLine(live.Render());
+        Assert.NotEmpty(live.Expectations); // a scenario with nothing to check would pass by default
+        Assert.True(live.Outcome == RunOutcome.Passed, $"the live run must pass before its replay means anything:\n{live.Render()}");
+        Assert.All(live.Expectations, e => Assert.True(e.Passed, e.ToString()));
 
         var path = Path.Combine(options.OutputDirectory, options.RecordPath!);
         using var reader = TraceReader.Open(path);
@@ -56,6 +61,7 @@ public sealed class LiveReplayTests(ITestOutputHelper output)
         output.WriteLine($"{reader.RecordsRead} records, {replay.Recorded.Inputs} inputs, {replay.Recorded.Effects} effects");
 
         Assert.True(replay.Reproduced, replay.Mismatch?.ToString() ?? $"{reader.Status}: {reader.Problem}");
+        Assert.Equal(TraceReadStatus.Complete, reader.Status); // the recorder closed the trace: nothing was cut off
         Assert.Equal(scenario.Name, reader.Header.Scenario);
         Assert.Equal(scenario.Engine.Seed, reader.Header.Engine.Seed);
         Assert.True(reader.Header.Versions.ContainsKey("QEMU_VERSION"), "the header carries the guest's versions");

@@ -72,6 +72,8 @@ public sealed partial class AtsEngine
 
     private void ScheduleDeviceAnswer(Invalidation inv, TimerKind kind, TimeSpan delay)
     {
+        // Counted whether or not the answer beats the timeout: it shows a scenario's delays were injected.
+        Counters.InvalidationsDelayed++;
         // An answer after the timeout can never matter: the timeout will have settled the request.
         var at = After(delay);
         if (at <= inv.TimeoutAt)

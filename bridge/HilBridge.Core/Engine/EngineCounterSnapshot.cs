@@ -19,6 +19,7 @@ public sealed record EngineCounterSnapshot
     public long InvalidationsTimedOut { get; init; }
     public long InvalidationsDropped { get; init; }
     public long NegativeCompletions { get; init; }
+    public long InvalidationsDelayed { get; init; }
     public long Fences { get; init; }
     public long Unfences { get; init; }
     public long RefusedAccesses { get; init; }
@@ -54,6 +55,7 @@ public sealed record EngineCounterSnapshot
         new("invalidationsTimedOut", "invalidations the device did not complete in time", s => s.InvalidationsTimedOut),
         new("invalidationsDropped", "invalidations the fault policy made the device lose", s => s.InvalidationsDropped),
         new("negativeCompletions", "negative completions the fault policy made the device send", s => s.NegativeCompletions),
+        new("invalidationsDelayed", "invalidations the fault policy made the device answer late (completion or refusal after a delay)", s => s.InvalidationsDelayed),
         new("fences", "times the device was fenced", s => s.Fences),
         new("unfences", "times the device was unfenced", s => s.Unfences),
         new("refusedAccesses", "device accesses refused because the device was fenced", s => s.RefusedAccesses),

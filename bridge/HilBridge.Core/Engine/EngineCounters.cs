@@ -28,6 +28,8 @@ public sealed class EngineCounters
     public long InvalidationsDropped { get; internal set; }
     /// <summary>Negative completions the fault policy made the device send (whatever the fence policy did next).</summary>
     public long NegativeCompletions { get; internal set; }
+    /// <summary>Invalidations the fault policy made the device answer late (a completion or refusal with a non-zero delay).</summary>
+    public long InvalidationsDelayed { get; internal set; }
 
     public long Fences { get; internal set; }
     public long Unfences { get; internal set; }
@@ -70,6 +72,7 @@ public sealed class EngineCounters
         InvalidationsTimedOut = InvalidationsTimedOut,
         InvalidationsDropped = InvalidationsDropped,
         NegativeCompletions = NegativeCompletions,
+        InvalidationsDelayed = InvalidationsDelayed,
         Fences = Fences,
         Unfences = Unfences,
         RefusedAccesses = RefusedAccesses,

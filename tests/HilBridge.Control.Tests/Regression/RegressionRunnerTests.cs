@@ -126,12 +126,14 @@ public class RegressionRunnerTests
     public async Task Run_Jobs_RunsInParallelAndKeepsSuiteOrder()
     {
         var cases = Enumerable.Range(0, 6).Select(i => Cases.Of($"c{i}", "  fences: '>= 1'")).ToArray();
-        var executor = new FakeExecutor((_, _) => OneFence) { Delay = TimeSpan.FromMilliseconds(100) };
+        // The first three attempts only finish once all three run at once: three jobs must run them together.
+        var executor = new FakeExecutor((_, _) => OneFence) { Rendezvous = 3 };
 
         var report = await Runner(executor, jobs: 3).RunAsync([Cases.SuiteOf("unit", cases)], CancellationToken.None);
 
         Assert.Equal(cases.Select(c => c.Name), report.Cases.Select(c => c.Case.Name));
-        Assert.InRange(executor.MaxConcurrent, 2, 3);
+        Assert.All(report.Cases, c => Assert.Equal(CaseStatus.Passed, c.Status));
+        Assert.Equal(3, executor.MaxConcurrent); // and never more than the three jobs
     }
 
     [Fact]

@@ -20,7 +20,14 @@ public sealed class FakeExecutor(Func<SuiteCase, int, BridgeStatistics> counters
 
     public Func<SuiteCase, int, string?> Abort { get; init; } = (_, _) => null;
 
-    public TimeSpan Delay { get; init; } = TimeSpan.Zero;
+    /// <summary>
+    /// When set, every attempt waits until this many are running at once (then all go on): proof of
+    /// parallelism by counting, not by timing. Never reached (the runner is more serial than that), the
+    /// attempts give up after a generous bound and error, so the test fails instead of hanging.
+    /// </summary>
+    public int? Rendezvous { get; init; }
+
+    private readonly TaskCompletionSource _gathered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async Task<RunSummary> RunAsync(SuiteCase scenarioCase, int attempt, string outputDirectory, IProgress<string> progress, CancellationToken ct)
     {
@@ -33,7 +40,16 @@ public sealed class FakeExecutor(Func<SuiteCase, int, BridgeStatistics> counters
 
         try
         {
-            await Task.Delay(Delay, ct);
+            if (Rendezvous is { } quorum)
+            {
+                if (now >= quorum)
+                {
+                    _gathered.TrySetResult();
+                }
+
+                await _gathered.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+            }
+
             if (Throw(scenarioCase, attempt) is { } ex)
             {
                 throw ex;

@@ -20,6 +20,7 @@ public class AtsEngineInvalidationTests
         Assert.Equal((7UL, 0UL, TimeSpan.Zero), (ack.RequestId, ack.Status, ack.Latency));
         Assert.Equal(AccessResult.Miss, h.Access(0x1000));
         Assert.Equal((1L, 1L), (h.Counters.Invalidations, h.Counters.InvalidationsAcked));
+        Assert.Equal(0, h.Counters.InvalidationsDelayed);
         Assert.Null(h.Engine.NextDeadline);
     }
 
@@ -44,6 +45,7 @@ public class AtsEngineInvalidationTests
         Assert.Equal(arrival + Ms(50), ack.At);
         Assert.Equal(0, h.Engine.PendingInvalidations);
         Assert.Null(h.Engine.NextDeadline); // the timeout was disarmed
+        Assert.Equal(1, h.Counters.InvalidationsDelayed);
     }
 
     [Fact]

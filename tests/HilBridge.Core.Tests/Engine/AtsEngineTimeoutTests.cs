@@ -368,6 +368,7 @@ public class AtsEngineTimeoutTests
         h.AdvanceMs(1);
         var ack = Single(h.Drain(), EffectKind.AckInvalidation);
         Assert.Equal((1UL, Ms(200)), (ack.Status, ack.Latency));
+        Assert.Equal((1L, 1L), (h.Counters.InvalidationsDelayed, h.Counters.NegativeCompletions));
     }
 
     [Fact]

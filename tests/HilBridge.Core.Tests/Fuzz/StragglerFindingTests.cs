@@ -7,7 +7,9 @@ namespace HilBridge.Core.Tests.Fuzz;
 /// Regression for a fuzzing finding (tests/HilBridge.Fuzz/corpus/iotlb): a dropped invalidation
 /// inherits translations from earlier unacknowledged ones; when a later one also inherited a
 /// translation that another invalidation had meanwhile completed, its stragglers used it, a
-/// use-after-free under the fence policy that no fence could have prevented.
+/// use-after-free under the fence policy that no fence could have prevented. Since the fix a straggler
+/// only goes through a translation its own invalidation took out of the ATC; the test shows both halves:
+/// such a straggler runs, and none goes through the inherited dead translation.
 /// </summary>
 public sealed class StragglerFindingTests
 {
@@ -27,19 +29,39 @@ public sealed class StragglerFindingTests
                 new FaultRule { Name = "slow", Delay = Distribution.Fixed(TimeSpan.FromMilliseconds(81)) }),
         }, clock);
 
-        engine.OnIotlbUpdate(0x8000, 0x6000, 0x7f00_0000_0000, AccessKind.ReadWrite);
-        engine.OnIotlbInvalidate(1, 0x9000, 0x1000);          // completes after 81 ms, held back by the straggler below
-        engine.OnIotlbInvalidate(2, 0x6000, 0x1_0000_0000);   // lost; inherits the translation; straggler at 465 ms
-        Advance(engine, clock, TimeSpan.FromMilliseconds(500)); // straggler ran (allowed), then 1 was acknowledged
+        var effects = new List<EngineEffect>();
+        engine.OnIotlbUpdate(0x8000, 0x6000, 0x7f00_0000_0000, AccessKind.ReadWrite);   // A: the translation of the finding
+        engine.OnIotlbUpdate(0x20_0000, 0x1000, 0x7f00_0010_0000, AccessKind.ReadWrite); // B: only 2 finds it in the ATC
+        var a = EntryAt(engine, 0x8000);
+        var b = EntryAt(engine, 0x20_0000);
+        engine.OnIotlbInvalidate(1, 0x9000, 0x1000);          // takes A out of the ATC; completes after 81 ms
+        engine.OnIotlbInvalidate(2, 0x6000, 0x1_0000_0000);   // lost; finds B in the ATC, inherits A from 1; straggler at 465 ms
+        Advance(engine, clock, TimeSpan.FromMilliseconds(500), effects);
         engine.OnIotlbInvalidate(3, 0x10_0000, 0x1000);       // elsewhere: slow
-        engine.OnIotlbInvalidate(4, 0xd000, 0x2000);          // lost again; inherits through 2 the translation 1 completed
-        Advance(engine, clock, TimeSpan.FromMilliseconds(480)); // before 2's timeout: the device is not fenced yet
+        engine.OnIotlbInvalidate(4, 0xd000, 0x2000);          // lost again; inherits through 2 the translation A that 1 completed
+        Advance(engine, clock, TimeSpan.FromMilliseconds(480), effects); // past 4's straggler delay, before 2's timeout: not fenced yet
 
-        Assert.Equal(0, engine.Counters.Violations);
+        // A was dead from 1's acknowledgement at 81 ms on.
+        Assert.Equal(Start.AddMilliseconds(81), Assert.Single(effects, e => e.Kind == EffectKind.AckInvalidation && e.RequestId == 1).At);
+        // Stragglers do run here (without one, "no violation" below would hold for an engine that runs none):
+        // 2's went through B, the translation it took out of the ATC itself, while that was still legal...
+        var ran = Assert.Single(effects, e => e.Kind == EffectKind.StragglerAccess).Straggler;
+        Assert.Equal((2UL, b, StragglerOutcome.Allowed), (ran.RequestId, ran.EntryId, ran.Outcome));
+        // ...and nothing, from 2 or from 4, went through the inherited, already dead A.
+        Assert.DoesNotContain(effects, e => e.Kind == EffectKind.StragglerAccess && (e.Straggler.EntryId == a || e.RequestId == 4));
+        Assert.Equal((1L, 0L), (engine.Counters.StragglersIssued, engine.Counters.Violations));
         Assert.False(engine.FenceState.IsFenced);
     }
 
-    private static void Advance(AtsEngine engine, SteppedClock clock, TimeSpan by)
+    /// <summary>The Id of the translation covering <paramref name="iova"/>, through one (ended) access.</summary>
+    private static ulong EntryAt(AtsEngine engine, ulong iova)
+    {
+        Assert.Equal(AccessResult.Hit, engine.BeginAccess(iova, AccessKind.Read, DmaPurpose.Control, out var entry, out var token));
+        engine.EndAccess(token);
+        return entry.Id;
+    }
+
+    private static void Advance(AtsEngine engine, SteppedClock clock, TimeSpan by, List<EngineEffect> effects)
     {
         var target = clock.Now + by;
         while (engine.NextDeadline is { } due && due <= target)
@@ -48,8 +70,9 @@ public sealed class StragglerFindingTests
             engine.OnTimer();
         }
         clock.Now = target;
-        while (engine.TryTakeEffect(out _))
+        while (engine.TryTakeEffect(out var effect))
         {
+            effects.Add(effect);
         }
     }
 }

@@ -27,12 +27,13 @@ internal sealed class FrontendHarness : IDisposable
     private ushort _availIdx;
     private ushort _usedSeen;
 
-    public FrontendHarness(EngineOptions? engine = null, bool preMap = true)
+    /// <param name="time">The engine's clock: a fake one makes its timeouts fire exactly when the test advances it.</param>
+    public FrontendHarness(EngineOptions? engine = null, bool preMap = true, TimeProvider? time = null)
     {
         Directory.CreateDirectory(_dir);
         DiskPath = Path.Combine(_dir, "disk.img");
         Bridge = new VhostBlkBridge(new BridgeOptions { DiskImage = DiskPath, DiskSizeBytes = 1 << 20, Engine = engine ?? new EngineOptions(), MissTimeout = TimeSpan.FromSeconds(2) },
-            NullLoggerFactory.Instance, TimeProvider.System);
+            NullLoggerFactory.Instance, time ?? TimeProvider.System);
         Bridge.Start(Path.Combine(_dir, "vhost.sock"));
         _memfd = SharedMemory.CreateMemfd("guest", MemorySize);
         Memory = MemoryMapping.Map(_memfd, MemorySize);
@@ -126,6 +127,25 @@ internal sealed class FrontendHarness : IDisposable
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// Sends an IOTLB INVALIDATE from another thread (QEMU blocks until the reply) and returns once the
+    /// engine holds it, so the test can move the engine's clock while the front-end waits.
+    /// </summary>
+    public Task<ulong> InvalidateInBackground(ulong iova, ulong size)
+    {
+        var before = Bridge.Statistics().Engine.Invalidations;
+        var reply = Task.Run(() => Frontend.IotlbInvalidate(iova, size));
+        // A bound on a hang, not a measurement: the engine sees the message within milliseconds.
+        var deadline = Environment.TickCount64 + 10_000;
+        while (Bridge.Statistics().Engine.Invalidations == before && !reply.IsCompleted && Environment.TickCount64 < deadline)
+        {
+            Thread.Sleep(1);
+        }
+
+        Assert.True(Bridge.Statistics().Engine.Invalidations > before, "the bridge never received the invalidation");
+        return reply;
     }
 
     public ushort UsedIndex => BinaryPrimitives.ReadUInt16LittleEndian(Guest(UsedOffset + 2, 2));

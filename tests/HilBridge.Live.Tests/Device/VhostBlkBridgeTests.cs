@@ -1,4 +1,5 @@
 using HilBridge.Core.Engine;
+using Microsoft.Extensions.Time.Testing;
 
 namespace HilBridge.Live.Tests.Device;
 
@@ -51,7 +52,7 @@ public sealed class VhostBlkBridgeTests
     }
 
     [Fact]
-    public void DroppedCompletion_FencePolicy_AcksAtTimeoutThenFailsPayloadWithIoErr()
+    public async Task DroppedCompletion_FencePolicy_AcksAtTimeoutThenFailsPayloadWithIoErr()
     {
         var engine = new EngineOptions
         {
@@ -59,10 +60,18 @@ public sealed class VhostBlkBridgeTests
             FencePolicy = FencePolicy.Fence,
             Policy = new FaultPolicy(new FaultRule { Outcome = FaultOutcome.Drop }),
         };
-        using var h = new FrontendHarness(engine);
-        var started = Environment.TickCount64;
-        Assert.Equal(0UL, h.Frontend.IotlbInvalidate(FrontendHarness.IovaBase + FrontendHarness.DataOffset, 0x1000));
-        Assert.InRange(Environment.TickCount64 - started, 90, 3000);
+        var clock = new FakeTimeProvider();
+        using var h = new FrontendHarness(engine, time: clock);
+        var reply = h.InvalidateInBackground(FrontendHarness.IovaBase + FrontendHarness.DataOffset, 0x1000);
+
+        // The engine's clock is the test's: nothing may happen a tick before the timeout, and the fence and
+        // the acknowledgement at it (the timer fires inside Advance, on this thread).
+        clock.Advance(TimeSpan.FromMilliseconds(100) - TimeSpan.FromTicks(1));
+        Assert.Equal((0L, 0L), (h.Bridge.Statistics().Engine.InvalidationsAcked, h.Bridge.Statistics().Engine.Fences));
+        Assert.False(reply.IsCompleted);
+        clock.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal((1L, 1L, 1L), (h.Bridge.Statistics().Engine.InvalidationsTimedOut, h.Bridge.Statistics().Engine.Fences, h.Bridge.Statistics().Engine.InvalidationsAcked));
+        Assert.Equal(0UL, await reply.WaitAsync(TimeSpan.FromSeconds(10))); // a bound on a hang: the reply is already on its way
         Assert.True(h.Bridge.FenceState.IsFenced);
 
         h.Guest(FrontendHarness.DataOffset, 4096).Fill(0xAB);
@@ -75,7 +84,7 @@ public sealed class VhostBlkBridgeTests
     }
 
     [Fact]
-    public void DroppedCompletion_HopePolicy_StaleTranslationUseIsAViolation()
+    public async Task DroppedCompletion_HopePolicy_StaleTranslationUseIsAViolation()
     {
         var engine = new EngineOptions
         {
@@ -83,9 +92,12 @@ public sealed class VhostBlkBridgeTests
             FencePolicy = FencePolicy.Hope,
             Policy = new FaultPolicy(new FaultRule { Outcome = FaultOutcome.Drop }),
         };
-        using var h = new FrontendHarness(engine);
+        var clock = new FakeTimeProvider();
+        using var h = new FrontendHarness(engine, time: clock);
         // QEMU believes the whole range is gone once this returns; the device lost the invalidation.
-        Assert.Equal(0UL, h.Frontend.IotlbInvalidate(FrontendHarness.IovaBase, FrontendHarness.MemorySize));
+        var reply = h.InvalidateInBackground(FrontendHarness.IovaBase, FrontendHarness.MemorySize);
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.Equal(0UL, await reply.WaitAsync(TimeSpan.FromSeconds(10))); // a bound on a hang: the reply is already on its way
         Assert.Equal((byte)0, h.Submit(Out, sector: 0, 4096));
         var stats = h.Bridge.Statistics();
         Assert.Equal(1, stats.Engine.InvalidationsTimedOut);

@@ -1,4 +1,5 @@
 using HilBridge.Fuzz;
+using HilBridge.Fuzz.Targets.Engine;
 using HilBridge.Fuzz.Targets.Session;
 
 namespace HilBridge.Reliability.Tests.Fuzz;
@@ -34,5 +35,11 @@ public sealed class FixedSeedFuzzTests(ITestOutputHelper output)
         Assert.Equal(cases, report.Cases);
         Assert.Empty(report.Findings.Select(f => $"seed {f.Seed}: {f.Problem}"));
         Assert.Null(health);
+        if (target is EngineTarget engine)
+        {
+            // The shadow UAF oracle must have had something to judge: an idle oracle passes any engine.
+            output.WriteLine($"shadow: {engine.ShadowUseAfterFrees} use-after-frees seen and reported, {engine.DisplacedInFlight} displaced in flight (known gap)");
+            Assert.True(engine.ShadowUseAfterFrees > 0, "no use-after-free in the whole run");
+        }
     }
 }

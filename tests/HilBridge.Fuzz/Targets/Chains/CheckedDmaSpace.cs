@@ -20,6 +20,15 @@ internal sealed class CheckedDmaSpace(ulong baseAddress, byte[] memory) : IDmaSp
 
     public long Accesses { get; private set; }
 
+    /// <summary>
+    /// Most accesses a correct device may have made so far (asked at each access). Past it the space
+    /// records a problem and faults every access, so a device that loops ends its run (and is reported)
+    /// instead of hanging it: a bound on work, where a timing would depend on the machine's load.
+    /// </summary>
+    public Func<long>? Budget { get; init; }
+
+    private bool _overBudget;
+
     public DmaStatus Read(ulong address, Span<byte> destination, DmaPurpose purpose)
     {
         if (!TryLocate(address, destination.Length, purpose, out var offset, out var status))
@@ -53,6 +62,18 @@ internal sealed class CheckedDmaSpace(ulong baseAddress, byte[] memory) : IDmaSp
         Accesses++;
         offset = 0;
         status = DmaStatus.Ok;
+        if (_overBudget || (Budget is { } budget && Accesses > budget()))
+        {
+            if (!_overBudget)
+            {
+                Problems.Add($"{Accesses} DMA accesses, more than a correct device makes for the requests it popped ({Budget!()})");
+                _overBudget = true;
+            }
+
+            status = DmaStatus.Fault;
+            return false;
+        }
+
         if (length == 0)
         {
             return false; // nothing to move; Ok, as the bridge's DMA space answers

@@ -10,16 +10,25 @@ namespace HilBridge.Fuzz.Targets.Engine;
 /// stops, starts and STE rewrites in any order; faulty device policies (drop, refuse, delay,
 /// stragglers). Oracles: nothing throws; a hit is an entry that contains the address and allows the
 /// access; every invalidation is answered exactly once and, once accesses end and time passes, all
-/// are; under the fence policy no new access and no straggler ever uses a translation whose
-/// invalidation was answered. (A DMA still in flight when a fenced invalidation's timeout forces the
-/// answer is reported by the engine by design, AtsEngine.OnTimeout: QEMU's vCPU cannot wait for ever.
-/// Real DMA pins last microseconds; with QEMU 7.2 only one invalidation is outstanding at a time.)
+/// are. Use-after-free is judged by the fuzzer's own <see cref="ShadowLedger"/>, not by the engine's
+/// violations: every hit, every access still in flight at an acknowledgement and every straggler is
+/// checked against the acknowledged invalidations, under both fence policies; the engine must report
+/// exactly the use-after-frees the shadow sees, and under the fence policy there must be none. (A DMA
+/// still in flight when a fenced invalidation's timeout forces the answer is reported by the engine by
+/// design, AtsEngine.OnTimeout: QEMU's vCPU cannot wait for ever. Real DMA pins last microseconds; with
+/// QEMU 7.2 only one invalidation is outstanding at a time.)
 /// </summary>
 public sealed class EngineTarget : FuzzTarget<EngineCase>
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public override string Name => "iotlb";
+
+    /// <summary>Use-after-frees the shadow saw over every case run (and the engine reported): the oracle is not idle.</summary>
+    public long ShadowUseAfterFrees { get; private set; }
+
+    /// <summary>Over every case: accesses excused as the known gap of <see cref="ShadowLedger.DisplacedInFlight"/>.</summary>
+    public long DisplacedInFlight { get; private set; }
 
     public override EngineCase Generate(FuzzRandom r)
     {
@@ -83,14 +92,17 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
             Policy = new FaultPolicy(c.Rules.Select(ToRule).ToArray()),
         };
         var engine = new AtsEngine(options, clock);
+        var shadow = new ShadowLedger(c.Fence);
         var tokens = new List<AccessToken?>();
-        var beginning = false;
         var invalidations = 0UL;
         var acked = new HashSet<ulong>();
+        var stragglerViolationDue = false;
+        var stragglerEntry = 0UL;
         string? problem = null;
 
-        void Drain()
+        List<EngineEffect> Take()
         {
+            var effects = new List<EngineEffect>();
             while (engine.TryTakeEffect(out var effect))
             {
                 if (effect.Kind == EffectKind.AckInvalidation && (!acked.Add(effect.RequestId) || effect.RequestId == 0 || effect.RequestId > invalidations))
@@ -98,11 +110,46 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
                     problem ??= $"invalidation {effect.RequestId} answered twice or never asked";
                 }
 
-                if (effect.Kind == EffectKind.Violation && c.Fence && (beginning || effect.Violation.Source == ViolationSource.Straggler))
-                {
-                    problem ??= $"use-after-free under the fence policy: {effect}";
-                }
+                effects.Add(effect);
             }
+            return effects;
+        }
+
+        // The shadow judges every effect in production order: acks kill translations, stragglers are accesses.
+        void Feed(List<EngineEffect> effects)
+        {
+            foreach (var effect in effects)
+            {
+                problem ??= shadow.OnEffect(effect, ref stragglerViolationDue, ref stragglerEntry);
+            }
+
+            if (stragglerViolationDue)
+            {
+                problem ??= $"a violating straggler through entry {stragglerEntry} was not reported as a violation";
+                stragglerViolationDue = false;
+            }
+        }
+
+        void Drain() => Feed(Take());
+
+        // The device-access violation a BeginAccess or EndAccess reported (at most one), taken out of its effects.
+        bool TakeAccessViolation(List<EngineEffect> effects)
+        {
+            var reported = effects.RemoveAll(e => e.Kind == EffectKind.Violation && e.Violation.Source == ViolationSource.DeviceAccess);
+            if (reported > 1)
+            {
+                problem ??= $"{reported} violations reported for one access";
+            }
+
+            return reported > 0;
+        }
+
+        void End(AccessToken token)
+        {
+            engine.EndAccess(token);
+            var effects = Take();
+            problem ??= shadow.OnEnd(token, TakeAccessViolation(effects));
+            Feed(effects);
         }
 
         void Advance(double ms)
@@ -129,34 +176,48 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
             {
                 case "update":
                     engine.OnIotlbUpdate(op.Iova, op.Size, op.User, (AccessKind)op.Perm);
+                    shadow.OnUpdate(op.Iova, op.Size, op.User, (AccessKind)op.Perm);
                     break;
                 case "invalidate":
-                    engine.OnIotlbInvalidate(++invalidations, op.Iova, op.Size);
+                    // The shadow learns of it first: its acknowledgement may come within the call.
+                    shadow.OnInvalidate(++invalidations, op.Iova, op.Size);
+                    engine.OnIotlbInvalidate(invalidations, op.Iova, op.Size);
                     break;
                 case "begin":
                     var kind = (AccessKind)Math.Clamp((int)op.Perm & 3, 1, 3);
-                    beginning = true;
-                    var result = engine.BeginAccess(op.Iova, op.Size, kind, op.Payload ? DmaPurpose.Payload : DmaPurpose.Control, out var entry, out var token);
-                    Drain();
-                    beginning = false;
-                    if (result == AccessResult.Hit && (!entry.Contains(op.Iova) || !entry.Allows(kind) || entry.BytesFrom(op.Iova) == 0))
+                    var purpose = op.Payload ? DmaPurpose.Payload : DmaPurpose.Control;
+                    var result = engine.BeginAccess(op.Iova, op.Size, kind, purpose, out var entry, out var token);
+                    var effects = Take();
+                    var reported = TakeAccessViolation(effects);
+                    if (result == AccessResult.Hit)
                     {
-                        problem ??= $"hit at 0x{op.Iova:x} ({kind}) on entry {entry} that does not cover or allow it";
+                        if (!entry.Contains(op.Iova) || !entry.Allows(kind) || entry.BytesFrom(op.Iova) == 0)
+                        {
+                            problem ??= $"hit at 0x{op.Iova:x} ({kind}) on entry {entry} that does not cover or allow it";
+                        }
+
+                        problem ??= shadow.OnHit(entry, token, kind, purpose, reported);
+                    }
+                    else if (reported)
+                    {
+                        problem ??= $"violation reported for a {result} at 0x{op.Iova:x}, which reached no memory";
                     }
 
+                    Feed(effects);
                     tokens.Add(result == AccessResult.Hit ? token : null);
                     break;
                 case "end" when tokens.Count > 0:
                     var index = op.Token % tokens.Count;
                     if (tokens[index] is { } t)
                     {
-                        engine.EndAccess(t);
+                        End(t);
                     }
 
                     tokens[index] = null;
                     break;
                 case "stop":
                     engine.OnDeviceStopped();
+                    shadow.OnStopped();
                     break;
                 case "start":
                     engine.OnDeviceStarted();
@@ -183,15 +244,16 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
         {
             if (t is { } token)
             {
-                engine.EndAccess(token);
+                End(token);
             }
         }
-        Drain();
         for (var i = 0; i < 20; i++)
         {
             Advance(Math.Max(c.TimeoutMs, 3000) + 1);
         }
 
+        ShadowUseAfterFrees += shadow.UseAfterFrees;
+        DisplacedInFlight += shadow.DisplacedInFlight;
         if ((ulong)acked.Count != invalidations)
         {
             problem ??= $"{invalidations - (ulong)acked.Count} of {invalidations} invalidations never answered";
