@@ -17,11 +17,15 @@ internal static class ServeCommand
         var socket = new Option<string>("--socket") { Description = "vhost-user socket path (created 0600)", Required = true };
         var disk = new Option<string>("--disk") { Description = "Disk image (created sparse if missing)", DefaultValueFactory = _ => "disk.img" };
         var sizeMiB = new Option<int>("--disk-size") { Description = "Size in MiB of a new disk image", DefaultValueFactory = _ => 64 };
+        var trustUnsealed = new Option<bool>("--trust-unsealed-memory")
+        {
+            Description = "Accept guest memory that can shrink (memory-backend-file on hugetlbfs or /dev/shm); a front-end that truncates it kills the bridge",
+        };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
         var command = new Command("serve", "Serve the vhost-user-blk device on a UNIX socket and print the QEMU arguments that attach to it; "
             + "the gRPC control plane listens on <socket>.control.sock unless told otherwise")
         {
-            socket, disk, sizeMiB, verbose,
+            socket, disk, sizeMiB, trustUnsealed, verbose,
         };
         var control = new CtlHostingOptions();
         control.AddTo(command);
@@ -36,7 +40,8 @@ internal static class ServeCommand
             var flags = new ConfigurationFlags(parse)
                 .Map(socket, "Serve:Socket")
                 .Map(disk, "Serve:Bridge:DiskImage")
-                .Map(sizeMiB, "Serve:Bridge:DiskSizeBytes", mib => ((long)mib << 20).ToString(CultureInfo.InvariantCulture));
+                .Map(sizeMiB, "Serve:Bridge:DiskSizeBytes", mib => ((long)mib << 20).ToString(CultureInfo.InvariantCulture))
+                .Map(trustUnsealed, "Serve:Bridge:TrustUnsealedMemory");
             var builder = CliHost.CreateBuilder(parse.GetValue(verbose), flags);
             builder.Services.AddHilBridge(builder.Configuration);
             if (controlOptions is not null)

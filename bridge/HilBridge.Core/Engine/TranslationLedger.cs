@@ -163,7 +163,9 @@ internal sealed class TranslationLedger
         _entryScratch.Clear();
         if (removeFromAtc)
         {
-            _atc.RemoveInclusive(inv.First, inv.Last, _entryScratch);
+            // Exactly the range; a translation the ledger already tracks (a stale entry an earlier
+            // dropped invalidation left in the ATC) goes whole, so its Id keeps naming all of it.
+            _atc.InvalidateExact(inv.First, inv.Last, _entryScratch, static (captures, id) => captures.ContainsKey(id), _captures);
         }
         else
         {

@@ -48,8 +48,11 @@ internal sealed class InflightRegion : IDisposable
         }
     }
 
-    /// <summary>SET_INFLIGHT_FD: maps the front-end's area. The fd stays the caller's.</summary>
-    public static InflightRegion Adopt(in InflightDescription description, OwnedFd fd, int deviceQueues)
+    /// <summary>
+    /// SET_INFLIGHT_FD: maps the front-end's area. The fd stays the caller's. Like guest memory it must
+    /// not be able to shrink (the memfd <see cref="Create"/> hands out is sealed), unless <paramref name="trustUnsealed"/>.
+    /// </summary>
+    public static InflightRegion Adopt(in InflightDescription description, OwnedFd fd, int deviceQueues, bool trustUnsealed = false)
     {
         Check(description.NumQueues, description.QueueSize, deviceQueues);
         var needed = InflightLayout.QueueRegionSize(description.QueueSize) * description.NumQueues;
@@ -66,7 +69,7 @@ internal sealed class InflightRegion : IDisposable
         try
         {
             // Only the bytes the layout uses are mapped, however large the front-end says the area is.
-            var mapping = MemoryMapping.MapRegion(fd, new MemoryRegionDescription(0, needed, 0, description.MmapOffset));
+            var mapping = MemoryMapping.MapRegion(fd, new MemoryRegionDescription(0, needed, 0, description.MmapOffset), trustUnsealed);
             var region = new InflightRegion(mapping, description.NumQueues, description.QueueSize);
             region.Stamp();
             return region;

@@ -19,6 +19,7 @@ public sealed partial class VhostBlkBridge : IDisposable
     private readonly DeviceCounters _counters = new();
     private readonly VhostBlkDevice _device;
     private readonly ILoggerFactory _loggers;
+    private readonly BridgeOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private int _disposed;
@@ -30,6 +31,7 @@ public sealed partial class VhostBlkBridge : IDisposable
     public VhostBlkBridge(BridgeOptions options, ILoggerFactory loggers, TimeProvider time)
     {
         _loggers = loggers;
+        _options = options;
         _logger = loggers.CreateLogger<VhostBlkBridge>();
         _store = new FileBlockStore(options.DiskImage, options.DiskSizeBytes);
         _gate = new EngineGate(options.Engine, time, OnEffect);
@@ -55,7 +57,8 @@ public sealed partial class VhostBlkBridge : IDisposable
     public void Start(string socketPath)
     {
         _listener = VhostUserListener.Bind(socketPath);
-        var server = new VhostUserServer(_listener, () => _device, _loggers);
+        var server = new VhostUserServer(_listener, () => _device, _loggers, _options.Session);
+        LogConnectionLimits(_options.HandshakeTimeout.TotalSeconds, _options.MessageTimeout.TotalSeconds);
         _serving = Task.Run(() => server.RunAsync(_stop.Token));
     }
 
@@ -190,4 +193,7 @@ public sealed partial class VhostBlkBridge : IDisposable
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "use-after-free: {Effect}")]
     private partial void LogViolation(string effect);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "front-ends: handshake timeout {Handshake} s, mid-message timeout {Message} s; the newest connection takes over")]
+    private partial void LogConnectionLimits(double handshake, double message);
 }

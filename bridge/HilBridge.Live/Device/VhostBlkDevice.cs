@@ -89,6 +89,14 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
 
     public void SetMemoryTable(IReadOnlyList<MemoryRegionDescription> regions, IReadOnlyList<OwnedFd> fds)
     {
+        if (regions.Count == 0)
+        {
+            // Refused rather than taken as "no memory": QEMU puts only fd-backed RAM in the table, so an
+            // empty one means the guest's RAM is not shared and this device could never do a DMA.
+            throw new VhostUserDeviceException(
+                "memory table refused: it has no regions; guest RAM must be shared with the back-end (QEMU: -object memory-backend-memfd,share=on)");
+        }
+
         var mappings = new List<MemoryMapping>(regions.Count);
         try
         {
@@ -133,11 +141,11 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
     }
 
     /// <summary>Maps one region, or refuses the table with what was wrong (an empty, overflowing or too long region, an fd that is not memory).</summary>
-    private static MemoryMapping MapRegion(int index, in MemoryRegionDescription region, OwnedFd fd)
+    private MemoryMapping MapRegion(int index, in MemoryRegionDescription region, OwnedFd fd)
     {
         try
         {
-            return MemoryMapping.MapRegion(fd, region);
+            return MemoryMapping.MapRegion(fd, region, _options.TrustUnsealedMemory);
         }
         catch (Exception e) when (e is ArgumentException or VhostUserTransportException)
         {
@@ -239,7 +247,7 @@ internal sealed partial class VhostBlkDevice : IVhostUserBackend, IDisposable
     {
         using (fd)
         {
-            var region = InflightRegion.Adopt(description, fd, _rings.Length);
+            var region = InflightRegion.Adopt(description, fd, _rings.Length, _options.TrustUnsealedMemory);
             using (Pause())
             {
                 ReplaceInflight(region);

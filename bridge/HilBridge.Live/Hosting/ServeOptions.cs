@@ -35,6 +35,11 @@ public sealed class ServeOptionsValidator : IValidateOptions<ServeOptions>
             failures.Add($"--disk-size must be positive (Serve:Bridge:DiskSizeBytes is {options.Bridge.DiskSizeBytes})");
         }
 
+        if (options.Bridge.ValidateConnectionLimits("Serve:Bridge:") is { } limits)
+        {
+            failures.Add(limits);
+        }
+
         if (options.Bridge.QueueCount < 1)
         {
             failures.Add("Serve:Bridge:QueueCount must be at least 1");

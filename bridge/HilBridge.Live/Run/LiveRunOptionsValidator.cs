@@ -33,6 +33,11 @@ public sealed class LiveRunOptionsValidator : IValidateOptions<LiveRunOptions>
             failures.Add($"Run:Qemu:Cpus is {options.Qemu.Cpus}; need at least 1");
         }
 
+        if (options.Bridge.ValidateConnectionLimits("Run:Bridge:") is { } limits)
+        {
+            failures.Add(limits);
+        }
+
         if (options.Qemu.QueueCount < 1 || options.Bridge.QueueCount < 1)
         {
             failures.Add("Run:Qemu:QueueCount and Run:Bridge:QueueCount must be at least 1");

@@ -37,7 +37,11 @@ public sealed partial class VhostUserSession
                 break;
             case VhostUserRequest.SetOwner:
                 ExpectEmpty(header, payload, fds);
-                Execute(header, 0, static (s, _) => s._backend.SetOwner());
+                Execute(header, 0, static (s, _) =>
+                {
+                    s._backend.SetOwner();
+                    s._ownerSet = true;
+                });
                 break;
             case VhostUserRequest.ResetOwner:
             case VhostUserRequest.ResetDevice:

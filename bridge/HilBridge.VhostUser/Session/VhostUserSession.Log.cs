@@ -52,6 +52,9 @@ public sealed partial class VhostUserSession
         [LoggerMessage(15, LogLevel.Error, "back-end threw from OnIotlbMessage after completing the reply")]
         public static partial void BackendThrewAfterReply(ILogger logger, Exception exception);
 
+        [LoggerMessage(16, LogLevel.Warning, "vhost-user front-end timed out, closing the connection: {Detail}")]
+        public static partial void ReceiveTimedOut(ILogger logger, string detail);
+
         public static void ReplySent(ILogger logger, uint request, int size) => ReplySentCore(logger, (VhostUserRequest)request, size);
 
         public static void DeferredReplyDropped(ILogger logger, uint request, string detail) =>

@@ -36,7 +36,10 @@ public sealed partial class VhostUserSession : IDisposable
     private readonly TaskCompletionSource<VhostUserSessionEnd> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stack<DeferredReplySource> _replySources = new();
     private readonly Lock _replySourcesLock = new();
+    private readonly VhostUserSessionOptions _options;
     private int _started;
+    private volatile bool _ownerSet;
+    private string? _closeReason;
     private volatile bool _ended;
     private volatile bool _closeRequested;
     private BackendChannel? _backendChannel;
@@ -45,11 +48,12 @@ public sealed partial class VhostUserSession : IDisposable
     private ulong _ackedProtocolFeatures;
 
     /// <summary>Takes ownership of <paramref name="endpoint"/>; the session disposes it when it ends.</summary>
-    public VhostUserSession(VhostUserEndpoint endpoint, IVhostUserBackend backend, ILogger? logger = null)
+    public VhostUserSession(VhostUserEndpoint endpoint, IVhostUserBackend backend, ILogger? logger = null, VhostUserSessionOptions? options = null)
     {
         _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
         _backend = backend ?? throw new ArgumentNullException(nameof(backend));
         _logger = logger ?? NullLogger.Instance;
+        _options = options ?? VhostUserSessionOptions.Default;
         _endpoint.SetSendTimeout(ReplySendTimeout);
     }
 
@@ -87,7 +91,13 @@ public sealed partial class VhostUserSession : IDisposable
         {
             ReadLoop();
             end = _closeRequested ? VhostUserSessionEnd.Closed : VhostUserSessionEnd.PeerClosed;
-            reason = _closeRequested ? "closed locally" : "front-end closed the connection";
+            reason = _closeRequested ? CloseReason : "front-end closed the connection";
+        }
+        catch (VhostUserReceiveTimeoutException e) when (!_closeRequested)
+        {
+            end = VhostUserSessionEnd.TimedOut;
+            reason = e.MidMessage ? e.Message : $"no handshake: SET_OWNER did not come within {_options.HandshakeTimeout.TotalSeconds:0.###} s of connecting";
+            Log.ReceiveTimedOut(_logger, reason);
         }
         catch (VhostUserProtocolException e) when (!_closeRequested)
         {
@@ -99,7 +109,7 @@ public sealed partial class VhostUserSession : IDisposable
         catch (Exception e) when (_closeRequested && e is VhostUserProtocolException or VhostUserTransportException or ObjectDisposedException or TimeoutException)
         {
             end = VhostUserSessionEnd.Closed;
-            reason = "closed locally";
+            reason = CloseReason;
         }
         catch (TimeoutException e)
         {
@@ -128,11 +138,17 @@ public sealed partial class VhostUserSession : IDisposable
     }
 
     /// <summary>Ends the session: the read loop stops and the connection closes. Safe from any thread.</summary>
-    public void Close()
+    public void Close() => Close("closed locally");
+
+    /// <summary>As <see cref="Close()"/>, with the reason the back-end and the log are given.</summary>
+    public void Close(string reason)
     {
+        Interlocked.CompareExchange(ref _closeReason, reason, null);
         _closeRequested = true;
         _endpoint.Shutdown();
     }
+
+    private string CloseReason => Volatile.Read(ref _closeReason) ?? "closed locally";
 
     public void Dispose()
     {
@@ -145,7 +161,8 @@ public sealed partial class VhostUserSession : IDisposable
 
     private void ReadLoop()
     {
-        while (_endpoint.TryReceive(out var header, out var payload, out var fds))
+        var handshakeDeadline = Environment.TickCount64 + (long)_options.HandshakeTimeout.TotalMilliseconds;
+        while (_endpoint.TryReceive(out var header, out var payload, out var fds, IdleTimeout(handshakeDeadline), _options.MessageTimeout))
         {
             using (fds)
             {
@@ -153,6 +170,10 @@ public sealed partial class VhostUserSession : IDisposable
             }
         }
     }
+
+    /// <summary>Until SET_OWNER, what is left of the handshake time; afterwards the session may idle (see <see cref="VhostUserSessionOptions"/>).</summary>
+    private TimeSpan IdleTimeout(long handshakeDeadline) =>
+        _ownerSet ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(Math.Max(0, handshakeDeadline - Environment.TickCount64));
 
     private void Finish(VhostUserSessionEnd end, string reason)
     {

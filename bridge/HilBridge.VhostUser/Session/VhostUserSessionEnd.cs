@@ -13,4 +13,6 @@ public enum VhostUserSessionEnd
     TransportError,
     /// <summary>An unexpected exception in the session itself (see <see cref="VhostUserSession.Fault"/>).</summary>
     InternalError,
+    /// <summary>The front-end did not finish its handshake in time, or stopped mid-message (<see cref="VhostUserSessionOptions"/>).</summary>
+    TimedOut,
 }

@@ -13,6 +13,7 @@ internal static unsafe partial class LibC
 
     public const int EINTR = 4;
     public const int EBADF = 9;
+    public const int EINVAL = 22;
     public const int EAGAIN = 11;
     public const int EPIPE = 32;
     public const int ENOENT = 2;
@@ -27,6 +28,7 @@ internal static unsafe partial class LibC
     public const int SO_SNDTIMEO = 21;
     public const int SCM_RIGHTS = 1;
     public const int MSG_CTRUNC = 0x8;
+    public const int MSG_DONTWAIT = 0x40;
     public const int MSG_NOSIGNAL = 0x4000;
     public const int MSG_CMSG_CLOEXEC = 0x40000000;
     public const int SHUT_RDWR = 2;
@@ -51,6 +53,12 @@ internal static unsafe partial class LibC
     public static readonly nint MAP_FAILED = -1;
 
     public const uint MFD_CLOEXEC = 0x1;
+    public const uint MFD_ALLOW_SEALING = 0x2;
+    public const int F_ADD_SEALS = 1033;
+    public const int F_GET_SEALS = 1034;
+    public const int F_SEAL_SEAL = 0x1;
+    public const int F_SEAL_SHRINK = 0x2;
+    public const int F_SEAL_GROW = 0x4;
 
     public const int AT_FDCWD = -100;
     public const int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -63,6 +71,10 @@ internal static unsafe partial class LibC
     public const int S_IFMT = 0xF000;
     public const int S_IFSOCK = 0xC000;
     public const int S_IFREG = 0x8000;
+    public const int S_IFCHR = 0x2000;
+    public const int S_IFBLK = 0x6000;
+    public const int S_IFDIR = 0x4000;
+    public const int S_IFIFO = 0x1000;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct IoVec

@@ -9,7 +9,8 @@ namespace HilBridge.VhostUser.Transport;
 /// <c>memory_size + mmap_offset</c>, the region starting at <c>base + mmap_offset</c>.
 /// <para>
 /// A regular file shorter than the mapping is refused up front: touching a page past its end would
-/// raise SIGBUS and kill the process. Dispose unmaps; the owner must make sure no other thread still
+/// raise SIGBUS and kill the process. A guest region must also be memory that cannot shrink later
+/// (<see cref="GuestMemoryFd"/>). Dispose unmaps; the owner must make sure no other thread still
 /// uses the pointers (stop the queues first).
 /// </para>
 /// </summary>
@@ -42,18 +43,22 @@ public sealed unsafe class MemoryMapping : IDisposable
 
     public bool IsDisposed => _base == 0;
 
-    /// <summary>Maps <paramref name="length"/> bytes of <paramref name="fd"/> from offset 0; the region is the whole mapping.</summary>
-    public static MemoryMapping Map(SafeHandle fd, ulong length) => MapCore(fd, length, 0, length);
+    /// <summary>Maps <paramref name="length"/> bytes of our own <paramref name="fd"/> from offset 0; the region is the whole mapping.</summary>
+    public static MemoryMapping Map(SafeHandle fd, ulong length) => MapCore(fd, length, 0, length, check: null);
 
-    /// <summary>Maps a guest memory region described by SET_MEM_TABLE / ADD_MEM_REG.</summary>
-    public static MemoryMapping MapRegion(SafeHandle fd, in MemoryRegionDescription region)
+    /// <summary>
+    /// Maps a guest memory region a front-end described (SET_MEM_TABLE, ADD_MEM_REG, SET_INFLIGHT_FD),
+    /// after <see cref="GuestMemoryFd.Check"/>: only a regular file that cannot shrink, unless
+    /// <paramref name="trustUnsealed"/>.
+    /// </summary>
+    public static MemoryMapping MapRegion(SafeHandle fd, in MemoryRegionDescription region, bool trustUnsealed = false)
     {
         if (region.MemorySize == 0 || region.MemorySize > ulong.MaxValue - region.MmapOffset)
         {
             throw new ArgumentException($"region size 0x{region.MemorySize:x} at offset 0x{region.MmapOffset:x} is empty or overflows", nameof(region));
         }
 
-        return MapCore(fd, region.MemorySize + region.MmapOffset, region.MmapOffset, region.MemorySize);
+        return MapCore(fd, region.MemorySize + region.MmapOffset, region.MmapOffset, region.MemorySize, check: trustUnsealed);
     }
 
     /// <summary>A span over [offset, offset + length) of the region, bounds-checked.</summary>
@@ -77,7 +82,8 @@ public sealed unsafe class MemoryMapping : IDisposable
         }
     }
 
-    private static MemoryMapping MapCore(SafeHandle fd, ulong length, ulong regionOffset, ulong regionSize)
+    /// <param name="check">null for our own memory (only the length is checked), else the <c>trustUnsealed</c> of a guest check.</param>
+    private static MemoryMapping MapCore(SafeHandle fd, ulong length, ulong regionOffset, ulong regionSize, bool? check)
     {
         ArgumentNullException.ThrowIfNull(fd);
         if (length == 0 || length > (ulong)nint.MaxValue)
@@ -86,7 +92,15 @@ public sealed unsafe class MemoryMapping : IDisposable
         }
 
         using var lease = new FdLease(fd);
-        EnsureFileIsLongEnough(lease.Fd, length);
+        if (check is { } trustUnsealed)
+        {
+            GuestMemoryFd.Check(lease.Fd, length, trustUnsealed);
+        }
+        else
+        {
+            EnsureFileIsLongEnough(lease.Fd, length);
+        }
+
         var address = LibC.mmap(0, (nuint)length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, lease.Fd, 0);
         if (address == LibC.MAP_FAILED)
         {

@@ -44,15 +44,27 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
     /// <see cref="VhostUserTransportException"/> for socket errors and <see cref="TimeoutException"/>
     /// when a receive timeout expires (the stream is then out of step: discard the endpoint).
     /// </summary>
-    public bool TryReceive(out VhostUserHeader header, out ReadOnlySpan<byte> payload, out ReceivedFds fds)
+    public bool TryReceive(out VhostUserHeader header, out ReadOnlySpan<byte> payload, out ReceivedFds fds) =>
+        TryReceive(out header, out payload, out fds, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+    /// <summary>
+    /// As <see cref="TryReceive(out VhostUserHeader, out ReadOnlySpan{byte}, out ReceivedFds)"/>, with two
+    /// deadlines so a silent or trickling peer cannot hold the reader for ever: the first byte of the
+    /// message must come within <paramref name="idleTimeout"/>, and once it has, the whole message
+    /// (header and payload) within <paramref name="messageTimeout"/> of it: one deadline for the
+    /// message, so sending a byte now and then does not extend it. Infinite disables either one.
+    /// Throws <see cref="VhostUserReceiveTimeoutException"/> when one passes.
+    /// </summary>
+    public bool TryReceive(out VhostUserHeader header, out ReadOnlySpan<byte> payload, out ReceivedFds fds, TimeSpan idleTimeout, TimeSpan messageTimeout)
     {
+        var deadline = new ReceiveDeadline(idleTimeout, messageTimeout);
         Span<int> fdBuffer = stackalloc int[VhostUserLimits.MaxFds];
         var fdCount = 0;
         try
         {
             using var lease = new FdLease(_socket);
             Span<byte> headerBytes = stackalloc byte[VhostUserHeader.Length];
-            if (!ReceiveExact(lease.Fd, headerBytes, fdBuffer, ref fdCount, cleanEofAllowed: true))
+            if (!ReceiveExact(lease.Fd, headerBytes, fdBuffer, ref fdCount, cleanEofAllowed: true, ref deadline))
             {
                 header = default;
                 payload = default;
@@ -67,7 +79,7 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
             }
 
             var body = _payload.AsSpan(0, (int)header.Size);
-            ReceiveExact(lease.Fd, body, fdBuffer, ref fdCount, cleanEofAllowed: false);
+            ReceiveExact(lease.Fd, body, fdBuffer, ref fdCount, cleanEofAllowed: false, ref deadline);
             fds = ReceivedFds.Create(fdBuffer[..fdCount]);
             fdCount = 0;
             payload = body;
@@ -235,12 +247,21 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
     }
 
     /// <summary>Fills <paramref name="buffer"/>; false only for EOF before the first byte when that is allowed.</summary>
-    private static bool ReceiveExact(int fd, Span<byte> buffer, Span<int> fdBuffer, ref int fdCount, bool cleanEofAllowed)
+    private static bool ReceiveExact(int fd, Span<byte> buffer, Span<int> fdBuffer, ref int fdCount, bool cleanEofAllowed, ref ReceiveDeadline deadline)
     {
         var received = 0;
         while (received < buffer.Length)
         {
-            var n = ReceiveOnce(fd, buffer[received..], fdBuffer, ref fdCount);
+            // Under a deadline, try without blocking first: the bytes are usually there already, and
+            // the hot path (IOTLB messages) should not pay a poll per read.
+            var n = ReceiveOnce(fd, buffer[received..], fdBuffer, ref fdCount, dontWait: deadline.Applies);
+            if (n < 0)
+            {
+                deadline.WaitReadable(fd, received, buffer.Length);
+                continue;
+            }
+
+            deadline.MessageStarted();
             if (n == 0)
             {
                 if (cleanEofAllowed && received == 0 && fdCount == 0)
@@ -257,7 +278,8 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
         return true;
     }
 
-    private static int ReceiveOnce(int fd, Span<byte> buffer, Span<int> fdBuffer, ref int fdCount)
+    /// <summary>One recvmsg; -1 when <paramref name="dontWait"/> and nothing is there yet.</summary>
+    private static int ReceiveOnce(int fd, Span<byte> buffer, Span<int> fdBuffer, ref int fdCount, bool dontWait)
     {
         var control = stackalloc nuint[(ControlBytes / sizeof(nuint)) + 1];
         fixed (byte* p = buffer)
@@ -266,13 +288,18 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
             while (true)
             {
                 var msg = new LibC.MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = (nuint)ControlBytes };
-                var n = LibC.recvmsg(fd, &msg, LibC.MSG_CMSG_CLOEXEC);
+                var n = LibC.recvmsg(fd, &msg, LibC.MSG_CMSG_CLOEXEC | (dontWait ? LibC.MSG_DONTWAIT : 0));
                 if (n < 0)
                 {
                     var errno = LibC.LastError;
                     if (errno == LibC.EINTR)
                     {
                         continue;
+                    }
+
+                    if (errno == LibC.EAGAIN && dontWait)
+                    {
+                        return -1;
                     }
 
                     if (errno == LibC.EAGAIN)
@@ -332,6 +359,62 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
         }
 
         return overflow;
+    }
+
+    /// <summary>The two receive deadlines of one message, in Environment.TickCount64 milliseconds.</summary>
+    private struct ReceiveDeadline(TimeSpan idleTimeout, TimeSpan messageTimeout)
+    {
+        private readonly long _idleDeadline = Deadline(idleTimeout);
+        private long _messageDeadline = long.MaxValue;
+        private bool _started;
+
+        /// <summary>Whether the read about to be made has a deadline (else it may block as long as it takes).</summary>
+        public readonly bool Applies => (_started ? _messageDeadline : _idleDeadline) != long.MaxValue;
+
+        public void MessageStarted()
+        {
+            if (!_started)
+            {
+                _started = true;
+                _messageDeadline = Deadline(messageTimeout);
+            }
+        }
+
+        /// <summary>Waits until the socket is readable (or closed) before the deadline that applies, or throws.</summary>
+        public readonly void WaitReadable(int fd, int received, int wanted)
+        {
+            var deadline = _started ? _messageDeadline : _idleDeadline;
+            if (deadline == long.MaxValue)
+            {
+                return;
+            }
+
+            var poll = new LibC.PollFd { Fd = fd, Events = LibC.POLLIN };
+            while (true)
+            {
+                var remaining = Math.Max(0, deadline - Environment.TickCount64);
+                var rc = LibC.poll(&poll, 1, (int)Math.Min(remaining, int.MaxValue));
+                if (rc > 0)
+                {
+                    return;
+                }
+
+                if (rc < 0 && LibC.LastError != LibC.EINTR)
+                {
+                    throw VhostUserTransportException.FromLastError("poll");
+                }
+
+                if (rc == 0)
+                {
+                    throw _started
+                        ? new VhostUserReceiveTimeoutException($"front-end stopped mid-message: {received} of {wanted} bytes came, then nothing for {messageTimeout.TotalSeconds:0.###} s", midMessage: true)
+                        : new VhostUserReceiveTimeoutException($"front-end sent no message for {idleTimeout.TotalSeconds:0.###} s", midMessage: false);
+                }
+            }
+        }
+
+        private static long Deadline(TimeSpan timeout) =>
+            timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)Math.Max(0, timeout.TotalMilliseconds);
     }
 
     private static void CloseAll(ReadOnlySpan<int> fds)

@@ -32,11 +32,11 @@ public sealed class BlkDriver : IDisposable
     private InflightDescription _inflight;
     private ushort _availIdx;
 
-    private BlkDriver(bool useInflight, bool preMap)
+    private BlkDriver(bool useInflight, bool preMap, bool sealMemory)
     {
         _useInflight = useInflight;
         _preMap = preMap;
-        _memfd = SharedMemory.CreateMemfd("blk-driver", MemorySize);
+        _memfd = SharedMemory.CreateMemfd("blk-driver", MemorySize, sealMemory);
         _memory = MemoryMapping.Map(_memfd, MemorySize);
     }
 
@@ -55,9 +55,10 @@ public sealed class BlkDriver : IDisposable
 
     /// <summary>Connects and starts the device the way QEMU 7.2 does (vhost_dev_init, then vhost_user_blk_start).</summary>
     /// <param name="preMap">Push one IOTLB update for all memory up front; otherwise every page waits for a miss.</param>
-    public static BlkDriver Connect(string socketPath, bool useInflight = true, bool preMap = true)
+    /// <param name="sealMemory">Seal guest memory against resizing, as QEMU's memory-backend-memfd does; false plays a hostile front-end.</param>
+    public static BlkDriver Connect(string socketPath, bool useInflight = true, bool preMap = true, bool sealMemory = true)
     {
-        var driver = new BlkDriver(useInflight, preMap);
+        var driver = new BlkDriver(useInflight, preMap, sealMemory);
         try
         {
             driver.Start(socketPath, ringBase: 0);
@@ -158,6 +159,13 @@ public sealed class BlkDriver : IDisposable
             milliseconds = 0;
         }
     }
+
+    /// <summary>
+    /// Shrinks guest memory to <paramref name="size"/> bytes under the back-end (only possible unsealed).
+    /// Memory past it is gone for this driver too: touching it afterwards (the used ring, the data
+    /// slots, <see cref="WaitAll"/>) raises SIGBUS here.
+    /// </summary>
+    public void TruncateMemory(ulong size) => SharedMemory.Resize(_memfd, size);
 
     public byte Status(int slot) => Guest(StatusOff + (ulong)slot, 1)[0];
 

@@ -11,11 +11,25 @@ internal sealed class ServeProcess : IDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>The process ended (e.g. a SIGBUS aborted it); <see cref="ExitCode"/> says how.</summary>
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Starts serving <paramref name="socket"/> with <paramref name="disk"/> and waits until the socket accepts connections.</summary>
-    public static async Task<ServeProcess> StartAsync(string socket, string disk, Action<string> log)
+    public static Task<ServeProcess> StartAsync(string socket, string disk, Action<string> log, params string[] extraArgs) =>
+        StartAsync(socket, disk, log, new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>As above, with HILBRIDGE_ configuration in <paramref name="environment"/>.</summary>
+    public static async Task<ServeProcess> StartAsync(string socket, string disk, Action<string> log, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { CliPath(), "serve", "--socket", socket, "--disk", disk, "--disk-size", "64" })
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        foreach (var arg in new[] { CliPath(), "serve", "--socket", socket, "--disk", disk, "--disk-size", "64" }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }

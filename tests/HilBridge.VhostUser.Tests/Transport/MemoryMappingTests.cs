@@ -31,6 +31,59 @@ public class MemoryMappingTests
         Assert.Contains("0x1000 bytes", e.Message);
     }
 
+    [Fact]
+    public void MapRegion_UnsealedMemfd_RefusedBecauseItCouldShrink()
+    {
+        using var memfd = SharedMemory.CreateMemfd("unsealed", 0x10000, seal: false);
+
+        var e = Assert.Throws<VhostUserTransportException>(() => MemoryMapping.MapRegion(memfd, new MemoryRegionDescription(0, 0x10000, 0, 0)));
+
+        Assert.Contains("not sealed against shrinking", e.Message);
+        Assert.Contains("--trust-unsealed-memory", e.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void MapRegion_DevZero_RefusedAsNotGuestMemoryEvenWhenTrusted(bool trustUnsealed)
+    {
+        using var zero = File.OpenHandle("/dev/zero", FileMode.Open, FileAccess.ReadWrite);
+
+        var e = Assert.Throws<VhostUserTransportException>(() => MemoryMapping.MapRegion(zero, new MemoryRegionDescription(0, 0x10000, 0, 0), trustUnsealed));
+
+        Assert.Contains("character device, not guest memory", e.Message);
+    }
+
+    [Fact]
+    public void MapRegion_UnsealedMemfdTrusted_Mapped()
+    {
+        using var memfd = SharedMemory.CreateMemfd("trusted", 0x10000, seal: false);
+
+        using var mapping = MemoryMapping.MapRegion(memfd, new MemoryRegionDescription(0, 0x10000, 0, 0), trustUnsealed: true);
+
+        Assert.Equal(0x10000UL, mapping.RegionSize);
+    }
+
+    [Fact]
+    public void MapRegion_RegularFileOnDisk_RefusedAsUnsealable()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, new byte[0x1000]);
+            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+
+            var e = Assert.Throws<VhostUserTransportException>(() => MemoryMapping.MapRegion(file, new MemoryRegionDescription(0, 0x1000, 0, 0)));
+
+            // ext4 cannot seal at all (EINVAL), tmpfs starts a plain file with F_SEAL_SEAL: refused either way.
+            Assert.Contains("--trust-unsealed-memory", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Theory]
     [InlineData(0UL, 0UL)]
     [InlineData(ulong.MaxValue, 1UL)]

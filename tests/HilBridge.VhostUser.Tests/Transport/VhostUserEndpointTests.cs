@@ -20,6 +20,55 @@ public class VhostUserEndpointTests
         }
     }
 
+    [Fact]
+    public void TryReceive_PeerTricklesOneByteAtATime_MessageDeadlineNotExtended()
+    {
+        // Each byte comes well within the timeout, the message as a whole does not: one deadline per message.
+        var (sender, receiver) = FdPassingTests.Pair();
+        using (sender)
+        using (receiver)
+        {
+            var message = new byte[VhostUserHeader.Length + 8];
+            VhostUserHeader.ForRequest(VhostUserRequest.SetFeatures, 8).Write(message);
+            using var stop = new CancellationTokenSource();
+            var trickle = Task.Run(() =>
+            {
+                for (var i = 0; i < message.Length && !stop.IsCancellationRequested; i++)
+                {
+                    RawSocket.Write(sender.Socket, message.AsSpan(i, 1));
+                    Thread.Sleep(100);
+                }
+            });
+
+            var e = Assert.Throws<VhostUserReceiveTimeoutException>(() =>
+                receiver.TryReceive(out _, out _, out _, Timeout.InfiniteTimeSpan, TimeSpan.FromMilliseconds(400)));
+
+            stop.Cancel();
+            trickle.Wait();
+            Assert.True(e.MidMessage);
+            Assert.Contains("stopped mid-message", e.Message);
+        }
+    }
+
+    [Fact]
+    public void TryReceive_WholeMessageWithinDeadlines_Received()
+    {
+        var (sender, receiver) = FdPassingTests.Pair();
+        using (sender)
+        using (receiver)
+        {
+            var message = new byte[VhostUserHeader.Length + 8];
+            VhostUserHeader.ForRequest(VhostUserRequest.SetFeatures, 8).Write(message);
+            RawSocket.Write(sender.Socket, message);
+
+            Assert.True(receiver.TryReceive(out var header, out var payload, out var fds, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)));
+
+            fds.Dispose();
+            Assert.Equal((uint)VhostUserRequest.SetFeatures, header.Request);
+            Assert.Equal(8, payload.Length);
+        }
+    }
+
     [Theory]
     [InlineData(5)]
     [InlineData(12 + 3)]
