@@ -3,6 +3,7 @@ using HilBridge.Control.Regression;
 using HilBridge.Control.Server;
 using HilBridge.Live.Hosting;
 using HilBridge.Live.Run;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -24,13 +25,14 @@ internal static class RegressCommand
         var jobs = new Option<int>("--jobs", "-j") { Description = "Scenarios run in parallel on this machine", DefaultValueFactory = _ => 1 };
         var shard = new Option<string>("--shard") { Description = "Run only shard I of N (1-based, e.g. 2/4): a stable split over CI machines", DefaultValueFactory = _ => "1/1" };
         var list = new Option<bool>("--list") { Description = "Print the scenarios this shard would run, and exit" };
+        var guestKernels = new Option<string?>("--guest-kernel") { Description = "A kernel axis, comma separated (stable,unstable,build:PATCH_DIR,PATH): every scenario on each kernel, named 'scenario [kernel]'; replaces a suite's kernels:" };
         var kernel = new Option<FileInfo?>("--kernel") { Description = "Your own guest kernel (with --initrd) instead of the default Debian guest" };
         var initrd = new Option<FileInfo?>("--initrd") { Description = "Your own initramfs (with --kernel)" };
         var qemu = new Option<string>("--qemu") { Description = "QEMU binary", DefaultValueFactory = _ => "qemu-system-aarch64" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Every run's progress lines, and debug logs on stderr" };
         var command = new Command("regress", "Run suites of live scenarios with expectations; JUnit XML + Markdown; non-zero exit on any failure")
         {
-            suites, output, junit, markdown, retries, jobs, shard, list, kernel, initrd, qemu, verbose,
+            suites, output, junit, markdown, retries, jobs, shard, list, guestKernels, kernel, initrd, qemu, verbose,
         };
         var control = new CtlHostingOptions();
         control.AddTo(command);
@@ -63,15 +65,23 @@ internal static class RegressCommand
                 return Usage("--control-tcp with a fixed port and --jobs > 1: parallel runs would share the port (use port 0)");
             }
 
+            // --guest-kernel, else HILBRIDGE_RUN__GUESTKERNEL (as for `run`), else each suite's kernels:.
+            var axisText = parse.GetValue(guestKernels) ?? new ConfigurationBuilder().AddHilBridgeSources(null, null).Build()["Run:GuestKernel"];
+            var axis = axisText?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
             List<Suite> loaded;
             try
             {
-                loaded = parse.GetValue(suites)!.Select(f => SuiteLoader.Load(f.FullName)).ToList();
+                loaded = parse.GetValue(suites)!.Select(f => SuiteLoader.Load(f.FullName, axis)).ToList();
             }
             catch (SuiteException ex)
             {
                 return Usage(ex.Message);
             }
+            if (parse.GetValue(kernel) is not null && loaded.SelectMany(s => s.Cases).Any(c => c.Kernel is not null))
+            {
+                return Usage("--kernel/--initrd and a kernel axis (--guest-kernel or a suite's kernels:) both choose the kernel: give one");
+            }
+
             if (controlOptions is null && loaded.SelectMany(s => s.Cases).FirstOrDefault(c => c.Scenario?.Control.Count > 0) is { } needsControl)
             {
                 return Usage($"{needsControl.Id} has control: actions, which need the control plane (drop --no-control)");

@@ -17,6 +17,7 @@ internal static class RunCommand
         var scenario = new Option<FileInfo?>("--scenario") { Description = "Scenario file (scenarios/*.yaml): fault policy, workload and expected verdict" };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output folder for the console log, summary.json and disk image (default out/run-<time>)" };
         var timeout = new Option<int?>("--timeout") { Description = "Seconds the guest has to report its result (default: the scenario's, else 300)" };
+        var guestKernel = new Option<string?>("--guest-kernel") { Description = "Guest kernel: stable (Debian stable's, default), unstable (Debian unstable's newest), build[@VERSION][:PATCH_DIR] (built from source with your patches) or the path of an arm64 Image" };
         var kernel = new Option<FileInfo?>("--kernel") { Description = "Your own guest kernel (with --initrd) instead of the default Debian guest" };
         var initrd = new Option<FileInfo?>("--initrd") { Description = "Your own initramfs (with --kernel)" };
         var rounds = new Option<int>("--rounds") { Description = "Write/read/verify rounds in the guest workload", DefaultValueFactory = _ => 2 };
@@ -29,7 +30,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Boot a real aarch64 guest under QEMU's SMMUv3 against the bridge, run the I/O workload and summarize")
         {
-            scenario, output, timeout, kernel, initrd, rounds, blocks, qemu, noIommu, verbose, record, noRecord,
+            scenario, output, timeout, guestKernel, kernel, initrd, rounds, blocks, qemu, noIommu, verbose, record, noRecord,
         };
         var control = new CtlHostingOptions();
         control.AddTo(command);
@@ -59,6 +60,7 @@ internal static class RunCommand
 
             var flags = new ConfigurationFlags(parse)
                 .Map(output, "Run:OutputDirectory", d => d!.FullName)
+                .Map(guestKernel, "Run:GuestKernel")
                 .Map(kernel, "Run:Kernel", f => f!.FullName)
                 .Map(initrd, "Run:Initrd", f => f!.FullName)
                 .Map(qemu, "Run:Qemu:Binary")

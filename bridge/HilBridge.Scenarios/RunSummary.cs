@@ -24,6 +24,9 @@ public sealed record RunSummary
     public required BridgeStatistics Bridge { get; init; }
     public IReadOnlyDictionary<string, long> SmmuCommands { get; init; } = new Dictionary<string, long>();
     public string? Guest { get; init; }
+
+    /// <summary>The guest kernel: release and source (stable, unstable, build, file, custom).</summary>
+    public GuestKernelInfo? Kernel { get; init; }
     public IReadOnlyList<ExpectationResult> Expectations { get; init; } = [];
     public IReadOnlyList<ViolationRecord> ViolationDetails { get; init; } = [];
 
@@ -58,6 +61,11 @@ public sealed record RunSummary
         }
 
         s.AppendLine($"outcome            {Outcome.ToText()}{(Reason is null ? "" : " (" + Reason + ")")}");
+        if (Kernel is not null)
+        {
+            s.AppendLine($"guest kernel       {Kernel}");
+        }
+
         s.AppendLine($"guest I/O          {(DataVerified is true ? "verified" : DataVerified is false ? "NOT verified" : "no verdict")} ({RoundsVerified}/{Rounds} rounds, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries)");
         s.AppendLine($"boot               {Fmt(BootSeconds)} s to workload (guest uptime {Fmt(GuestUptimeAtStart)} s), run {WallSeconds:F1} s");
         s.AppendLine($"device             StreamID {(StreamId is { } sid ? $"0x{sid:x}" : "unknown")}, {b.Requests} virtio-blk requests ({b.RequestErrors} IOERR), {b.BytesRead / 1024} KiB read, {b.BytesWritten / 1024} KiB written");

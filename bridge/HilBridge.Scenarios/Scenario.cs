@@ -35,6 +35,12 @@ public sealed record Scenario(
     /// </summary>
     public TimeSpan? SmmuAtcTimeout { get; init; }
 
+    /// <summary>
+    /// The scenario's `guestKernel:` (stable, unstable, build[@VERSION][:PATCH_DIR] or an Image path, relative
+    /// to the scenario file): the kernel it needs when the user names none.
+    /// </summary>
+    public string? GuestKernel { get; init; }
+
     /// <summary>The scenario of a plain `hilbridge run`: no faults, the guest must verify its data.</summary>
     public static Scenario Default(int rounds, int blocks) => new(
         "default", "no fault injection", new EngineOptions(), $"hb.mode=verify hb.rounds={rounds} hb.blocks={blocks}",

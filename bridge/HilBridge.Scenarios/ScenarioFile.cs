@@ -23,6 +23,9 @@ public sealed class ScenarioFile
 
     public QemuSection Qemu { get; set; } = new();
 
+    /// <summary>The guest kernel this scenario needs (stable, unstable, build[@VERSION][:PATCH_DIR], a path); the user's --guest-kernel wins.</summary>
+    public string? GuestKernel { get; set; }
+
     public sealed class QemuSection
     {
         /// <summary>A qemu-system-aarch64 with qemu-scripts/patches applied (default: build-qemu.sh builds one).</summary>

@@ -66,6 +66,7 @@ public static class ScenarioLoader
         {
             Control = file.Control.Select((c, i) => BuildControlAction(c, $"control[{i}]")).ToList(),
             GuestVisibleAts = file.GuestVisibleAts,
+            GuestKernel = string.IsNullOrWhiteSpace(file.GuestKernel) ? null : file.GuestKernel.Trim(),
             QemuBinary = file.Qemu.Binary,
             Firmware = file.Qemu.Firmware,
             SmmuAtcTimeout = file.Qemu.AtsTimeout is { } ats ? ScenarioValues.ParseDuration(ats, "qemu.atsTimeout") : null,

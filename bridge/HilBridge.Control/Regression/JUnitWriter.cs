@@ -59,6 +59,8 @@ public static class JUnitWriter
                 Property("id", c.Case.Id),
                 Property("attempts", c.Attempts.Count.ToString(CultureInfo.InvariantCulture)),
                 Property("flaky", (c.Status == CaseStatus.Flaky) ? "true" : "false"),
+                c.Case.Kernel is { } axis ? Property("guestKernel", axis.Label) : null,
+                c.Last.Summary?.Kernel is { } kernel ? Property("kernel", kernel.ToString()) : null,
                 c.Last.OutputDirectory is { } output ? Property("output", output) : null));
         switch (c.Status)
         {

@@ -24,6 +24,7 @@ public sealed class LiveScenarioExecutor(LiveScenarioSettings settings, LiveRunP
         {
             Scenario = scenario,
             OutputDirectory = Path.GetFullPath(outputDirectory),
+            GuestKernel = scenarioCase.Kernel?.Spec.Value,
             Kernel = settings.Kernel,
             Initrd = settings.Initrd,
             Qemu = new() { Binary = settings.QemuBinary },

@@ -43,7 +43,8 @@ public sealed class RegressionRunner(IScenarioExecutor executor, RegressionOptio
         var prefixed = new PrefixedProgress(progress, $"{tag} {scenarioCase.Name}: ");
         for (var attempt = 1; attempt <= 1 + Math.Max(0, options.Retries); attempt++)
         {
-            var output = Path.Combine(options.OutputDirectory, Safe(scenarioCase.Suite), Safe(Path.ChangeExtension(scenarioCase.RelativePath, null)), $"attempt-{attempt}");
+            var output = Path.Combine(options.OutputDirectory, Safe(scenarioCase.Suite), Safe(Path.ChangeExtension(scenarioCase.RelativePath, null)),
+                scenarioCase.Kernel is { } kernel ? Safe(kernel.Label) : "", $"attempt-{attempt}");
             progress.Report($"{tag} {scenarioCase.DisplayName}: starting{(attempt > 1 ? $" (retry {attempt - 1} of {options.Retries})" : "")}");
             var clock = Stopwatch.StartNew();
             AttemptResult result;

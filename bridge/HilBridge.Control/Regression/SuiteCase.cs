@@ -1,3 +1,4 @@
+using HilBridge.Live.Guest;
 using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Regression;
@@ -5,18 +6,27 @@ namespace HilBridge.Control.Regression;
 /// <summary>
 /// One scenario of a suite. <see cref="Id"/> ("suite/relative/path.yaml") is stable across machines,
 /// so sharding by it splits a suite the same way everywhere. A scenario file that does not load is
-/// still a case: it reports as an error instead of stopping the whole suite.
+/// still a case: it reports as an error instead of stopping the whole suite. On a kernel axis (a suite's
+/// `kernels:` or `regress --guest-kernel a,b`) there is one case per scenario and kernel.
 /// </summary>
 public sealed record SuiteCase(string Suite, string RelativePath, string Path, Scenario? Scenario, string? LoadError)
 {
-    public string Id => $"{Suite}/{RelativePath}";
+    /// <summary>The kernel of this case on a kernel axis (null: the scenario's or the default).</summary>
+    public SuiteKernel? Kernel { get; init; }
 
-    /// <summary>For people: "suite/scenario-name".</summary>
+    public string Id => $"{Suite}/{RelativePath}{KernelSuffix}";
+
+    /// <summary>For people: "suite/scenario-name [kernel]".</summary>
     public string DisplayName => $"{Suite}/{Name}";
 
-    /// <summary>The scenario's name, or the file's when it did not load.</summary>
-    public string Name => Scenario?.Name ?? System.IO.Path.GetFileNameWithoutExtension(Path);
+    /// <summary>The scenario's name (the file's when it did not load), with " [kernel]" on a kernel axis.</summary>
+    public string Name => (Scenario?.Name ?? System.IO.Path.GetFileNameWithoutExtension(Path)) + KernelSuffix;
+
+    private string KernelSuffix => Kernel is { } k ? $" [{k.Label}]" : "";
 }
+
+/// <summary>A kernel of a kernel axis: as the user wrote it (for case names) and resolved (paths absolute).</summary>
+public sealed record SuiteKernel(string Label, GuestKernelSpec Spec);
 
 /// <summary>A loaded suite: its name and cases in file order.</summary>
 public sealed record Suite(string Name, string? Description, string Path, IReadOnlyList<SuiteCase> Cases);

@@ -1,3 +1,4 @@
+using HilBridge.Live.Guest;
 using HilBridge.Scenarios;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -12,7 +13,9 @@ public static class SuiteLoader
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .Build();
 
-    public static Suite Load(string path)
+    /// <param name="kernels">The kernel axis from the command line (--guest-kernel a,b, relative paths from the
+    /// current folder); it replaces the suite's `kernels:`. Null or empty: the suite's.</param>
+    public static Suite Load(string path, IReadOnlyList<string>? kernels = null)
     {
         var full = System.IO.Path.GetFullPath(path);
         SuiteFile file;
@@ -51,7 +54,35 @@ public static class SuiteLoader
                 cases.Add(LoadCase(name, root, scenarioPath));
             }
         }
+        var axis = kernels is { Count: > 0 }
+            ? ParseKernels(kernels, Directory.GetCurrentDirectory(), "--guest-kernel")
+            : ParseKernels(file.Kernels, root, $"{path}: kernels");
+        if (axis.Count > 0)
+        {
+            cases = cases.SelectMany(c => axis.Select(k => c with { Kernel = k })).ToList();
+        }
+
         return new Suite(name, file.Description, full, cases);
+    }
+
+    private static List<SuiteKernel> ParseKernels(IEnumerable<string> kernels, string baseDirectory, string where)
+    {
+        var axis = new List<SuiteKernel>();
+        foreach (var text in kernels)
+        {
+            if (!GuestKernelSpec.TryParse(text, out var spec, out var error, baseDirectory))
+            {
+                throw new SuiteException($"{where}: {error}");
+            }
+
+            if (axis.Any(k => k.Spec.Value == spec.Value))
+            {
+                throw new SuiteException($"{where}: '{text.Trim()}' is listed twice");
+            }
+
+            axis.Add(new SuiteKernel(text.Trim(), spec));
+        }
+        return axis;
     }
 
     private static SuiteCase LoadCase(string suite, string root, string scenarioPath)

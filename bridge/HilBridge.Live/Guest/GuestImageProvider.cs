@@ -3,16 +3,20 @@ using System.Diagnostics;
 namespace HilBridge.Live.Guest;
 
 /// <summary>
-/// Gets the default guest by running qemu-scripts/setup.sh (idempotent and cached, so this is cheap
-/// after the first time); its last line names the guest directory.
+/// Gets a guest by running qemu-scripts/guest-kernel.sh KERNEL (for `stable`, setup.sh's guest):
+/// idempotent and cached, so this is cheap after the first time; its last line names the guest directory.
 /// </summary>
 public static class GuestImageProvider
 {
     private const string Marker = "HILBRIDGE_GUEST_DIR=";
 
-    public static async Task<GuestImage> EnsureAsync(string scriptsDirectory, Action<string> progress, CancellationToken ct)
+    /// <summary>Debian stable's guest (setup.sh).</summary>
+    public static Task<GuestImage> EnsureAsync(string scriptsDirectory, Action<string> progress, CancellationToken ct) =>
+        EnsureAsync(scriptsDirectory, GuestKernelSpec.Default, progress, ct);
+
+    public static async Task<GuestImage> EnsureAsync(string scriptsDirectory, GuestKernelSpec kernel, Action<string> progress, CancellationToken ct)
     {
-        var script = Path.Combine(scriptsDirectory, "setup.sh");
+        var script = Path.Combine(scriptsDirectory, "guest-kernel.sh");
         if (!File.Exists(script))
         {
             throw new GuestImageException($"{script} not found");
@@ -20,6 +24,7 @@ public static class GuestImageProvider
 
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(script);
+        info.ArgumentList.Add(kernel.Value);
         using var process = Process.Start(info) ?? throw new GuestImageException("cannot run bash");
         string? guestDir = null;
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { progress(e.Data); } };
@@ -38,7 +43,7 @@ public static class GuestImageProvider
         await process.WaitForExitAsync(ct);
         if (process.ExitCode != 0 || guestDir is null)
         {
-            throw new GuestImageException($"qemu-scripts/setup.sh failed (exit {process.ExitCode})");
+            throw new GuestImageException($"qemu-scripts/guest-kernel.sh {kernel} failed (exit {process.ExitCode}); see its output above");
         }
 
         return GuestImage.Load(guestDir);

@@ -3,15 +3,20 @@ using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Live.Guest;
 
-/// <summary>Where a run gets the default guest when the user brings no kernel of their own.</summary>
+/// <summary>Where a run gets its guest (kernel + initramfs) when the user brings no --kernel/--initrd of their own.</summary>
 public interface IGuestImageSource
 {
-    Task<GuestImage> EnsureAsync(CancellationToken ct);
+    /// <param name="progress">The scripts' progress lines (a kernel build takes minutes the first time).</param>
+    Task<GuestImage> EnsureAsync(GuestKernelSpec kernel, IProgress<string> progress, CancellationToken ct);
 }
 
-/// <summary>The default guest built (and cached) by the repository's qemu-scripts/setup.sh.</summary>
+/// <summary>The guests built (and cached) by the repository's qemu-scripts/guest-kernel.sh (setup.sh for stable).</summary>
 public sealed class SetupScriptGuestImageSource(RepositoryLayout layout, ILogger<SetupScriptGuestImageSource> logger) : IGuestImageSource
 {
-    public Task<GuestImage> EnsureAsync(CancellationToken ct) =>
-        GuestImageProvider.EnsureAsync(layout.FindScriptsDirectory(), line => logger.LogInformation("setup: {Line}", line), ct);
+    public Task<GuestImage> EnsureAsync(GuestKernelSpec kernel, IProgress<string> progress, CancellationToken ct) =>
+        GuestImageProvider.EnsureAsync(layout.FindScriptsDirectory(), kernel, line =>
+        {
+            logger.LogInformation("guest: {Line}", line);
+            progress.Report(line);
+        }, ct);
 }

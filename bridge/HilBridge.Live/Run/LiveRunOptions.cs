@@ -23,7 +23,14 @@ public sealed class LiveRunOptions
     /// <summary>Fault policy, workload, time limit and expected verdict.</summary>
     public Scenario Scenario { get; set; } = Scenario.Default(rounds: 2, blocks: 256);
 
-    /// <summary>User-supplied kernel/initramfs; when null the default guest is built by qemu-scripts/setup.sh.</summary>
+    /// <summary>
+    /// The guest kernel by name (<see cref="Guest.GuestKernelSpec"/>: stable, unstable, build[@VERSION][:PATCH_DIR]
+    /// or the path of an Image); null: the scenario's `guestKernel:`, else stable. `--guest-kernel`,
+    /// HILBRIDGE_RUN__GUESTKERNEL.
+    /// </summary>
+    public string? GuestKernel { get; set; }
+
+    /// <summary>User-supplied kernel/initramfs (both or neither; not with <see cref="GuestKernel"/>); they replace the named guests.</summary>
     public string? Kernel { get; set; }
     public string? Initrd { get; set; }
 

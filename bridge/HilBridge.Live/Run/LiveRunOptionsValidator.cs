@@ -1,3 +1,4 @@
+using HilBridge.Live.Guest;
 using Microsoft.Extensions.Options;
 
 namespace HilBridge.Live.Run;
@@ -11,6 +12,18 @@ public sealed class LiveRunOptionsValidator : IValidateOptions<LiveRunOptions>
         if ((options.Kernel is null) != (options.Initrd is null))
         {
             failures.Add("--kernel and --initrd go together");
+        }
+
+        if (options.GuestKernel is { } kernel)
+        {
+            if (!GuestKernelSpec.TryParse(kernel, out _, out var error))
+            {
+                failures.Add("--guest-kernel (Run:GuestKernel): " + error);
+            }
+            else if (options.Kernel is not null)
+            {
+                failures.Add("--guest-kernel and --kernel/--initrd both choose the kernel: give one");
+            }
         }
 
         if (string.IsNullOrWhiteSpace(options.OutputDirectory))

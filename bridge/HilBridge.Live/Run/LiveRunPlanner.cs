@@ -9,7 +9,7 @@ namespace HilBridge.Live.Run;
 
 /// <summary>
 /// Turns what the user asked for (<see cref="LiveRunOptions"/>) into a <see cref="LiveRunPlan"/>: resolves
-/// the guest (theirs, or setup.sh's) and QEMU (theirs, the scenario's, or the patched build for
+/// the guest (theirs, or a named kernel's from guest-kernel.sh) and QEMU (theirs, the scenario's, or the patched build for
 /// guest-visible ATS). The options are read, never written.
 /// </summary>
 public sealed class LiveRunPlanner(IGuestImageSource guests, IPatchedQemuSource patchedQemu, RepositoryLayout layout)
@@ -65,10 +65,28 @@ public sealed class LiveRunPlanner(IGuestImageSource guests, IPatchedQemuSource 
     {
         if (options.Kernel is not null && options.Initrd is not null)
         {
-            return new GuestImage(options.Kernel, options.Initrd, new Dictionary<string, string> { ["KERNEL_VERSION"] = "custom" });
+            return new GuestImage(options.Kernel, options.Initrd, new Dictionary<string, string> { ["KERNEL_VERSION"] = "custom", ["KERNEL_SOURCE"] = "custom" });
         }
 
-        progress.Report("preparing the guest image (qemu-scripts/setup.sh)");
-        return await guests.EnsureAsync(ct);
+        var kernel = ChooseKernel(options);
+        progress.Report($"preparing the guest image, kernel {kernel} (qemu-scripts/guest-kernel.sh)");
+        return await guests.EnsureAsync(kernel, progress, ct);
+    }
+
+    /// <summary>The user's --guest-kernel, else the scenario's guestKernel:, else Debian stable's.</summary>
+    public static GuestKernelSpec ChooseKernel(LiveRunOptions options)
+    {
+        var scenario = options.Scenario;
+        var text = options.GuestKernel ?? scenario.GuestKernel;
+        if (text is null)
+        {
+            return GuestKernelSpec.Default;
+        }
+
+        // A scenario's relative patch directory or Image counts from the scenario file.
+        var baseDirectory = options.GuestKernel is null && scenario.SourcePath is { } source ? Path.GetDirectoryName(Path.GetFullPath(source)) : null;
+        return GuestKernelSpec.TryParse(text, out var spec, out var error, baseDirectory)
+            ? spec
+            : throw new GuestImageException(options.GuestKernel is null ? $"{scenario.SourcePath}: guestKernel: {error}" : error!);
     }
 }

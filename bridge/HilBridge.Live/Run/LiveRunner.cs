@@ -208,5 +208,6 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
             GuestCorruptions = outcome.Corruptions,
             GuestFindings = GuestFinding.Match(outcome.Findings, bridge.StragglersPerformed),
             Guest = guest.Describe(),
+            Kernel = guest.KernelInfo,
         };
 }

@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using HilBridge.Control.Regression;
 using HilBridge.Control.Tests.TestSupport;
 using HilBridge.Live.Device;
+using HilBridge.Live.Guest;
 using HilBridge.Scenarios;
 
 namespace HilBridge.Control.Tests.Regression;
@@ -77,6 +78,25 @@ public class JUnitWriterTests
         var error = Assert.Single(Case(xml, "hangs").Elements("error"));
         Assert.Equal("run aborted: guest did not finish within 240 s", Attr(error, "message"));
         Assert.Equal("RunAborted", Attr(error, "type"));
+    }
+
+    [Fact]
+    public async Task Build_KernelAxis_CaseNamedByScenarioAndKernelWithBothProperties()
+    {
+        var scenario = Cases.Of("ok", "  fences: '>= 1'", "matrix");
+        var kernels = new[] { "stable", "unstable" }.Select(k => scenario with { Kernel = new SuiteKernel(k, GuestKernelSpec.Parse(k)) }).ToArray();
+        var executor = new FakeExecutor((_, _) => OneFence) { Kernel = c => new GuestKernelInfo(c.Kernel!.Label == "stable" ? "6.1.0-57-arm64" : "7.2.13+deb14-arm64", c.Kernel.Label) };
+        var output = Path.Combine(Path.GetTempPath(), "hbct-unused");
+        var report = await new RegressionRunner(executor, new RegressionOptions { OutputDirectory = output }, new Progress<string>(), TimeProvider.System)
+            .RunAsync([Cases.SuiteOf("matrix", kernels)], CancellationToken.None);
+
+        var cases = JUnitWriter.Build(report).Descendants("testcase").ToList();
+
+        Assert.Equal(["ok [stable]", "ok [unstable]"], cases.Select(c => Attr(c, "name")));
+        var properties = cases[1].Descendants("property").ToDictionary(p => Attr(p, "name"), p => Attr(p, "value"));
+        Assert.Equal("unstable", properties["guestKernel"]);
+        Assert.Equal("7.2.13+deb14-arm64 (unstable)", properties["kernel"]);
+        Assert.EndsWith(Path.Combine("ok", "unstable", "attempt-1"), properties["output"], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,6 +27,75 @@ public class SuiteLoaderTests
     }
 
     [Fact]
+    public void Load_SuiteKernels_OneCasePerScenarioAndKernelNamedByBoth()
+    {
+        using var dir = new TempDirectory();
+        dir.File("a.yaml", "name: a\n" + Scenario);
+        dir.File("b.yaml", "name: b\n" + Scenario);
+        var suite = dir.File("s.yaml", "scenarios: [a.yaml, b.yaml]\nkernels: [stable, unstable]\n");
+
+        var loaded = SuiteLoader.Load(suite);
+
+        Assert.Equal(["a [stable]", "a [unstable]", "b [stable]", "b [unstable]"], loaded.Cases.Select(c => c.Name));
+        Assert.Equal("s/a.yaml [unstable]", loaded.Cases[1].Id);
+        Assert.Equal("unstable", loaded.Cases[1].Kernel!.Spec.Value);
+    }
+
+    [Fact]
+    public void Load_CommandLineKernels_ReplaceTheSuites()
+    {
+        using var dir = new TempDirectory();
+        dir.File("a.yaml", "name: a\n" + Scenario);
+        var suite = dir.File("s.yaml", "scenarios: [a.yaml]\nkernels: [stable, unstable]\n");
+
+        var loaded = SuiteLoader.Load(suite, ["build"]);
+
+        Assert.Equal("a [build]", Assert.Single(loaded.Cases).Name);
+    }
+
+    [Fact]
+    public void Load_NoKernels_CasesKeepTheirPlainNames()
+    {
+        using var dir = new TempDirectory();
+        dir.File("a.yaml", "name: a\n" + Scenario);
+        var suite = dir.File("s.yaml", "scenarios: [a.yaml]\n");
+
+        var loaded = SuiteLoader.Load(suite, []);
+
+        var only = Assert.Single(loaded.Cases);
+        Assert.Equal(("a", "s/a.yaml", null), (only.Name, only.Id, only.Kernel));
+    }
+
+    [Fact]
+    public void Load_BuildKernelWithRelativePatchDirectory_CountsFromTheSuite()
+    {
+        using var dir = new TempDirectory();
+        dir.File("a.yaml", "name: a\n" + Scenario);
+        dir.File("patches/series", "");
+        var suite = dir.File("s.yaml", "scenarios: [a.yaml]\nkernels: ['build:patches']\n");
+
+        var loaded = SuiteLoader.Load(suite);
+
+        var only = Assert.Single(loaded.Cases);
+        Assert.Equal("a [build:patches]", only.Name);
+        Assert.Equal(Path.Combine(Path.GetDirectoryName(suite)!, "patches"), only.Kernel!.Spec.PatchDirectory);
+    }
+
+    [Theory]
+    [InlineData("kernels: [testing]\n", "kernels: guest kernel 'testing': not stable, unstable")]
+    [InlineData("kernels: [stable, stable]\n", "'stable' is listed twice")]
+    public void Load_BadKernel_SuiteExceptionNamingIt(string kernels, string expected)
+    {
+        using var dir = new TempDirectory();
+        dir.File("a.yaml", "name: a\n" + Scenario);
+        var suite = dir.File("s.yaml", "scenarios: [a.yaml]\n" + kernels);
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(suite));
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_InvalidScenario_CaseWithLoadError()
     {
         using var dir = new TempDirectory();

@@ -29,6 +29,9 @@ public sealed class FakeExecutor(Func<SuiteCase, int, BridgeStatistics> counters
 
     private readonly TaskCompletionSource _gathered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The kernel the run says it booted (a live run takes it from the guest's versions.env).</summary>
+    public Func<SuiteCase, GuestKernelInfo?> Kernel { get; init; } = _ => null;
+
     public async Task<RunSummary> RunAsync(SuiteCase scenarioCase, int attempt, string outputDirectory, IProgress<string> progress, CancellationToken ct)
     {
         Interlocked.Increment(ref Calls);
@@ -55,7 +58,7 @@ public sealed class FakeExecutor(Func<SuiteCase, int, BridgeStatistics> counters
                 throw ex;
             }
 
-            var summary = Summaries.Completed(counters(scenarioCase, attempt), reason: Abort(scenarioCase, attempt));
+            var summary = Summaries.Completed(counters(scenarioCase, attempt), reason: Abort(scenarioCase, attempt)) with { Kernel = Kernel(scenarioCase) };
             return Summaries.Judged(summary, scenarioCase.Scenario!);
         }
         finally

@@ -37,4 +37,21 @@ public sealed class LiveRunOptionsValidatorTests
 
         Assert.Contains(result.Failures!, f => f.StartsWith("Run:Bridge:DiskSizeBytes is 0", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Validate_UnknownGuestKernel_FailsNamingTheFlag()
+    {
+        var result = Validator.Validate(null, new LiveRunOptions { GuestKernel = "testing" });
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith("--guest-kernel (Run:GuestKernel): guest kernel 'testing': not stable, unstable", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_GuestKernelAndKernel_FailsAskingForOne()
+    {
+        var result = Validator.Validate(null, new LiveRunOptions { GuestKernel = "unstable", Kernel = "/k", Initrd = "/i" });
+
+        Assert.Equal("--guest-kernel and --kernel/--initrd both choose the kernel: give one", Assert.Single(result.Failures!));
+    }
 }

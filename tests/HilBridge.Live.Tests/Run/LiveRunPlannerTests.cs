@@ -37,7 +37,8 @@ public sealed class LiveRunPlannerTests : IDisposable
         Assert.Same(FakeGuests.Image, plan.Guest);
         Assert.Equal(FakeGuests.Image.Kernel, plan.Qemu.Kernel);
         Assert.Equal(FakeGuests.Image.Initrd, plan.Qemu.Initrd);
-        Assert.Contains("preparing the guest image (qemu-scripts/setup.sh)", _progress);
+        Assert.Contains("preparing the guest image, kernel stable (qemu-scripts/guest-kernel.sh)", _progress);
+        Assert.Equal([GuestKernelSpec.Default], _guests.Kernels);
     }
 
     [Fact]
@@ -49,6 +50,39 @@ public sealed class LiveRunPlannerTests : IDisposable
         Assert.Equal("/k/vmlinuz", plan.Qemu.Kernel);
         Assert.Equal("/k/initrd.gz", plan.Qemu.Initrd);
         Assert.Equal("custom", plan.Guest.Versions["KERNEL_VERSION"]);
+    }
+
+    [Fact]
+    public async Task BuildAsync_UsersGuestKernelAndScenarios_UsersWins()
+    {
+        var scenario = Scenario.Default(1, 16) with { GuestKernel = "build" };
+
+        await PlanAsync(new LiveRunOptions { OutputDirectory = _dir, Scenario = scenario, GuestKernel = "unstable" });
+
+        Assert.Equal(["unstable"], _guests.Kernels.Select(k => k.Value));
+    }
+
+    [Fact]
+    public async Task BuildAsync_ScenarioGuestKernelWithRelativePatchDirectory_CountsFromTheScenarioFile()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "my-patches"));
+        var scenario = Scenario.Default(1, 16) with { GuestKernel = "build@7.1.8:my-patches", SourcePath = Path.Combine(_dir, "s.yaml") };
+
+        await PlanAsync(new LiveRunOptions { OutputDirectory = _dir, Scenario = scenario });
+
+        var kernel = Assert.Single(_guests.Kernels);
+        Assert.Equal(("build", "7.1.8", Path.Combine(_dir, "my-patches")), (kernel.Kind, kernel.SourceVersion, kernel.PatchDirectory));
+    }
+
+    [Fact]
+    public async Task BuildAsync_ScenarioGuestKernelPatchDirectoryMissing_FailsNamingTheScenario()
+    {
+        var scenario = Scenario.Default(1, 16) with { GuestKernel = "build:nowhere", SourcePath = Path.Combine(_dir, "s.yaml") };
+
+        var error = await Assert.ThrowsAsync<GuestImageException>(() => PlanAsync(new LiveRunOptions { OutputDirectory = _dir, Scenario = scenario }));
+
+        Assert.Contains("s.yaml: guestKernel:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("nowhere does not exist", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -160,9 +194,12 @@ public sealed class LiveRunPlannerTests : IDisposable
 
         public int Calls { get; private set; }
 
-        public Task<GuestImage> EnsureAsync(CancellationToken ct)
+        public List<GuestKernelSpec> Kernels { get; } = [];
+
+        public Task<GuestImage> EnsureAsync(GuestKernelSpec kernel, IProgress<string> progress, CancellationToken ct)
         {
             Calls++;
+            Kernels.Add(kernel);
             return Task.FromResult(Image);
         }
     }

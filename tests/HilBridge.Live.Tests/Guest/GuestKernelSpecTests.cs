@@ -1,0 +1,63 @@
+using HilBridge.Live.Guest;
+
+namespace HilBridge.Live.Tests.Guest;
+
+public sealed class GuestKernelSpecTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("hilbridge-kernel-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData("stable")]
+    [InlineData(" unstable ")]
+    public void TryParse_Name_KindAndValueAreTheName(string text)
+    {
+        Assert.True(GuestKernelSpec.TryParse(text, out var spec, out _));
+
+        Assert.Equal(text.Trim(), spec.Kind);
+        Assert.Equal(text.Trim(), spec.Value);
+    }
+
+    [Fact]
+    public void TryParse_BuildAlone_NoPatchesNewestVersion()
+    {
+        Assert.True(GuestKernelSpec.TryParse("build", out var spec, out _));
+
+        Assert.Equal(("build", "build", null, null), (spec.Kind, spec.Value, spec.PatchDirectory, spec.SourceVersion));
+    }
+
+    [Fact]
+    public void TryParse_BuildWithVersionAndRelativeDirectory_DirectoryMadeAbsolute()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "series"));
+
+        Assert.True(GuestKernelSpec.TryParse("build@7.1.8:series", out var spec, out _, _dir));
+
+        Assert.Equal("build@7.1.8:" + Path.Combine(_dir, "series"), spec.Value);
+        Assert.Equal(("7.1.8", Path.Combine(_dir, "series")), (spec.SourceVersion, spec.PatchDirectory));
+    }
+
+    [Theory]
+    [InlineData("build:missing", "patch directory")]
+    [InlineData("build@seven:x", "must look like 7.1.8")]
+    [InlineData("build@", "must look like 7.1.8")]
+    [InlineData("no-such-image", "not stable, unstable or build[...], and no such file")]
+    [InlineData("", "is empty")]
+    public void TryParse_Bad_FailsSayingWhy(string text, string expected)
+    {
+        Assert.False(GuestKernelSpec.TryParse(text, out _, out var error, _dir));
+
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryParse_ExistingFile_FileKindWithAbsolutePath()
+    {
+        File.WriteAllText(Path.Combine(_dir, "Image"), "");
+
+        Assert.True(GuestKernelSpec.TryParse("Image", out var spec, out _, _dir));
+
+        Assert.Equal(("file", Path.Combine(_dir, "Image")), (spec.Kind, spec.Value));
+    }
+}
