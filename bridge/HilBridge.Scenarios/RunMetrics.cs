@@ -18,6 +18,7 @@ public static class RunMetrics
         ["smmuSyncErrors"] = s => s.AtsPort?.SyncErrors,
         ["steFences"] = s => s.AtsPort?.SteFences,
         ["steUnfences"] = s => s.AtsPort?.SteUnfences,
+        ["steFenceAfterSmmuTimeoutMs"] = s => s.AtsPort?.SteFenceAfterSmmuTimeout?.TotalMilliseconds,
         ["guestAtcTimeouts"] = s => s.GuestAtcInvalidateTimeouts,
         ["guestSyncTimeouts"] = s => s.GuestCmdSyncTimeouts,
         // The guest's witness (null when the workload had none, so an expectation on it fails without it).

@@ -9,7 +9,8 @@ namespace HilBridge.Control.Regression;
 /// The kernel report card: the kernel x scenario matrix of a regression (`regress` writes it as
 /// report-card.md and report-card.html in its output folder). Each cell is the case's verdict against
 /// its expectations and the figures that tell kernels apart: use-after-free violations (the engine),
-/// guest findings (the guest's witness), fences and how many the guest's own STE made, and recoveries
+/// guest findings (the guest's witness), fences and how many the guest's own STE made (and how long after
+/// the SMMU's own ATC timeout the first came: a quarantine's latency), and recoveries
 /// with the last recovery time; linked to the case's last run folder. A suite without a kernel axis
 /// is one row, "default".
 /// </summary>
@@ -66,6 +67,11 @@ public static class KernelReportCard
             s.GuestWitnessRounds > 0 ? Count(s.GuestCorruptions, "guest finding") : "no witness",
             s.AtsPort is { } ats ? $"{Count(e.Fences, "fence")} ({ats.SteFences} by the guest's STE)" : Count(e.Fences, "fence"),
         };
+        if (s.AtsPort?.SteFenceAfterSmmuTimeout is { } latency)
+        {
+            figures.Add($"STE fence {latency.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture)} ms after the SMMU's timeout");
+        }
+
         if (e.StragglersIssued > 0)
         {
             figures.Add($"{e.StragglersRefused}/{e.StragglersIssued} stragglers refused");

@@ -32,7 +32,7 @@ public class KernelReportCardTests
             GuestCorruptions = guestFindings,
             GuestRecoveries = recoveries,
             Kernel = new GuestKernelInfo(release, "stable"),
-            AtsPort = new AtsPortStatistics { SteFences = steFences },
+            AtsPort = new AtsPortStatistics { SteFences = steFences, SteFenceAfterSmmuTimeout = steFences > 0 ? TimeSpan.FromMilliseconds(512.4) : null },
             Bridge = new BridgeStatistics
             {
                 Engine = new()
@@ -63,7 +63,7 @@ public class KernelReportCardTests
         Assert.Equal(["ats-stragglers-timeout", "ats-drop"], m.Scenarios);
         var q = m.Cells[("build:quarantine", "ats-stragglers-timeout")];
         Assert.Equal(("FAILED", false, "kernels/ats-stragglers-timeout/build:quarantine/attempt-1"), (q.Verdict, q.Succeeded, q.Link));
-        Assert.Equal(["0 violations", "0 guest findings", "1 fence (1 by the guest's STE)", "1/1 stragglers refused", "1 recovery, 2.4 s", "data verified"], q.Figures);
+        Assert.Equal(["0 violations", "0 guest findings", "1 fence (1 by the guest's STE)", "STE fence 512 ms after the SMMU's timeout", "1/1 stragglers refused", "1 recovery, 2.4 s", "data verified"], q.Figures);
         Assert.False(m.Cells.ContainsKey(("build:quarantine", "ats-drop")));
     }
 
