@@ -16,7 +16,7 @@ public sealed class SuiteFile
 
     /// <summary>
     /// Expectations that differ per kernel: on the kernel named as in `kernels:`, the named scenario's
-    /// expectations with the same metric are replaced and new ones added (a kernel that fixes a bug
+    /// expectations with the same metric are replaced, new ones added, and "any" drops one (a kernel that fixes a bug
     /// expects the opposite verdict of the scenario, written for the stock kernel).
     /// </summary>
     public List<ExpectOverride> Overrides { get; set; } = [];

@@ -67,7 +67,7 @@ public static class SuiteLoader
     }
 
     /// <summary>Each override's expectations on the cases of its kernel (matched as resolved, so a path may be
-    /// written either way) and scenario (by name). An override that matches no case is an error: a typo would
+    /// written either way) and scenario (by name); "any" drops the metric's expectation. An override that matches no case is an error: a typo would
     /// otherwise silently leave the stock expectations in place. Kernels the axis does not run are skipped.</summary>
     private static List<SuiteCase> ApplyOverrides(List<SuiteFile.ExpectOverride> overrides, List<SuiteCase> cases, string root, string path)
     {
@@ -85,10 +85,12 @@ public static class SuiteLoader
                 throw new SuiteException($"{at}: {error}");
             }
 
+            // "any" drops the scenario's expectation on that metric (e.g. the guest's witness when a kernel fails the round it ran in).
+            var dropped = o.Expect.Where(p => p.Value.Trim() == "any").Select(p => p.Key).ToHashSet();
             List<Expectation> expect;
             try
             {
-                expect = o.Expect.Select(p => Expectation.Parse(p.Key, p.Value)).ToList();
+                expect = o.Expect.Where(p => !dropped.Contains(p.Key)).Select(p => Expectation.Parse(p.Key, p.Value)).ToList();
             }
             catch (ScenarioException ex)
             {
@@ -101,7 +103,7 @@ public static class SuiteLoader
             }
 
             cases = cases.Select(c => c.Scenario is { } s && scenarios.Contains(c) && c.Kernel?.Spec.Value == kernel.Value
-                ? c with { Scenario = s with { Expectations = Merge(s.Expectations, expect) } }
+                ? c with { Scenario = s with { Expectations = Merge(s.Expectations.Where(e => !dropped.Contains(e.Metric)).ToList(), expect) } }
                 : c).ToList();
         }
         return cases;
