@@ -18,7 +18,7 @@ internal static class RegressCommand
     public static Command Create()
     {
         var suites = new Argument<FileInfo[]>("SUITE") { Description = "Suite files (suites/*.yaml): scenario paths relative to the suite, directories or globs", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Output folder: junit.xml, summary.md and every attempt's run folder (default out/regress-<time>)" };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Output folder: junit.xml, summary.md, report-card.md/.html (the kernel x scenario matrix) and every attempt's run folder (default out/regress-<time>)" };
         var junit = new Option<FileInfo?>("--junit") { Description = "JUnit XML path (default <out>/junit.xml)" };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Markdown summary path (default <out>/summary.md), e.g. \"$GITHUB_STEP_SUMMARY\"" };
         var retries = new Option<int>("--retries") { Description = "Re-run a scenario that did not pass up to N times; passing then marks it flaky", DefaultValueFactory = _ => 0 };
@@ -124,8 +124,9 @@ internal static class RegressCommand
             var markdownPath = parse.GetValue(markdown)?.FullName ?? Path.Combine(outDir, "summary.md");
             JUnitWriter.Write(report, junitPath);
             MarkdownSummary.Write(report, markdownPath);
+            var card = KernelReportCard.Write(report, outDir);
             Console.Write(RegressOutput.Render(report));
-            Console.WriteLine($"JUnit XML {junitPath}, summary {markdownPath}");
+            Console.WriteLine($"JUnit XML {junitPath}, summary {markdownPath}, kernel report card {card.Markdown} (.html)");
             return report.Succeeded ? 0 : 1;
         });
         return command;

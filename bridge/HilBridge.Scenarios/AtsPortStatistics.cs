@@ -53,6 +53,12 @@ public sealed record AtsPortStatistics
     public long SteFences { get; init; }
     public long SteUnfences { get; init; }
 
+    /// <summary>
+    /// From the SMMU's first ATC invalidation timeout to the first STE fence after it (a quarantine kernel's
+    /// fence, or on a stock kernel whatever STE change came next, e.g. a reset's): null without both.
+    /// </summary>
+    public TimeSpan? SteFenceAfterSmmuTimeout { get; init; }
+
     /// <summary>Malformed, short or unknown messages (counted, skipped).</summary>
     public long ProtocolErrors { get; init; }
 }

@@ -17,6 +17,8 @@ public static class RunMetrics
         ["smmuAtcTimeouts"] = s => s.AtsPort?.SmmuTimeouts,
         ["smmuSyncErrors"] = s => s.AtsPort?.SyncErrors,
         ["steFences"] = s => s.AtsPort?.SteFences,
+        ["steUnfences"] = s => s.AtsPort?.SteUnfences,
+        ["steFenceAfterSmmuTimeoutMs"] = s => s.AtsPort?.SteFenceAfterSmmuTimeout?.TotalMilliseconds,
         ["guestAtcTimeouts"] = s => s.GuestAtcInvalidateTimeouts,
         ["guestSyncTimeouts"] = s => s.GuestCmdSyncTimeouts,
         // The guest's witness (null when the workload had none, so an expectation on it fails without it).

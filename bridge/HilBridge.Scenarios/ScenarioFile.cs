@@ -129,5 +129,8 @@ public sealed class ScenarioFile
 
         /// <summary>Seconds the guest keeps its read-back data in the page cache before checking it again for corruption (0 = no witness).</summary>
         public double? Witness { get; set; }
+
+        /// <summary>Reset the disk's PCI function through sysfs between rounds (a recovery by reset; the next round verifies data after it).</summary>
+        public bool? Reset { get; set; }
     }
 }

@@ -218,6 +218,11 @@ public static class ScenarioLoader
             args += " hb.witness=" + witness.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        if (w.Reset == true)
+        {
+            args += " hb.reset=1";
+        }
+
         return args;
     }
 

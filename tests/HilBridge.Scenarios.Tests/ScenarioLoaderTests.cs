@@ -46,6 +46,12 @@ public class ScenarioLoaderTests
         Assert.Equal(3, scenario.Expectations.Count);
     }
 
+    [Theory]
+    [InlineData("workload: { rounds: 2, reset: true }", "hb.mode=verify hb.rounds=2 hb.blocks=256 hb.reset=1")]
+    [InlineData("workload: { rounds: 2, reset: false }", "hb.mode=verify hb.rounds=2 hb.blocks=256")]
+    public void Parse_WorkloadReset_AsksTheGuestToResetBetweenRounds(string yaml, string expected) =>
+        Assert.Equal(expected, ScenarioLoader.Parse(yaml, "r").WorkloadArguments);
+
     [Fact]
     public void Parse_GuestKernel_KeptAsWritten()
     {

@@ -62,8 +62,55 @@ public static class SuiteLoader
             cases = cases.SelectMany(c => axis.Select(k => c with { Kernel = k })).ToList();
         }
 
+        cases = ApplyOverrides(file.Overrides, cases, root, path);
         return new Suite(name, file.Description, full, cases);
     }
+
+    /// <summary>Each override's expectations on the cases of its kernel (matched as resolved, so a path may be
+    /// written either way) and scenario (by name); "any" drops the metric's expectation. An override that matches no case is an error: a typo would
+    /// otherwise silently leave the stock expectations in place. Kernels the axis does not run are skipped.</summary>
+    private static List<SuiteCase> ApplyOverrides(List<SuiteFile.ExpectOverride> overrides, List<SuiteCase> cases, string root, string path)
+    {
+        for (var i = 0; i < overrides.Count; i++)
+        {
+            var o = overrides[i];
+            var at = $"{path}: overrides[{i}]";
+            if (string.IsNullOrWhiteSpace(o.Kernel) || string.IsNullOrWhiteSpace(o.Scenario) || o.Expect.Count == 0)
+            {
+                throw new SuiteException($"{at}: needs kernel:, scenario: and expect:");
+            }
+
+            if (!GuestKernelSpec.TryParse(o.Kernel, out var kernel, out var error, root))
+            {
+                throw new SuiteException($"{at}: {error}");
+            }
+
+            // "any" drops the scenario's expectation on that metric (e.g. the guest's witness when a kernel fails the round it ran in).
+            var dropped = o.Expect.Where(p => p.Value.Trim() == "any").Select(p => p.Key).ToHashSet();
+            List<Expectation> expect;
+            try
+            {
+                expect = o.Expect.Where(p => !dropped.Contains(p.Key)).Select(p => Expectation.Parse(p.Key, p.Value)).ToList();
+            }
+            catch (ScenarioException ex)
+            {
+                throw new SuiteException($"{at}: {ex.Message}", ex);
+            }
+            var scenarios = cases.Where(c => c.Scenario?.Name == o.Scenario.Trim()).ToList();
+            if (scenarios.Count == 0)
+            {
+                throw new SuiteException($"{at}: the suite has no scenario named '{o.Scenario.Trim()}'");
+            }
+
+            cases = cases.Select(c => c.Scenario is { } s && scenarios.Contains(c) && c.Kernel?.Spec.Value == kernel.Value
+                ? c with { Scenario = s with { Expectations = Merge(s.Expectations.Where(e => !dropped.Contains(e.Metric)).ToList(), expect) } }
+                : c).ToList();
+        }
+        return cases;
+    }
+
+    private static List<Expectation> Merge(IReadOnlyList<Expectation> stock, List<Expectation> overriding) =>
+        stock.Where(e => !overriding.Any(o => o.Metric == e.Metric)).Concat(overriding).ToList();
 
     private static List<SuiteKernel> ParseKernels(IEnumerable<string> kernels, string baseDirectory, string where)
     {

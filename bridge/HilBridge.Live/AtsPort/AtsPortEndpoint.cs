@@ -29,6 +29,10 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
     private AtsPortCounters _counters;
     private uint _smmuTimeoutMs;
 
+    // The first SMMU timeout since the last STE fence, and how long after one the guest's first STE fence came.
+    private long? _timeoutAt;
+    private TimeSpan? _steFenceAfterTimeout;
+
     private AtsPortEndpoint(VhostBlkBridge bridge, TimeProvider time, ILogger logger)
     {
         _bridge = bridge;
@@ -77,6 +81,7 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
                 SteReports = c.SteReports,
                 SteFences = c.SteFences,
                 SteUnfences = c.SteUnfences,
+                SteFenceAfterSmmuTimeout = _steFenceAfterTimeout,
                 ProtocolErrors = c.ProtocolErrors,
             };
         }
@@ -135,6 +140,11 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
             if (decision.Action == SteAction.Fence)
             {
                 _counters.SteFences++;
+                if (_timeoutAt is { } t)
+                {
+                    _steFenceAfterTimeout ??= _time.GetElapsedTime(t);
+                    _timeoutAt = null;
+                }
             }
             else if (decision.Action == SteAction.Unfence)
             {
@@ -177,6 +187,7 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
         lock (_gate)
         {
             _counters.SmmuTimeouts++;
+            _timeoutAt ??= _time.GetTimestamp();
             _table.MarkSmmuTimedOut(timeout.Tag);
         }
         LogSmmuTimeout(timeout.Tag, timeout.StreamId);

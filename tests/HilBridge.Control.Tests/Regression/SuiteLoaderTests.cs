@@ -96,6 +96,53 @@ public class SuiteLoaderTests
     }
 
     [Fact]
+    public void Load_Overrides_ReplaceAndAddExpectationsOnTheirKernelOnly()
+    {
+        using var dir = new TempDirectory();
+        dir.File("a.yaml", "name: a\nexpect:\n  fences: '== 0'\n  violations: '>= 1'\n");
+        dir.File("b.yaml", "name: b\n" + Scenario);
+        dir.File("fix/series", "");
+        var suite = dir.File("s.yaml", "scenarios: [a.yaml, b.yaml]\nkernels: [stable, 'build:fix']\n"
+            + "overrides:\n  - { kernel: 'build:./fix', scenario: a, expect: { violations: '== 0', steFences: '>= 1', fences: any } }\n");
+
+        var loaded = SuiteLoader.Load(suite);
+
+        string Expect(string name) => string.Join(", ", loaded.Cases.Single(c => c.Name == name).Scenario!.Expectations.Select(e => $"{e.Metric} {e.Expected}"));
+        Assert.Equal("fences == 0, violations >= 1", Expect("a [stable]"));
+        Assert.Equal("violations == 0, steFences >= 1", Expect("a [build:fix]"));
+        Assert.Equal("fences == 0", Expect("b [build:fix]"));
+    }
+
+    [Theory]
+    [InlineData("  - { kernel: stable, scenario: nosuch, expect: { fences: '>= 1' } }\n", "overrides[0]: the suite has no scenario named 'nosuch'")]
+    [InlineData("  - { kernel: stable, scenario: a, expect: { fencez: '>= 1' } }\n", "overrides[0]: unknown metric 'fencez'")]
+    [InlineData("  - { kernel: stable, scenario: a }\n", "overrides[0]: needs kernel:, scenario: and expect:")]
+    [InlineData("  - { kernel: testing, scenario: a, expect: { fences: '>= 1' } }\n", "overrides[0]: guest kernel 'testing'")]
+    public void Load_BadOverride_SuiteExceptionNamingIt(string overrides, string expected)
+    {
+        using var dir = new TempDirectory();
+        dir.File("a.yaml", "name: a\n" + Scenario);
+        var suite = dir.File("s.yaml", "scenarios: [a.yaml]\nkernels: [stable]\noverrides:\n" + overrides);
+
+        var ex = Assert.Throws<SuiteException>(() => SuiteLoader.Load(suite));
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ShippedKernelSuite_ThreeKernelsTimesThreeScenariosWithTheQuarantineKernelsExpectations()
+    {
+        var suite = SuiteLoader.Load(Path.Combine(Hilbridge.RepositoryRoot(), "suites", "kernels.yaml"));
+
+        Assert.Equal(9, suite.Cases.Count);
+        Assert.All(suite.Cases, c => Assert.Null(c.LoadError));
+        var quarantine = suite.Cases.Single(c => c.Name == "ats-drop [build:../qemu-scripts/kernel-patches/quarantine]");
+        Assert.Contains(quarantine.Scenario!.Expectations, e => e.Metric == "violations" && e.Expected == "== 0");
+        var stock = suite.Cases.Single(c => c.Name == "ats-drop [stable]");
+        Assert.Contains(stock.Scenario!.Expectations, e => e.Metric == "violations" && e.Expected == ">= 1");
+    }
+
+    [Fact]
     public void Load_InvalidScenario_CaseWithLoadError()
     {
         using var dir = new TempDirectory();

@@ -126,6 +126,26 @@ public sealed class AtsPortEndpointTests
     }
 
     [Fact]
+    public async Task Ste_FenceAfterAnSmmuTimeout_LatencyFromTheTimeoutOnThePortsClock()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var h = new FrontendHarness();
+        h.Bridge.SetStreamId(0x100);
+        await using var port = StartPort(h, out var path, clock);
+        using var smmu = SmmuSide.Connect(path);
+        smmu.SendSte(new SteState(0x100, SteConfig.Translate, 1, true));
+        smmu.Send(AtsPortMessageType.AtcInvalidateTimeout, [4, 0, 0, 0, 0, 1, 0, 0]);
+        await WaitFor(port, s => s.SmmuTimeouts == 1);
+        Assert.Null(port.Statistics().SteFenceAfterSmmuTimeout);
+
+        clock.Advance(TimeSpan.FromMilliseconds(480));
+        smmu.SendSte(new SteState(0x100, SteConfig.Translate, 0, false)); // EATS cleared: a quarantine
+
+        var stats = await WaitFor(port, s => s.SteFences == 1);
+        Assert.Equal(TimeSpan.FromMilliseconds(480), stats.SteFenceAfterSmmuTimeout);
+    }
+
+    [Fact]
     public async Task OversizedMessage_ConnectionDropped_NextConnectionServed()
     {
         using var h = new FrontendHarness();
@@ -143,11 +163,11 @@ public sealed class AtsPortEndpointTests
         Assert.Equal(2, (await WaitFor(port, s => s.Connections == 2)).Connections);
     }
 
-    private static AtsPortEndpoint StartPort(FrontendHarness h, out string path)
+    private static AtsPortEndpoint StartPort(FrontendHarness h, out string path, TimeProvider? time = null)
     {
         var dir = Directory.CreateTempSubdirectory("hb-ats-");
         path = Path.Combine(dir.FullName, "ats.sock");
-        return AtsPortEndpoint.Start(h.Bridge, path, TimeProvider.System, NullLoggerFactory.Instance);
+        return AtsPortEndpoint.Start(h.Bridge, path, time ?? TimeProvider.System, NullLoggerFactory.Instance);
     }
 
     private static async Task<AtsPortStatistics> WaitFor(AtsPortEndpoint port, Func<AtsPortStatistics, bool> condition)
