@@ -14,6 +14,8 @@ bash qemu-scripts/build-qemu.sh >/dev/null
 echo "== guest kernels: unstable, built from source (qemu-scripts/guest-kernel.sh) ==" >&2
 bash qemu-scripts/guest-kernel.sh unstable >/dev/null
 bash qemu-scripts/guest-kernel.sh build >/dev/null
+# ...and with the reference quarantine series (issue 14): a second build, cached the same way.
+bash qemu-scripts/guest-kernel.sh build:qemu-scripts/kernel-patches/quarantine >/dev/null
 
 results=out/test-results
 rm -rf "$results"
