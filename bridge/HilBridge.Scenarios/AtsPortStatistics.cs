@@ -59,6 +59,16 @@ public sealed record AtsPortStatistics
     /// </summary>
     public TimeSpan? SteFenceAfterSmmuTimeout { get; init; }
 
+    /// <summary>
+    /// The ordering rule: flushes the SMMU failed (CERROR_ATC_INV_SYNC), and how their completion (the first
+    /// error-free CMD_SYNC covering a later invalidation) found the device: fenced, or still able to use its
+    /// stale translations. <see cref="FenceLeadMin"/> is the shortest time a fence preceded such a completion.
+    /// </summary>
+    public long FailedFlushes { get; init; }
+    public long FlushesCompletedFenced { get; init; }
+    public long FlushesCompletedUnfenced { get; init; }
+    public TimeSpan? FenceLeadMin { get; init; }
+
     /// <summary>Malformed, short or unknown messages (counted, skipped).</summary>
     public long ProtocolErrors { get; init; }
 }

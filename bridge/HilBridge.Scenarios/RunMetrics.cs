@@ -19,6 +19,10 @@ public static class RunMetrics
         ["steFences"] = s => s.AtsPort?.SteFences,
         ["steUnfences"] = s => s.AtsPort?.SteUnfences,
         ["steFenceAfterSmmuTimeoutMs"] = s => s.AtsPort?.SteFenceAfterSmmuTimeout?.TotalMilliseconds,
+        ["failedFlushes"] = s => s.AtsPort?.FailedFlushes,
+        ["flushesCompletedFenced"] = s => s.AtsPort?.FlushesCompletedFenced,
+        ["flushesCompletedUnfenced"] = s => s.AtsPort?.FlushesCompletedUnfenced,
+        ["fenceLeadMs"] = s => s.AtsPort?.FenceLeadMin?.TotalMilliseconds,
         ["guestAtcTimeouts"] = s => s.GuestAtcInvalidateTimeouts,
         ["guestSyncTimeouts"] = s => s.GuestCmdSyncTimeouts,
         // The guest's witness (null when the workload had none, so an expectation on it fails without it).

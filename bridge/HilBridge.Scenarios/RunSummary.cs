@@ -72,7 +72,7 @@ public sealed record RunSummary
         s.AppendLine($"vhost-user         {b.Sessions} sessions, {b.DeviceStarts} device starts, {b.RequestsResubmitted} requests resubmitted after a takeover, {b.RequestsInFlight} in flight at the end");
         s.AppendLine($"ATC                {e.AtcMisses} misses, {e.AtcUpdates} updates, {e.AtcHits} hits, {e.Invalidations} invalidations");
         s.AppendLine($"invalidations      {e.InvalidationsAcked} acknowledged ({e.InvalidationsRefused} refused, {e.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)} (model delay p50 {Us(e.AckLatencyP50)} p99 {Us(e.AckLatencyP99)})");
-        s.AppendLine($"fencing            {e.Fences} fences, {e.Unfences} unfences, {e.RefusedAccesses} refused requests, recovery {Fmt(e.LastRecoveryTime?.TotalSeconds)} s");
+        s.AppendLine($"fencing            {e.Fences} fences ({FenceOrigins(e)}), {e.Unfences} unfences, {e.RefusedAccesses} refused requests, recovery {Fmt(e.LastRecoveryTime?.TotalSeconds)} s");
         s.AppendLine($"use-after-free     {e.Violations} violations ({e.StragglersIssued} stragglers, {e.StragglersRefused} refused, {e.StragglersCancelled} cancelled by a reset)");
         if (b.StragglerBytesWritten + b.StragglerBytesRead + b.StragglerFaults > 0)
         {
@@ -104,6 +104,11 @@ public sealed record RunSummary
             var sizes = string.Join(" ", a.SpanSizes.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"));
             s.AppendLine($"ATS port           {a.AtcInvalidations} guest ATC_INV received ({a.OtherStreamInvalidations} for other StreamIDs; by size {sizes}), {a.CompletionsSent} completions sent ({a.FailedCompletionsSent} failed, {a.CompletionsWithheld} withheld: no device answer, {a.LateCompletions} late), delay p50 {Ms(a.CompletionDelayP50)} p99 {Ms(a.CompletionDelayP99)} max {Ms(a.CompletionDelayMax)}");
             s.AppendLine($"SMMU with ATS      {a.Syncs} CMD_SYNCs waited for completions (p50 {Ms(a.SyncWaitP50)}, max {Ms(a.SyncWaitMax)}), {a.SyncErrors} reported CERROR_ATC_INV_SYNC, {a.SmmuTimeouts} hardware timeouts ({a.SmmuTimeoutMs} ms); STE {a.SteReports} reports, {a.SteFences} fences, {a.SteUnfences} unfences");
+            if (a.FailedFlushes > 0)
+            {
+                s.AppendLine($"flush ordering     {a.FailedFlushes} failed flushes: {a.FlushesCompletedFenced} completed after a fence (shortest lead {Ms(a.FenceLeadMin)}), {a.FlushesCompletedUnfenced} completed with the device unfenced");
+            }
+
             s.AppendLine($"ATS port link      {a.Connections} connections, {a.ProtocolErrors} protocol errors, {a.CompletionsDropped} completions found no connection");
         }
         if (AtsPort is not null || GuestTimeoutMessages.Count > 0)
@@ -133,6 +138,17 @@ public sealed record RunSummary
         }
 
         return s.ToString();
+    }
+
+    /// <summary>Who fenced: "none", or e.g. "bridge 1, guest quarantine 1, guest block 1".</summary>
+    private static string FenceOrigins(EngineCounterSnapshot e)
+    {
+        var parts = new List<string>(4);
+        if (e.BridgeFences > 0) { parts.Add($"bridge {e.BridgeFences}"); }
+        if (e.GuestQuarantines > 0) { parts.Add($"guest quarantine {e.GuestQuarantines}"); }
+        if (e.GuestBlocks > 0) { parts.Add($"guest block {e.GuestBlocks}"); }
+        if (e.OperatorFences > 0) { parts.Add($"operator {e.OperatorFences}"); }
+        return parts.Count == 0 ? "none" : string.Join(", ", parts);
     }
 
     private static string Fmt(double? v) => v is { } x ? x.ToString("F2") : "-";

@@ -83,7 +83,8 @@ public sealed partial class VhostBlkBridge : IDisposable
 
     public void SetPolicy(FaultPolicy policy) => _gate.Apply(EngineInputKind.SetPolicy, policy: policy);
 
-    public void Fence(string reason) => _gate.Apply(EngineInputKind.Fence, reason: reason);
+    /// <summary>Fences the device from outside the engine: the control plane, or the guest's STE (<paramref name="origin"/>).</summary>
+    public void Fence(string reason, FenceOrigin origin = FenceOrigin.Operator) => _gate.Apply(EngineInputKind.Fence, (ulong)origin, reason);
 
     public void Unfence(string reason) => _gate.Apply(EngineInputKind.Unfence, reason: reason);
 
