@@ -141,7 +141,7 @@ public sealed record RunSummary
     }
 
     /// <summary>Who fenced: "none", or e.g. "bridge 1, guest quarantine 1, guest block 1".</summary>
-    private static string FenceOrigins(EngineCounterSnapshot e)
+    public static string FenceOrigins(EngineCounterSnapshot e)
     {
         var parts = new List<string>(4);
         if (e.BridgeFences > 0) { parts.Add($"bridge {e.BridgeFences}"); }

@@ -103,13 +103,13 @@ public class SuiteLoaderTests
         dir.File("b.yaml", "name: b\n" + Scenario);
         dir.File("fix/series", "");
         var suite = dir.File("s.yaml", "scenarios: [a.yaml, b.yaml]\nkernels: [stable, 'build:fix']\n"
-            + "overrides:\n  - { kernel: 'build:./fix', scenario: a, expect: { violations: '== 0', steFences: '>= 1', fences: any } }\n");
+            + "overrides:\n  - { kernel: 'build:./fix', scenario: a, expect: { violations: '== 0', guestQuarantines: '>= 1', fences: any } }\n");
 
         var loaded = SuiteLoader.Load(suite);
 
         string Expect(string name) => string.Join(", ", loaded.Cases.Single(c => c.Name == name).Scenario!.Expectations.Select(e => $"{e.Metric} {e.Expected}"));
         Assert.Equal("fences == 0, violations >= 1", Expect("a [stable]"));
-        Assert.Equal("violations == 0, steFences >= 1", Expect("a [build:fix]"));
+        Assert.Equal("violations == 0, guestQuarantines >= 1", Expect("a [build:fix]"));
         Assert.Equal("fences == 0", Expect("b [build:fix]"));
     }
 
