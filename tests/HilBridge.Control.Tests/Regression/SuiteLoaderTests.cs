@@ -113,6 +113,24 @@ public class SuiteLoaderTests
         Assert.Equal("fences == 0", Expect("b [build:fix]"));
     }
 
+    [Fact]
+    public void Load_KernelPatches_OwnSeriesTakesTheBuiltKernelsPlaceAndItsOverrides()
+    {
+        using var dir = new TempDirectory();
+        dir.File("a.yaml", "name: a\nexpect:\n  fences: '== 0'\n  violations: '>= 1'\n");
+        dir.File("fix/series", "");
+        var mine = Path.GetDirectoryName(dir.File("mine/series", ""))!;
+        var suite = dir.File("s.yaml", "scenarios: [a.yaml]\nkernels: [stable, 'build:fix']\n"
+            + "overrides:\n  - { kernel: 'build:./fix', scenario: a, expect: { violations: '== 0' } }\n");
+
+        var loaded = SuiteLoader.Load(suite, kernelPatches: mine);
+
+        Assert.Equal(["a [stable]", $"a [build:{mine}]"], loaded.Cases.Select(c => c.Name));
+        var built = loaded.Cases[1];
+        Assert.Equal((mine, "build:" + mine), (built.Kernel!.Spec.PatchDirectory, built.Kernel.Spec.Value));
+        Assert.Equal("fences == 0, violations == 0", string.Join(", ", built.Scenario!.Expectations.Select(e => $"{e.Metric} {e.Expected}")));
+    }
+
     [Theory]
     [InlineData("  - { kernel: stable, scenario: nosuch, expect: { fences: '>= 1' } }\n", "overrides[0]: the suite has no scenario named 'nosuch'")]
     [InlineData("  - { kernel: stable, scenario: a, expect: { fencez: '>= 1' } }\n", "overrides[0]: unknown metric 'fencez'")]
