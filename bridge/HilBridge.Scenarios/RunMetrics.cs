@@ -37,6 +37,9 @@ public static class RunMetrics
         ["requestErrors"] = s => s.Bridge.RequestErrors,
         // Engine counters that are not in EngineCounterSnapshot.All by these names.
         ["stragglers"] = s => s.Bridge.Engine.StragglersIssued,
+        // Never reached memory: refused by the fence, or cancelled by the device reset of the recovery the fence
+        // forced (which of the two depends on how fast the guest recovers: ~0.1 s on a trimmed kernel).
+        ["stragglersStopped"] = s => s.Bridge.Engine.StragglersRefused + s.Bridge.Engine.StragglersCancelled,
         ["recoverySeconds"] = s => s.Bridge.Engine.LastRecoveryTime?.TotalSeconds,
         ["steInvalidations"] = s => s.SmmuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE"),
     };
