@@ -53,6 +53,10 @@ public sealed record AtsPortStatistics
     public long SteFences { get; init; }
     public long SteUnfences { get; init; }
 
+    /// <summary>ATC_INV received since the guest's STE last unfenced the device (ATS working again after a
+    /// reset and re-attach), null when no STE unfenced it.</summary>
+    public long? AtcInvalidationsAfterSteUnfence { get; init; }
+
     /// <summary>
     /// From the SMMU's first ATC invalidation timeout to the first STE fence after it (a quarantine kernel's
     /// fence, or on a stock kernel whatever STE change came next, e.g. a reset's): null without both.

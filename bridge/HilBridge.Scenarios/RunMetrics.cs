@@ -18,6 +18,7 @@ public static class RunMetrics
         ["smmuSyncErrors"] = s => s.AtsPort?.SyncErrors,
         ["steFences"] = s => s.AtsPort?.SteFences,
         ["steUnfences"] = s => s.AtsPort?.SteUnfences,
+        ["atsInvalidationsAfterUnfence"] = s => s.AtsPort?.AtcInvalidationsAfterSteUnfence,
         ["steFenceAfterSmmuTimeoutMs"] = s => s.AtsPort?.SteFenceAfterSmmuTimeout?.TotalMilliseconds,
         ["failedFlushes"] = s => s.AtsPort?.FailedFlushes,
         ["flushesCompletedFenced"] = s => s.AtsPort?.FlushesCompletedFenced,

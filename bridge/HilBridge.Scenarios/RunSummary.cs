@@ -103,7 +103,7 @@ public sealed record RunSummary
         {
             var sizes = string.Join(" ", a.SpanSizes.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"));
             s.AppendLine($"ATS port           {a.AtcInvalidations} guest ATC_INV received ({a.OtherStreamInvalidations} for other StreamIDs; by size {sizes}), {a.CompletionsSent} completions sent ({a.FailedCompletionsSent} failed, {a.CompletionsWithheld} withheld: no device answer, {a.LateCompletions} late), delay p50 {Ms(a.CompletionDelayP50)} p99 {Ms(a.CompletionDelayP99)} max {Ms(a.CompletionDelayMax)}");
-            s.AppendLine($"SMMU with ATS      {a.Syncs} CMD_SYNCs waited for completions (p50 {Ms(a.SyncWaitP50)}, max {Ms(a.SyncWaitMax)}), {a.SyncErrors} reported CERROR_ATC_INV_SYNC, {a.SmmuTimeouts} hardware timeouts ({a.SmmuTimeoutMs} ms); STE {a.SteReports} reports, {a.SteFences} fences, {a.SteUnfences} unfences");
+            s.AppendLine($"SMMU with ATS      {a.Syncs} CMD_SYNCs waited for completions (p50 {Ms(a.SyncWaitP50)}, max {Ms(a.SyncWaitMax)}), {a.SyncErrors} reported CERROR_ATC_INV_SYNC, {a.SmmuTimeouts} hardware timeouts ({a.SmmuTimeoutMs} ms); STE {a.SteReports} reports, {a.SteFences} fences, {a.SteUnfences} unfences{(a.AtcInvalidationsAfterSteUnfence is { } after ? $" ({after} ATC_INV since the last)" : "")}");
             if (a.FailedFlushes > 0)
             {
                 s.AppendLine($"flush ordering     {a.FailedFlushes} failed flushes: {a.FlushesCompletedFenced} completed after a fence (shortest lead {Ms(a.FenceLeadMin)}), {a.FlushesCompletedUnfenced} completed with the device unfenced");

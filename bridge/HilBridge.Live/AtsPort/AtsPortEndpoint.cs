@@ -28,6 +28,7 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
     private readonly Dictionary<int, long> _sizes = [];
     private AtsPortServer? _server;
     private AtsPortCounters _counters;
+    private long? _invalidationsAtUnfence; // ATC_INV received when the guest's STE last unfenced the device
     private uint _smmuTimeoutMs;
 
     // The first SMMU timeout since the last STE fence, and how long after one the guest's first STE fence came.
@@ -83,6 +84,7 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
                 SteFences = c.SteFences,
                 SteUnfences = c.SteUnfences,
                 SteFenceAfterSmmuTimeout = _steFenceAfterTimeout,
+                AtcInvalidationsAfterSteUnfence = c.AtcInvalidations - _invalidationsAtUnfence,
                 FailedFlushes = _ordering.Failed,
                 FlushesCompletedFenced = _ordering.CompletedFenced,
                 FlushesCompletedUnfenced = _ordering.CompletedUnfenced,
@@ -154,6 +156,7 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
             else if (decision.Action == SteAction.Unfence)
             {
                 _counters.SteUnfences++;
+                _invalidationsAtUnfence = _counters.AtcInvalidations;
             }
         }
         switch (decision.Action)

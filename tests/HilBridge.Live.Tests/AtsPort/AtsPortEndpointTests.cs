@@ -124,6 +124,8 @@ public sealed class AtsPortEndpointTests
         smmu.SendSte(new SteState(0x100, SteConfig.Translate, 1, true));
         await WaitFor(port, s => s.SteUnfences == 1);
         Assert.False(h.Bridge.FenceState.IsFenced);
+        smmu.SendAtcInvalidate(tag: 9, sid: 0x100, Page, 4096);
+        await WaitFor(port, s => s.AtcInvalidationsAfterSteUnfence == 1); // ATS flowing again after the re-attach
 
         smmu.SendSte(new SteState(0x100, SteConfig.Translate, 0, false)); // EATS cleared: a quarantine
         await WaitFor(port, s => s.SteFences == 2);
