@@ -21,6 +21,9 @@ public abstract class IommuProfile
     /// <summary>QEMU from PATH when the user names none.</summary>
     public abstract string DefaultBinary { get; }
 
+    /// <summary>vCPUs when the user sets none.</summary>
+    public abstract int DefaultCpus { get; }
+
     /// <summary>The guest kernel's command line before the workload's parameters (when the user sets none).</summary>
     public abstract string DefaultKernelCommandLine { get; }
 

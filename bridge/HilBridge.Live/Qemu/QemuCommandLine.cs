@@ -24,7 +24,7 @@ public static class QemuCommandLine
 
         var args = new List<string>(profile.MachineArguments(options, endpoints))
         {
-            "-m", options.MemoryMiB + "M", "-smp", options.Cpus.ToString(),
+            "-m", options.MemoryMiB + "M", "-smp", (options.Cpus ?? profile.DefaultCpus).ToString(),
             // The back-end must map guest RAM, so it lives in a shared memfd.
             "-object", $"memory-backend-memfd,id=mem,size={options.MemoryMiB}M,share=on",
             "-numa", "node,memdev=mem",

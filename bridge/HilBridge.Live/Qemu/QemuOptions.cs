@@ -27,7 +27,8 @@ public sealed record QemuOptions
     /// <summary>Guest RAM in MiB; shared memfd so the bridge can map it.</summary>
     public int MemoryMiB { get; init; } = 1024;
 
-    public int Cpus { get; init; } = 2;
+    /// <summary>vCPUs; null: the IOMMU's (<see cref="IommuProfile.DefaultCpus"/>).</summary>
+    public int? Cpus { get; init; }
 
     /// <summary>Kernel command line; null: the IOMMU's (<see cref="IommuProfile.DefaultKernelCommandLine"/>, with iommu.strict=1).</summary>
     public string? KernelCommandLine { get; init; }

@@ -19,6 +19,8 @@ public sealed class SmmuV3Profile : IommuProfile
 
     public override string DefaultBinary => Binary;
 
+    public override int DefaultCpus => 2;
+
     /// <summary>iommu.strict=1 makes every unmap an immediate invalidation.</summary>
     public override string DefaultKernelCommandLine => "console=ttyAMA0 iommu.strict=1 panic=-1";
 
