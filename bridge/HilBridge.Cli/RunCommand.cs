@@ -24,15 +24,16 @@ internal static class RunCommand
         var initrd = new Option<FileInfo?>("--initrd") { Description = "Your own initramfs (with --kernel)" };
         var rounds = new Option<int>("--rounds") { Description = "Write/read/verify rounds in the guest workload", DefaultValueFactory = _ => 2 };
         var blocks = new Option<int>("--blocks") { Description = "4 KiB blocks per round", DefaultValueFactory = _ => 256 };
-        var qemu = new Option<string>("--qemu") { Description = "QEMU binary", DefaultValueFactory = _ => "qemu-system-aarch64" };
+        var qemu = new Option<string>("--qemu") { Description = "QEMU binary (default: the IOMMU's, qemu-system-aarch64 or qemu-system-x86_64, from PATH)" };
+        var iommu = IommuOption.Create();
         var noIommu = new Option<bool>("--no-iommu") { Description = "Serve the device without iommu_platform (no ATC; for comparison)" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
         var record = new Option<string>("--record") { Description = "Trace file of the run for `hilbridge replay` (relative to --out)", DefaultValueFactory = _ => "trace.hbt" };
         var noRecord = new Option<bool>("--no-record") { Description = "Do not record a trace" };
 
-        var command = new Command("run", "Boot a real aarch64 guest under QEMU's SMMUv3 against the bridge, run the I/O workload and summarize")
+        var command = new Command("run", "Boot a real guest under QEMU's SMMUv3 (aarch64) or Intel VT-d (x86_64, --iommu vtd) against the bridge, run the I/O workload and summarize")
         {
-            scenario, output, timeout, guestKernel, kernelPatches, kernel, initrd, rounds, blocks, qemu, noIommu, verbose, record, noRecord,
+            scenario, output, timeout, guestKernel, kernelPatches, kernel, initrd, rounds, blocks, qemu, iommu, noIommu, verbose, record, noRecord,
         };
         var control = new CtlHostingOptions();
         control.AddTo(command);
@@ -73,6 +74,7 @@ internal static class RunCommand
                 .Map(kernel, "Run:Kernel", f => f!.FullName)
                 .Map(initrd, "Run:Initrd", f => f!.FullName)
                 .Map(qemu, "Run:Qemu:Binary")
+                .Map(iommu, "Run:Iommu", k => k!.Value.ToString())
                 .Map(noIommu, "Run:Qemu:IommuPlatform", off => off ? "false" : "true")
                 .Map(record, "Run:RecordPath");
             if (patchedKernel is not null)

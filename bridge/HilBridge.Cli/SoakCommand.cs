@@ -24,10 +24,11 @@ internal static class SoakCommand
         var epochMax = new Option<int>("--epoch-max") { Description = "Longest time (s) a policy holds", DefaultValueFactory = _ => 60 };
         var blocks = new Option<int>("--blocks") { Description = "4 KiB blocks per guest round", DefaultValueFactory = _ => 256 };
         var record = new Option<bool>("--record") { Description = "Record a replayable trace of each guest run (large)" };
+        var iommu = IommuOption.Create("The IOMMU every guest run is behind: smmuv3 (default) or vtd");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
         var command = new Command("soak", "Continuous guest I/O under changing fault policies (fence mode); reports violations, mismatches and memory growth")
         {
-            duration, output, seed, epochMin, epochMax, blocks, record, verbose,
+            duration, output, seed, epochMin, epochMax, blocks, record, iommu, verbose,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -47,7 +48,8 @@ internal static class SoakCommand
                 .Map(epochMin, "Soak:EpochMin", ConfigurationFlags.Seconds)
                 .Map(epochMax, "Soak:EpochMax", ConfigurationFlags.Seconds)
                 .Map(blocks, "Soak:Blocks")
-                .Map(record, "Soak:Record");
+                .Map(record, "Soak:Record")
+                .Map(iommu, "Soak:Iommu", k => k!.Value.ToString());
             var defaults = new Dictionary<string, string?> { ["Soak:OutputDirectory"] = Path.Combine("out", "soak-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")) };
             var builder = CliHost.CreateBuilder(parse.GetValue(verbose), flags, defaults);
             builder.Services.AddSingleton<IProgress<string>>(new ConsoleProgress());

@@ -42,7 +42,15 @@ public static class RunMetrics
         // forced (which of the two depends on how fast the guest recovers: ~0.1 s on a trimmed kernel).
         ["stragglersStopped"] = s => s.Bridge.Engine.StragglersRefused + s.Bridge.Engine.StragglersCancelled,
         ["recoverySeconds"] = s => s.Bridge.Engine.LastRecoveryTime?.TotalSeconds,
-        ["steInvalidations"] = s => s.SmmuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE"),
+        ["steInvalidations"] = s => s.IommuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE"),
+        // IOMMU-neutral (IommuKind says what maps to what): CFGI_STE or VT-d context-cache invalidations, and so on.
+        ["contextInvalidations"] = s => s.IommuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE") + s.IommuCommands.GetValueOrDefault(VtdDescriptors.ContextCache),
+        ["deviceIotlbInvalidations"] = s => s.IommuCommands.GetValueOrDefault("SMMU_CMD_ATC_INV") + s.IommuCommands.GetValueOrDefault(VtdDescriptors.DeviceIotlb),
+        ["waitCommands"] = s => s.IommuCommands.GetValueOrDefault("SMMU_CMD_SYNC") + s.IommuCommands.GetValueOrDefault(VtdDescriptors.Wait),
+        // The guest's vCPU stall per invalidation (VT-d on stock QEMU; null when not measured).
+        ["invalidationStalls"] = s => s.InvalidationStall?.Count,
+        ["invalidationStallP50Ms"] = s => s.InvalidationStall?.P50?.TotalMilliseconds,
+        ["invalidationStallMaxMs"] = s => s.InvalidationStall?.Max.TotalMilliseconds,
     };
 
     static RunMetrics()

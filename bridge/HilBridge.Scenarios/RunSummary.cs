@@ -22,7 +22,32 @@ public sealed record RunSummary
     public double WallSeconds { get; init; }
     public uint? StreamId { get; init; }
     public required BridgeStatistics Bridge { get; init; }
-    public IReadOnlyDictionary<string, long> SmmuCommands { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>The IOMMU the guest ran behind (smmuv3, vtd); null in summaries written before there was a choice (SMMUv3).</summary>
+    public string? Iommu { get; init; }
+
+    /// <summary>
+    /// The guest's IOMMU commands seen in QEMU's trace, by name: SMMUv3 opcodes ("SMMU_CMD_CFGI_STE") or VT-d
+    /// invalidation descriptor types ("device-iotlb", "wait", "context-cache"; see <see cref="IommuKind"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, long> IommuCommands { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Summaries written before VT-d named <see cref="IommuCommands"/> "SmmuCommands": still read, never written.</summary>
+    [JsonPropertyName("SmmuCommands"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, long>? LegacySmmuCommands
+    {
+        get => null;
+        init
+        {
+            if (value is not null)
+            {
+                IommuCommands = value;
+            }
+        }
+    }
+
+    /// <summary>VT-d on stock QEMU: the guest's vCPU stall per device-IOTLB invalidation; null when not measured.</summary>
+    public InvalidationStallStatistics? InvalidationStall { get; init; }
     public string? Guest { get; init; }
 
     /// <summary>The guest kernel: release and source (stable, unstable, build, file, custom).</summary>
@@ -68,7 +93,8 @@ public sealed record RunSummary
 
         s.AppendLine($"guest I/O          {(DataVerified is true ? "verified" : DataVerified is false ? "NOT verified" : "no verdict")} ({RoundsVerified}/{Rounds} rounds, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries)");
         s.AppendLine($"boot               {Fmt(BootSeconds)} s to workload (guest uptime {Fmt(GuestUptimeAtStart)} s), run {WallSeconds:F1} s");
-        s.AppendLine($"device             StreamID {(StreamId is { } sid ? $"0x{sid:x}" : "unknown")}, {b.Requests} virtio-blk requests ({b.RequestErrors} IOERR), {b.BytesRead / 1024} KiB read, {b.BytesWritten / 1024} KiB written");
+        var iommu = IommuNames.TryParse(Iommu ?? "smmuv3", out var kind) ? kind : IommuKind.SmmuV3;
+        s.AppendLine($"device             {iommu.RequesterIdName()} {(StreamId is { } sid ? $"0x{sid:x}" : "unknown")}, {b.Requests} virtio-blk requests ({b.RequestErrors} IOERR), {b.BytesRead / 1024} KiB read, {b.BytesWritten / 1024} KiB written");
         s.AppendLine($"vhost-user         {b.Sessions} sessions, {b.DeviceStarts} device starts, {b.RequestsResubmitted} requests resubmitted after a takeover, {b.RequestsInFlight} in flight at the end");
         s.AppendLine($"ATC                {e.AtcMisses} misses, {e.AtcUpdates} updates, {e.AtcHits} hits, {e.Invalidations} invalidations");
         s.AppendLine($"invalidations      {e.InvalidationsAcked} acknowledged ({e.InvalidationsRefused} refused, {e.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)} (model delay p50 {Us(e.AckLatencyP50)} p99 {Us(e.AckLatencyP99)})");
@@ -121,9 +147,14 @@ public sealed record RunSummary
             s.AppendLine($"  guest said       {m}");
         }
 
-        if (SmmuCommands.Count > 0)
+        if (IommuCommands.Count > 0)
         {
-            s.AppendLine($"SMMU commands      {string.Join(", ", SmmuCommands.OrderByDescending(p => p.Value).Select(p => $"{p.Key.Replace("SMMU_CMD_", "")} {p.Value}"))}");
+            s.AppendLine($"IOMMU commands     {iommu.Key()}: {string.Join(", ", IommuCommands.OrderByDescending(p => p.Value).Select(p => $"{p.Key.Replace("SMMU_CMD_", "")} {p.Value}"))}");
+        }
+
+        if (InvalidationStall is { } stall)
+        {
+            s.AppendLine($"guest stall        {stall}");
         }
 
         if (Guest is not null)

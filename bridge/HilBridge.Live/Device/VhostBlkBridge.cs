@@ -71,6 +71,13 @@ public sealed partial class VhostBlkBridge : IDisposable
     /// <summary>A CFGI_STE for this StreamID seen in the guest's SMMU command stream (the attach that may unfence).</summary>
     public void OnSteInvalidated(uint streamId) => _gate.Apply(EngineInputKind.SteInvalidated, streamId);
 
+    /// <summary>
+    /// The guest's IOMMU invalidated a device context (SMMUv3 CFGI_STE, VT-d context-cache): the engine's
+    /// STE input, which completes a recovery when it names the device. Null: every device's (a VT-d global
+    /// or domain-wide invalidation), given to the engine as the device's own requester ID.
+    /// </summary>
+    public void OnDeviceContextInvalidated(uint? requesterId) => OnSteInvalidated(requesterId ?? StreamId ?? 0);
+
     /// <summary>Where a requester other than vhost-user (the SMMU's ATS port) registers for the answers to its invalidations.</summary>
     public InvalidationCompletions Invalidations => _completions;
 

@@ -211,4 +211,14 @@ public class SuiteLoaderTests
         Assert.Contains(controlled, c => c.Scenario!.Control.Any(a => a.Kind == HilBridge.Scenarios.ControlActionKind.SetPolicy));
         Assert.Contains(controlled, c => c.Scenario!.Control.Any(a => a.Kind == HilBridge.Scenarios.ControlActionKind.Fence));
     }
+
+    [Fact]
+    public void Load_ShippedVtdSuite_TheFourVtdScenariosBehindVtd()
+    {
+        var suite = SuiteLoader.Load(Path.Combine(Hilbridge.RepositoryRoot(), "suites", "vtd.yaml"));
+
+        Assert.All(suite.Cases, c => Assert.Null(c.LoadError));
+        Assert.Equal(["vtd-delay-below-timeout", "vtd-drop-fence", "vtd-stragglers-fence", "vtd-stragglers-hope"], suite.Cases.Select(c => c.Name).Order());
+        Assert.All(suite.Cases, c => Assert.Equal(HilBridge.Scenarios.IommuKind.Vtd, c.Scenario!.Iommu));
+    }
 }
