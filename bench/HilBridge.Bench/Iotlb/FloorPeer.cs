@@ -13,7 +13,7 @@ internal sealed class FloorPeer(string binary) : IotlbPeer
 
     public override void Start()
     {
-        Process = ChildProcess.Start(Name, binary, [Socket], LogPath, logStdout: true);
+        Process = ChildProcess.Start(Name, binary, [Socket], LogPath, logStdout: true, cpus: Cpus);
         WaitForSocket(Socket, Process, TimeSpan.FromSeconds(10));
     }
 }

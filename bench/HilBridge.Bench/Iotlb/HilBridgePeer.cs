@@ -15,7 +15,7 @@ internal sealed class HilBridgePeer(string disk) : IotlbPeer
     public override void Start()
     {
         var (file, args) = SelfCommand.For("bridge", "--socket", Socket, "--disk", disk, "--disk-size", "16");
-        Process = ChildProcess.Start(Name, file, args, LogPath);
+        Process = ChildProcess.Start(Name, file, args, LogPath, cpus: Cpus);
         Process.ReadLineStartingWith("listening", TimeSpan.FromSeconds(60));
     }
 
