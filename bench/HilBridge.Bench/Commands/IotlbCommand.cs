@@ -14,6 +14,11 @@ internal static class IotlbCommand
         var pingpong = new Option<string>("--pingpong") { Required = true, Description = "bench/iotlb/pingpong binary" };
         var testpmd = new Option<string>("--testpmd") { DefaultValueFactory = _ => "dpdk-testpmd" };
         var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 12, Description = "Measured rounds, rounded up to whole balanced cycles" };
+        var builds = new Option<string[]>("--bridge-build")
+        {
+            Description = "NAME=PATH: also measure another build's hilbridge-bench.dll as peer NAME (a change's before and after in one run)",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var pin = new Option<string?>("--pin") { Description = "HARNESS_CPUS:PEER_CPUS (taskset lists, e.g. 0:1): pin the harnesses and the peers" };
         var warmupRounds = new Option<int>("--warmup-rounds") { DefaultValueFactory = _ => 1, Description = "Unrecorded rounds before the measured ones" };
         var iters = new Option<int>("--iters") { DefaultValueFactory = _ => 10000 };
@@ -24,7 +29,7 @@ internal static class IotlbCommand
         var peers = new Option<string>("--peers") { DefaultValueFactory = _ => "floor,dpdk,hilbridge" };
         var command = new Command("iotlb", "Invalidation round trip: HilBridge vs DPDK vs the socket floor")
         {
-            output, cHarness, pingpong, testpmd, rounds, warmupRounds, iters, warmup, burst, bursts, harnesses, peers, pin,
+            output, cHarness, pingpong, testpmd, rounds, warmupRounds, iters, warmup, burst, bursts, harnesses, peers, pin, builds,
         };
         command.SetAction(parse =>
         {
@@ -32,7 +37,8 @@ internal static class IotlbCommand
             var run = Path.Combine(dir, "run");
             Directory.CreateDirectory(run);
             var harnessList = parse.GetValue(harnesses)!.Split(',', StringSplitOptions.RemoveEmptyEntries);
-            var peerNames = parse.GetValue(peers)!.Split(',', StringSplitOptions.RemoveEmptyEntries);
+            var extraBuilds = (parse.GetValue(builds) ?? []).Select(b => b.Split('=', 2)).ToDictionary(kv => kv[0], kv => Path.GetFullPath(kv[1]));
+            var peerNames = parse.GetValue(peers)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Concat(extraBuilds.Keys).ToArray();
             var cpus = parse.GetValue(pin)?.Split(':');
             if (cpus is { Length: not 2 })
             {
@@ -55,6 +61,7 @@ internal static class IotlbCommand
                         "floor" => new FloorPeer(Path.GetFullPath(parse.GetValue(pingpong)!)) { Socket = socket, LogPath = log, Cpus = settings.PeerCpus },
                         "dpdk" => new DpdkPeer(parse.GetValue(testpmd)!) { Socket = socket, LogPath = log, Cpus = settings.PeerCpus },
                         "hilbridge" => new HilBridgePeer(Path.Combine(run, "iotlb-disk.img")) { Socket = socket, LogPath = log, Cpus = settings.PeerCpus },
+                        _ when extraBuilds.TryGetValue(name, out var build) => new HilBridgePeer(Path.Combine(run, name + "-disk.img"), name, build) { Socket = socket, LogPath = log, Cpus = settings.PeerCpus },
                         _ => throw new BenchException($"unknown peer {name}"),
                     });
                 }

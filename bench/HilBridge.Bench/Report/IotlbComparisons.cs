@@ -18,7 +18,11 @@ public sealed record IotlbComparison(
 
     public static IReadOnlyList<IotlbComparison> Compute(IotlbResults iotlb)
     {
-        (string, string)[] pairs = [("hilbridge", "floor"), ("hilbridge", "dpdk"), ("dpdk", "floor")];
+        // Every peer against the floor, every bridge against DPDK, other builds of the bridge against this one.
+        var names = iotlb.Cells.Select(c => c.Peer).Distinct().ToList();
+        var bridges = names.Where(n => n.StartsWith("hilbridge", StringComparison.Ordinal)).OrderBy(n => n == "hilbridge" ? 0 : 1).ToList();
+        var pairs = bridges.Select(b => (b, "floor")).Concat(bridges.Select(b => (b, "dpdk"))).Append(("dpdk", "floor"))
+            .Concat(bridges.Where(b => b != "hilbridge").Select(b => (b, "hilbridge"))).ToList();
         var list = new List<IotlbComparison>();
         foreach (var harness in iotlb.Settings.Harnesses)
         {
