@@ -26,7 +26,7 @@ internal static class IotlbCommand
         var burst = new Option<int>("--burst") { DefaultValueFactory = _ => 32 };
         var bursts = new Option<int>("--bursts") { DefaultValueFactory = _ => 1000 };
         var harnesses = new Option<string>("--harnesses") { DefaultValueFactory = _ => "c,csharp" };
-        var peers = new Option<string>("--peers") { DefaultValueFactory = _ => "floor,dpdk,hilbridge" };
+        var peers = new Option<string>("--peers") { DefaultValueFactory = _ => "floor,floor-batch,dpdk,hilbridge" };
         var command = new Command("iotlb", "Invalidation round trip: HilBridge vs DPDK vs the socket floor")
         {
             output, cHarness, pingpong, testpmd, rounds, warmupRounds, iters, warmup, burst, bursts, harnesses, peers, pin, builds,
@@ -59,6 +59,7 @@ internal static class IotlbCommand
                     list.Add(name switch
                     {
                         "floor" => new FloorPeer(Path.GetFullPath(parse.GetValue(pingpong)!)) { Socket = socket, LogPath = log, Cpus = settings.PeerCpus },
+                        "floor-batch" => new FloorPeer(Path.GetFullPath(parse.GetValue(pingpong)!), batched: true) { Socket = socket, LogPath = log, Cpus = settings.PeerCpus },
                         "dpdk" => new DpdkPeer(parse.GetValue(testpmd)!) { Socket = socket, LogPath = log, Cpus = settings.PeerCpus },
                         "hilbridge" => new HilBridgePeer(Path.Combine(run, "iotlb-disk.img")) { Socket = socket, LogPath = log, Cpus = settings.PeerCpus },
                         _ when extraBuilds.TryGetValue(name, out var build) => new HilBridgePeer(Path.Combine(run, name + "-disk.img"), name, build) { Socket = socket, LogPath = log, Cpus = settings.PeerCpus },

@@ -7,8 +7,9 @@ namespace HilBridge.Bench.Report;
 /// invalidate = one INVALIDATE round trip), from the medians of their per-round medians, with a
 /// bootstrap interval. <see cref="Verdict"/> says "equal" when the interval holds 1.0 (the run cannot
 /// tell them apart), else "faster" or "slower" (for the numerator). <see cref="BelowFloor"/> flags a
-/// peer measured faster than the C floor with confidence: the floor does the least a back-end can do,
-/// so that is a measurement problem (the harness, the load, or a floor that is not one), not a result.
+/// peer measured faster than the lowest C floor of the run with confidence ("floor-batch" when it ran:
+/// batched reads, one send per reply; a bridge that batches its reads may beat the plain "floor"):
+/// the floor does the least a back-end can do, so that is a measurement problem, not a result.
 /// </summary>
 public sealed record IotlbComparison(
     string Harness, string Metric, string Numerator, string Denominator, double? Estimate, double? Low, double? High, string Verdict, bool BelowFloor)
@@ -21,8 +22,16 @@ public sealed record IotlbComparison(
         // Every peer against the floor, every bridge against DPDK, other builds of the bridge against this one.
         var names = iotlb.Cells.Select(c => c.Peer).Distinct().ToList();
         var bridges = names.Where(n => n.StartsWith("hilbridge", StringComparison.Ordinal)).OrderBy(n => n == "hilbridge" ? 0 : 1).ToList();
-        var pairs = bridges.Select(b => (b, "floor")).Concat(bridges.Select(b => (b, "dpdk"))).Append(("dpdk", "floor"))
+        var floors = names.Where(n => n.StartsWith("floor", StringComparison.Ordinal)).Order().ToList();
+        var pairs = bridges.SelectMany(b => floors.Select(f => (b, f))).Concat(bridges.Select(b => (b, "dpdk"))).Concat(floors.Select(f => ("dpdk", f)))
             .Concat(bridges.Where(b => b != "hilbridge").Select(b => (b, "hilbridge"))).ToList();
+        if (floors.Count == 2)
+        {
+            pairs.Add(("floor-batch", "floor"));
+        }
+
+        // The lowest floor run: a peer faster than it with confidence is a measurement problem.
+        var lowest = floors.Contains("floor-batch") ? "floor-batch" : "floor";
         var list = new List<IotlbComparison>();
         foreach (var harness in iotlb.Settings.Harnesses)
         {
@@ -37,7 +46,7 @@ public sealed record IotlbComparison(
                         continue;
                     }
 
-                    list.Add(Of(harness, metric, a, b, Rounds(x, metric), Rounds(y, metric)));
+                    list.Add(Of(harness, metric, a, b, Rounds(x, metric), Rounds(y, metric), flagBelow: b == lowest && a != "floor"));
                 }
             }
         }
@@ -45,12 +54,13 @@ public sealed record IotlbComparison(
         return list;
     }
 
-    public static IotlbComparison Of(string harness, string metric, string numerator, string denominator, IReadOnlyList<double> a, IReadOnlyList<double> b)
+    public static IotlbComparison Of(string harness, string metric, string numerator, string denominator, IReadOnlyList<double> a, IReadOnlyList<double> b,
+        bool flagBelow = false)
     {
         var r = Bootstrap.Ratio(a, b);
         var verdict = r is null ? "n/a" : r.IncludesOne ? "equal" : r.High < 1.0 ? "faster" : "slower";
         return new IotlbComparison(harness, metric, numerator, denominator, r?.Estimate, r?.Low, r?.High, verdict,
-            BelowFloor: denominator == "floor" && r is { High: < 1.0 });
+            BelowFloor: flagBelow && r is { High: < 1.0 });
     }
 
     /// <summary>A peer's per-round medians of a figure (ns); results written before they were kept fall back to none.</summary>

@@ -363,7 +363,14 @@ public static class MarkdownWriter
 
     private static string Load(double[] l) => string.Join(" / ", l.Select(v => v.ToString("0.00", Inv)));
 
-    private static int PeerOrder(string peer) => peer switch { "floor" => 0, "dpdk" => 1, "hilbridge" => 2, _ => 3 };
+    private static int PeerOrder(string peer) => peer switch { "floor" => 0, "floor-batch" => 1, "dpdk" => 2, "hilbridge" => 3, _ => 4 };
 
-    private static string PeerName(string peer) => peer switch { "floor" => "socket floor", "dpdk" => "DPDK", "hilbridge" => "HilBridge", _ => peer };
+    private static string PeerName(string peer) => peer switch
+    {
+        "floor" => "socket floor",
+        "floor-batch" => "socket floor, batched reads",
+        "dpdk" => "DPDK",
+        "hilbridge" => "HilBridge",
+        _ => peer,
+    };
 }
