@@ -21,10 +21,19 @@ namespace HilBridge.VhostUser.Transport;
 /// message being read when they arrive.
 /// </para>
 /// <para>Sending is thread-safe: each message goes out whole under a lock, so replies written from
-/// several threads never interleave.</para>
+/// several threads never interleave. With <see cref="CoalesceReplies"/>, the replies the reading thread
+/// writes while further IOTLB messages are already queued in the receive buffer are collected and go
+/// out in one write with the reply to the last of them (a pipelined burst costs one send, as it cost
+/// one receive); anything else (another thread's send, fds, a reply that does not fit) writes what was
+/// collected first, so the order of replies never changes. A front-end that waits for each reply
+/// before it sends the next message (QEMU) never has a message queued behind the one being answered,
+/// so for it every reply goes out at once.</para>
 /// </summary>
 public sealed unsafe class VhostUserEndpoint : IDisposable
 {
+    /// <summary>Replies collected at most before they are written (a 32-deep burst of u64 acks is 640 bytes).</summary>
+    private const int ReplyBatchBytes = 4096;
+
     /// <summary>Bytes a read may take beyond the largest message: room for a burst of queued small messages (a 32-deep IOTLB burst is 1,408 bytes).</summary>
     public const int ReadAhead = 4096;
 
@@ -40,6 +49,11 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
     private readonly int[] _pendingFds = new int[MaxPendingFds];
     private readonly long[] _pendingFdEnds = new long[MaxPendingFds];
     private int _pendingFdCount;
+    private readonly byte[] _replies = new byte[ReplyBatchBytes];
+    private int _repliesLength;
+
+    /// <summary>The reading thread's id while the message it is handling has an IOTLB message queued behind it; else 0.</summary>
+    private int _coalescingThread;
     private int _start;
     private int _end;
 
@@ -68,6 +82,13 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
     public bool HasBufferedBytes => _end > _start;
 
     /// <summary>
+    /// Collect the reading thread's replies while IOTLB messages are queued behind the one it handles
+    /// (see the class comment). For the session's main channel only: a side that sends requests and
+    /// waits for their replies on the same endpoint must not use it.
+    /// </summary>
+    public bool CoalesceReplies { get; set; }
+
+    /// <summary>
     /// Reads one message. Returns false on an orderly close at a message boundary. The caller owns
     /// <paramref name="fds"/> and must dispose it. Throws <see cref="VhostUserProtocolException"/>
     /// for a truncated or oversized message or too many fds (fds already received are closed),
@@ -89,6 +110,13 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
     public bool TryReceive(out VhostUserHeader header, out ReadOnlySpan<byte> payload, out ReceivedFds fds, TimeSpan idleTimeout, TimeSpan messageTimeout)
     {
         var deadline = new ReceiveDeadline(idleTimeout, messageTimeout);
+        if (_repliesLength > 0 && _coalescingThread == 0)
+        {
+            // The message handled last had no IOTLB message behind it: nothing more joins these replies.
+            FlushReplies();
+        }
+
+        _coalescingThread = 0;
         try
         {
             if (HasBufferedBytes)
@@ -116,6 +144,11 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
             fds = ClaimFds(_bufferOffset + _start + length);
             payload = _buffer.AsSpan(_start + VhostUserHeader.Length, (int)header.Size);
             _start += length;
+            if (CoalesceReplies && IotlbMessageQueued())
+            {
+                _coalescingThread = Environment.CurrentManagedThreadId;
+            }
+
             return true;
         }
         catch
@@ -149,6 +182,27 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
         lock (_sendLock)
         {
             using var lease = new FdLease(_socket);
+            var coalescing = _coalescingThread != 0 && _coalescingThread == Environment.CurrentManagedThreadId;
+            var length = VhostUserHeader.Length + payload.Length;
+            if (fds.IsEmpty && (coalescing || _repliesLength > 0) && length <= _replies.Length - _repliesLength)
+            {
+                // Behind the replies collected so far; written with them now unless more are coming.
+                headerBytes.CopyTo(_replies.AsSpan(_repliesLength));
+                payload.CopyTo(_replies.AsSpan(_repliesLength + VhostUserHeader.Length));
+                _repliesLength += length;
+                if (!coalescing)
+                {
+                    FlushRepliesLocked(lease.Fd);
+                }
+
+                return;
+            }
+
+            if (_repliesLength > 0)
+            {
+                FlushRepliesLocked(lease.Fd);
+            }
+
             try
             {
                 var controlLength = 0;
@@ -181,6 +235,38 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
                 }
             }
         }
+    }
+
+    private void FlushReplies()
+    {
+        lock (_sendLock)
+        {
+            using var lease = new FdLease(_socket);
+            FlushRepliesLocked(lease.Fd);
+        }
+    }
+
+    private void FlushRepliesLocked(int fd)
+    {
+        var length = _repliesLength;
+        _repliesLength = 0; // written or, if the write fails, lost with the connection
+        if (length > 0)
+        {
+            SendAll(fd, _replies.AsSpan(0, length), ReadOnlySpan<byte>.Empty, null, 0);
+        }
+    }
+
+    /// <summary>Whether a whole IOTLB message is already in the buffer behind the one just returned.</summary>
+    private bool IotlbMessageQueued()
+    {
+        var available = _end - _start;
+        if (available < VhostUserHeader.Length)
+        {
+            return false;
+        }
+
+        var next = VhostUserHeader.Read(_buffer.AsSpan(_start, VhostUserHeader.Length));
+        return next.Request == (uint)VhostUserRequest.IotlbMsg && next.Size <= (uint)(available - VhostUserHeader.Length);
     }
 
     /// <summary>Makes a blocked receive fail with <see cref="TimeoutException"/> after <paramref name="timeout"/> (infinite to disable).</summary>
@@ -302,6 +388,12 @@ public sealed unsafe class VhostUserEndpoint : IDisposable
             _bufferOffset += _start;
             _end -= _start;
             _start = 0;
+        }
+
+        if (_repliesLength > 0)
+        {
+            // About to wait for the front-end: what it is waiting for goes out first.
+            FlushReplies();
         }
 
         while (_end - _start < wanted)
