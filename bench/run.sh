@@ -108,11 +108,11 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 log "machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 
 if [ "$QUICK" = 1 ]; then
-    IOTLB_ARGS=(--rounds 6 --iters 3000 --bursts 200)
+    IOTLB_ARGS=(--rounds 8 --iters 2000 --bursts 200)
     GUEST_ARGS=(--repetitions 1 --seconds 3)
     REPLAY_ARGS=(--sizes 100000,1000000 --rounds 1)
 else
-    IOTLB_ARGS=(--rounds 12 --iters 10000 --bursts 1000)
+    IOTLB_ARGS=(--rounds 8 --iters 10000 --bursts 1000)
     GUEST_ARGS=(--repetitions 3 --seconds 5)
     REPLAY_ARGS=(--sizes 1000000,10000000 --rounds 5)
 fi

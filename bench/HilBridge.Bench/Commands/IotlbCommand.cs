@@ -13,7 +13,7 @@ internal static class IotlbCommand
         var cHarness = new Option<string>("--c-harness") { Required = true, Description = "bench/iotlb/vhost_frontend binary" };
         var pingpong = new Option<string>("--pingpong") { Required = true, Description = "bench/iotlb/pingpong binary" };
         var testpmd = new Option<string>("--testpmd") { DefaultValueFactory = _ => "dpdk-testpmd" };
-        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 12, Description = "Measured rounds, rounded up to whole balanced cycles" };
+        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 8, Description = "Measured rounds, rounded up to whole balanced cycles" };
         var builds = new Option<string[]>("--bridge-build")
         {
             Description = "NAME=PATH: also measure another build's hilbridge-bench.dll as peer NAME (a change's before and after in one run)",
