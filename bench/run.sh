@@ -5,10 +5,11 @@
 #                [--load-threshold L] [--ignore-load] [--pin HARNESS_CPUS:PEER_CPUS]
 #
 # 1. IOTLB invalidation round trip: a C and a C# vhost-user front-end harness against HilBridge,
-#    DPDK's vhost library (dpdk-testpmd) and a C socket ping-pong (the floor), alternating.
+#    DPDK's vhost library (dpdk-testpmd) and two C socket ping-pongs (the floors), in a balanced order.
 # 2. Guest data path: the aarch64 guest's O_DIRECT I/O through HilBridge and qemu-storage-daemon
 #    (iommu_platform off, alternating), then HilBridge with iommu_platform on and strict invalidation.
-# 3. Replay throughput and peak memory: bench/replay (its own project) when it exists, else "not available".
+# 3. Replay throughput and peak memory: bench/replay, engine inputs/s (median) and peak RSS, a fresh
+#    process per trace size (1 M and 10 M inputs).
 #
 # Installs what it needs from Debian (dpdk-dev, gcc, the aarch64 cross compiler, QEMU via
 # qemu-scripts/setup.sh), builds the harnesses, writes WORK/results.md + .json (raw samples and logs
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
     --load-threshold) LOAD_THRESHOLD=$2; shift ;;
     --ignore-load) IGNORE_LOAD=1 ;;
     --pin) PIN=$2; shift ;;
-    -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
