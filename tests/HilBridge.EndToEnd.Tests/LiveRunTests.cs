@@ -1,4 +1,6 @@
+using HilBridge.Live.Run;
 using HilBridge.Scenarios;
+using HilBridge.Scenarios.Tests.TestSupport;
 
 namespace HilBridge.EndToEnd.Tests;
 
@@ -9,7 +11,8 @@ public sealed class LiveRunTests(ITestOutputHelper output)
     [Fact]
     public async Task Run_DefaultGuest_VerifiesDataAndAcknowledgesEveryInvalidation()
     {
-        var summary = await LiveRun.ExecuteAsync(Scenario.Default(rounds: 2, blocks: 256), output);
+        var folder = LiveRun.NewOutputDirectory("default");
+        var summary = await LiveRun.ExecuteAsync(Scenario.Default(rounds: 2, blocks: 256), output, outputDirectory: folder);
 
         Assert.Equal("passed", summary.Outcome.ToText());
         Assert.True(summary.DataVerified);
@@ -26,5 +29,23 @@ public sealed class LiveRunTests(ITestOutputHelper output)
         Assert.Equal(0x100u, summary.StreamId);
         Assert.True(summary.SmmuCommands.GetValueOrDefault("SMMU_CMD_TLBI_NH_VA") > 500);
         Assert.True(summary.SmmuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE") > 0);
+        AssertRunFolder(folder, summary);
+    }
+
+    /// <summary>The folder a person can hand on (issue 17): its files, and a report that Chromium draws with this run's data.</summary>
+    private static void AssertRunFolder(string folder, RunSummary summary)
+    {
+        Assert.Equal(summary.Render(), File.ReadAllText(Path.Combine(folder, RunFolder.SummaryText)));
+        Assert.StartsWith("qemu-system-aarch64 -M virt,iommu=smmuv3 ", File.ReadAllText(Path.Combine(folder, RunFolder.QemuCommandLine)));
+        Assert.Contains("launching qemu-system-aarch64", File.ReadAllText(Path.Combine(folder, RunFolder.BridgeLog)));
+        Assert.True(File.Exists(Path.Combine(folder, RunFolder.Timeline)));
+
+        var dom = HeadlessChromium.DumpDom(Path.Combine(folder, RunFolder.Report));
+
+        Assert.Contains("data-rendered=\"ok\"", dom);
+        // One tick per invalidation, and the histogram counts every acknowledgement as the host measured it.
+        Assert.Equal(summary.Bridge.Engine.Invalidations, HeadlessChromium.CountClass(dom, "mark", "invalidations"));
+        var bars = System.Text.RegularExpressions.Regex.Matches(dom, "class=\"bar\" data-count=\"(\\d+)\"");
+        Assert.Equal(summary.Bridge.Engine.InvalidationsAcked, bars.Sum(m => long.Parse(m.Groups[1].Value)));
     }
 }

@@ -29,7 +29,9 @@ public sealed class RunLog : IDisposable
 
     public void Dispose()
     {
-        _factory.Dispose(); // disposes the file provider (flush and close); not the host's factory
+        // A LoggerFactory does not dispose the providers it was constructed with: close the file here.
+        _factory.Dispose();
+        File.Dispose();
     }
 
     /// <summary>Hands out the host factory's loggers, which keep their own filters (the console's level).</summary>

@@ -108,7 +108,7 @@ public static class RunReportHtml
         h.Append("<tr><th>StreamID</th><th>access</th><th>IOVA</th><th>bytes</th><th>after the ack</th><th>invalidation</th><th>source</th></tr>");
         foreach (var v in s.ViolationDetails)
         {
-            h.Append($"<tr class=\"fail\"><td>{E(v.StreamId)}</td><td>{E(v.Access)}</td><td>{E(v.Iova)}</td><td>{v.Bytes}</td><td>{v.MillisecondsSinceAck:F1} ms</td><td>{v.InvalidationRequest}</td><td>{E(v.Source)}</td></tr>");
+            h.Append($"<tr class=\"violation\"><td>{E(v.StreamId)}</td><td>{E(v.Access)}</td><td>{E(v.Iova)}</td><td>{v.Bytes}</td><td>{v.MillisecondsSinceAck:F1} ms</td><td>{v.InvalidationRequest}</td><td>{E(v.Source)}</td></tr>");
         }
 
         h.Append("</table></section>\n");

@@ -24,6 +24,13 @@
     return v.toFixed(1) + ' us';
   }
 
+  // Bucket edges are powers of two in microseconds: 1 us, 512 us, 16 ms, 1 s.
+  function short(v) {
+    if (v >= 1e6) { return +(v / 1e6).toPrecision(3) + ' s'; }
+    if (v >= 1e3) { return +(v / 1e3).toPrecision(3) + ' ms'; }
+    return v + ' us';
+  }
+
   var data = JSON.parse(document.getElementById('hb-timeline').textContent);
   var lanes = [
     ['invalidations', 'invalidations (tick at arrival; red: timed out, orange: refused)'],
@@ -45,9 +52,14 @@
     svg.setAttribute('viewBox', '0 0 ' + width + ' ' + height);
     svg.setAttribute('width', width);
     svg.setAttribute('height', height);
-    var end = Math.max(data.endUs, 1);
+    // From the first event (the engine starts before the guest boots: seconds of nothing) to the last.
+    var firsts = data.invalidations.map(function (i) { return i.atUs; })
+      .concat(data.marks.map(function (m) { return m.atUs; }), data.fences.map(function (f) { return f.startUs; }));
+    var first = firsts.reduce(function (a, b) { return Math.min(a, b); }, Infinity);
+    var begin = firsts.length ? Math.max(0, first - 0.02 * (data.endUs - first)) : 0;
+    var end = Math.max(data.endUs, begin + 1);
     var plotW = width - left - right;
-    function x(t) { return left + Math.max(0, Math.min(t, end)) / end * plotW; }
+    function x(t) { return left + (Math.max(begin, Math.min(t, end)) - begin) / (end - begin) * plotW; }
     function laneY(name) { return top + laneIndex[name] * laneH; }
 
     lanes.forEach(function (l, i) {
@@ -62,9 +74,10 @@
     var axisY = top + lanes.length * laneH;
     var axis = el(svg, 'g', { 'class': 'axis' });
     el(axis, 'line', { x1: left, x2: left + plotW, y1: axisY, y2: axisY });
-    var step = Math.pow(10, Math.floor(Math.log10(end / 1e6 / 5 || 1)));
-    if (end / 1e6 / step > 12) { step *= 5; } else if (end / 1e6 / step > 6) { step *= 2; }
-    for (var s = 0; s <= end / 1e6 + 1e-9; s += step) {
+    var span = (end - begin) / 1e6;
+    var step = Math.pow(10, Math.floor(Math.log10(span / 5)));
+    if (span / step > 12) { step *= 5; } else if (span / step > 6) { step *= 2; }
+    for (var s = Math.ceil(begin / 1e6 / step) * step; s <= end / 1e6 + 1e-9; s += step) {
       el(axis, 'line', { x1: x(s * 1e6), x2: x(s * 1e6), y1: axisY, y2: axisY + 5 });
       var tick = el(axis, 'text', { x: x(s * 1e6), y: axisY + 18, 'text-anchor': 'middle' });
       tick.textContent = +s.toFixed(6) + ' s';
@@ -117,7 +130,7 @@
 
   function drawHistogram(svg) {
     var buckets = data.ackLatency;
-    var left = 70, bottom = 50, top = 20, width = 1200, height = 260;
+    var left = 70, bottom = 60, top = 20, width = 1200, height = 270;
     svg.setAttribute('viewBox', '0 0 ' + width + ' ' + height);
     svg.setAttribute('width', width);
     svg.setAttribute('height', height);
@@ -131,13 +144,14 @@
     el(svg, 'line', { x1: left, x2: width - 20, y1: height - bottom, y2: height - bottom, 'class': 'axis-line' });
     buckets.forEach(function (b, i) {
       var h = b.count === 0 ? 0 : Math.max(1, b.count / max * plotH);
-      var label = (b.fromUs === 0 ? '<1' : us(b.fromUs).replace(' ', '') + '-' + us(b.toUs).replace(' ', ''));
+      var label = b.fromUs === 0 ? '< 1 us' : '>= ' + short(b.fromUs);
       el(svg, 'rect', { x: left + i * slot + 2, y: height - bottom - h, width: slot - 4, height: h, 'class': 'bar', 'data-count': b.count },
         label + ': ' + b.count + ' acknowledgements');
       var c = el(svg, 'text', { x: left + i * slot + slot / 2, y: height - bottom - h - 4, 'text-anchor': 'middle', 'class': 'count' });
       c.textContent = b.count;
-      var t = el(svg, 'text', { x: left + i * slot + slot / 2, y: height - bottom + 16, 'text-anchor': 'middle', 'class': 'bucket' });
-      t.textContent = label;
+      var tx = left + i * slot + slot / 2, ty = height - bottom + 12;
+      var t = el(svg, 'text', { x: tx, y: ty, 'text-anchor': 'end', transform: 'rotate(-35 ' + tx + ' ' + ty + ')', 'class': 'bucket' });
+      t.textContent = short(b.fromUs);
     });
   }
 
