@@ -55,10 +55,15 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory hostLogger
 
         using var bridge = new VhostBlkBridge(plan.Bridge, loggers, time);
         var timeline = new TimelineRecorder(bridge.EngineStart, time);
-        bridge.Invalidations.AckMeasured = timeline.OnAckMeasured;
+
         // Trace recording (issue 4): every engine input and decision, the SMMU stream and the guest's reports.
         using var recorder = plan.TracePath is { } record ? TraceRecorder.Create(record, TraceHeaders.Create(
             scenario.Name, scenario.Description, scenario.Engine, bridge.EngineStart, guest.Versions, scenario.Expectations.Select(e => (e.Metric, e.Operator, e.Value))), time) : null;
+        bridge.Invalidations.AckMeasured = (id, latency) =>
+        {
+            timeline.OnAckMeasured(id, latency);
+            recorder?.RecordAckMeasured(id, latency);
+        };
         var context = new LiveRunContext(bridge, scenario, runtimeDir, plan.OutputDirectory, progress, loggers) { TracePath = recorder?.Path, GuestVersions = guest.Versions };
         // The tap lets the control plane attach a trace segment mid-run (the observer is fixed at start).
         bridge.Observer = recorder is null ? new TeeObserver(timeline, context.EngineTap) : new TeeObserver(recorder, timeline, context.EngineTap);
