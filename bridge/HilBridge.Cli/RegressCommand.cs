@@ -31,7 +31,7 @@ internal static class RegressCommand
         var initrd = new Option<FileInfo?>("--initrd") { Description = "Your own initramfs (with --kernel)" };
         var qemu = new Option<string>("--qemu") { Description = "QEMU binary", DefaultValueFactory = _ => "qemu-system-aarch64" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Every run's progress lines, and debug logs on stderr" };
-        var pattern = new Option<string?>("-k") { Description = "Run only the cases whose id or name contains PATTERN (case-insensitive; * and ? are wildcards)", HelpName = "PATTERN" };
+        var pattern = new Option<string?>("-k") { Description = "Run only the cases whose id or name contains PATTERN (case-insensitive; * and ? are wildcards within it)", HelpName = "PATTERN" };
         var lastFailed = new Option<bool>("--last-failed") { Description = "Run only the cases that failed in the previous regress into the same --out folder (its regress.json); all when none failed" };
         var failFast = new Option<bool>("--fail-fast") { Description = "Start no further case after the first one that fails (after its retries); the rest count as not run" };
         var command = new Command("regress", "Run suites of live scenarios (or replays of recorded traces) with expectations; JUnit XML, KTAP, Markdown, report card; non-zero exit on any failure")

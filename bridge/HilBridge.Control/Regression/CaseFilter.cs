@@ -8,7 +8,8 @@ namespace HilBridge.Control.Regression;
 /// </summary>
 public static class CaseFilter
 {
-    /// <param name="pattern">Matched against the case id and its display name, case-insensitively: a substring, or a glob with * and ?.</param>
+    /// <param name="pattern">Matched against the case id and its display name, case-insensitively, anywhere in them (as pytest -k):
+    /// a substring, in which * and ? are wildcards ("fence*ats" matches "suite/stragglers-fence [ats]...").</param>
     /// <param name="onlyIds">Case ids to keep (the last run's failures); null keeps all.</param>
     public static List<Suite> Apply(IReadOnlyList<Suite> suites, string? pattern, IReadOnlySet<string>? onlyIds)
     {
@@ -30,7 +31,7 @@ public static class CaseFilter
             return text => text.Contains(pattern, StringComparison.OrdinalIgnoreCase);
         }
 
-        var regex = new Regex("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        var regex = new Regex(Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", "."), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         return regex.IsMatch;
     }
 }
