@@ -1,6 +1,8 @@
 using HilBridge.Live.Run;
 using HilBridge.Scenarios;
 using HilBridge.Scenarios.Tests.TestSupport;
+using HilBridge.Traces.Export;
+using HilBridge.Traces.Format;
 
 namespace HilBridge.EndToEnd.Tests;
 
@@ -47,5 +49,11 @@ public sealed class LiveRunTests(ITestOutputHelper output)
         Assert.Equal(summary.Bridge.Engine.Invalidations, HeadlessChromium.CountClass(dom, "mark", "invalidations"));
         var bars = System.Text.RegularExpressions.Regex.Matches(dom, "class=\"bar\" data-count=\"(\\d+)\"");
         Assert.Equal(summary.Bridge.Engine.InvalidationsAcked, bars.Sum(m => long.Parse(m.Groups[1].Value)));
+
+        // The trace carries each acknowledgement's measured latency: Perfetto's invalidation slices are that long.
+        using var trace = TraceReader.Open(Path.Combine(folder, "trace.hbt"));
+        var exporter = new PerfettoExporter();
+        exporter.Export(trace, Stream.Null);
+        Assert.Equal(summary.Bridge.Engine.InvalidationsAcked, exporter.MeasuredSlices);
     }
 }

@@ -6,11 +6,11 @@ using HilBridge.Traces.Replay;
 namespace HilBridge.Traces.Tests.Import;
 
 /// <summary>
-/// A log from the patched SMMU (qemu-scripts/patches 0001: trace event smmuv3_cmdq_atc_inv, its format string
+/// (Not a live test: named so the live-test filter on "GuestVisible" keeps it.) A log from the patched SMMU (qemu-scripts/patches 0001: trace event smmuv3_cmdq_atc_inv, its format string
 /// "sid=0x%x ssid=0x%x ssv=%d global=%d addr=0x%PRIx64 size=%d"): the device's invalidations are the guest's
 /// CMD_ATC_INVs; the SMMU TLB invalidations that come with each unmap do not reach the device's ATC.
 /// </summary>
-public sealed class GuestVisibleAtsImportTests : IDisposable
+public sealed class AtsLogImportTests : IDisposable
 {
     private static readonly string[] Log =
     [
