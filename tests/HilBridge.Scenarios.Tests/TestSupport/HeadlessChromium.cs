@@ -33,11 +33,24 @@ public static class HeadlessChromium
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=" + Path.Combine(Path.GetTempPath(), "hb-chromium-" + Environment.ProcessId) }.Concat(args))
+        var profile = Directory.CreateTempSubdirectory("hb-chromium-").FullName;
+        foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=" + profile }.Concat(args))
         {
             start.ArgumentList.Add(a);
         }
 
+        try
+        {
+            return Run(start);
+        }
+        finally
+        {
+            Directory.Delete(profile, recursive: true);
+        }
+    }
+
+    private static string Run(ProcessStartInfo start)
+    {
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
