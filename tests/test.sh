@@ -19,6 +19,10 @@ bash qemu-scripts/guest-kernel.sh build >/dev/null
 # ...and with the reference quarantine series (issue 14): a second build, cached the same way.
 bash qemu-scripts/guest-kernel.sh build:qemu-scripts/kernel-patches/quarantine >/dev/null
 
+# Headless Chromium renders report.html in the report tests (issue 17): ~16 s cold, cached after.
+echo "== headless Chromium for the report tests (tests/install-chromium.sh) ==" >&2
+bash tests/install-chromium.sh
+
 results=out/test-results
 rm -rf "$results"
 mkdir -p "$results"

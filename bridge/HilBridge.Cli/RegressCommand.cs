@@ -11,7 +11,8 @@ namespace HilBridge.Cli;
 
 /// <summary>
 /// `hilbridge regress SUITE...`: runs suites of scenarios unattended (each a fresh QEMU and guest),
-/// retries failures, marks flaky ones, writes JUnit XML and a Markdown summary, exits non-zero on any failure.
+/// retries failures, marks flaky ones, writes JUnit XML, KTAP, a Markdown summary, the kernel report card and
+/// regress.json (for `regress merge` of shards and --last-failed), exits non-zero on any failure.
 /// </summary>
 internal static class RegressCommand
 {
@@ -32,10 +33,14 @@ internal static class RegressCommand
         var qemu = new Option<string>("--qemu") { Description = "QEMU binary (default: the IOMMU's, qemu-system-aarch64 or qemu-system-x86_64, from PATH)" };
         var iommu = IommuOption.Create("Every scenario behind this IOMMU: smmuv3 or vtd (default: each scenario's iommu:, else smmuv3)");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Every run's progress lines, and debug logs on stderr" };
-        var command = new Command("regress", "Run suites of live scenarios with expectations; JUnit XML + Markdown; non-zero exit on any failure")
+        var pattern = new Option<string?>("-k") { Description = "Run only the cases whose id or name contains PATTERN (case-insensitive; * and ? are wildcards within it)", HelpName = "PATTERN" };
+        var lastFailed = new Option<bool>("--last-failed") { Description = "Run only the cases that failed in the previous regress into the same --out folder (its regress.json); all when none failed" };
+        var failFast = new Option<bool>("--fail-fast") { Description = "Start no further case after the first one that fails (after its retries); the rest count as not run" };
+        var command = new Command("regress", "Run suites of live scenarios (or replays of recorded traces) with expectations; JUnit XML, KTAP, Markdown, report card; non-zero exit on any failure")
         {
-            suites, output, junit, markdown, retries, jobs, shard, list, guestKernels, kernelPatches, kernel, initrd, qemu, iommu, verbose,
+            suites, output, junit, markdown, retries, jobs, shard, list, guestKernels, kernelPatches, kernel, initrd, qemu, iommu, verbose, pattern, lastFailed, failFast,
         };
+        command.Subcommands.Add(RegressMergeCommand.Create());
         var control = new CtlHostingOptions();
         control.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -95,6 +100,36 @@ internal static class RegressCommand
                 return Usage($"{needsControl.Id} has control: actions, which need the control plane (drop --no-control)");
             }
 
+            if (parse.GetValue(lastFailed) && parse.GetValue(output) is null)
+            {
+                return Usage("--last-failed reads the previous run's regress.json from --out DIR: give --out");
+            }
+
+            IReadOnlySet<string>? failedBefore = null;
+            if (parse.GetValue(lastFailed))
+            {
+                try
+                {
+                    failedBefore = RegressionRecord.Read(parse.GetValue(output)!.FullName).FailedCaseIds();
+                }
+                catch (SuiteException ex)
+                {
+                    return Usage("--last-failed: " + ex.Message);
+                }
+
+                if (failedBefore.Count == 0)
+                {
+                    Console.Error.WriteLine("hilbridge regress: --last-failed: nothing failed last time, running every case");
+                    failedBefore = null;
+                }
+            }
+
+            loaded = CaseFilter.Apply(loaded, parse.GetValue(pattern), failedBefore);
+            if (!loaded.Any(s => s.Cases.Count > 0))
+            {
+                return Usage($"no case matches{(parse.GetValue(pattern) is { } k ? $" -k '{k}'" : "")}{(failedBefore is null ? "" : " among the last failed")}");
+            }
+
             if (parse.GetValue(list))
             {
                 foreach (var c in selected.Select(loaded.SelectMany(s => s.Cases)))
@@ -119,23 +154,22 @@ internal static class RegressCommand
                 Verbose = isVerbose,
                 Control = () => control.Build(parse, out _) ?? new(),
             };
-            var executor = new LiveScenarioExecutor(settings, host.Services.GetRequiredService<LiveRunPlanner>(), host.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
+            var live = new LiveScenarioExecutor(settings, host.Services.GetRequiredService<LiveRunPlanner>(), host.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System);
+            // Trace cases (*.hbt in a suite) replay in seconds; the others are live runs.
+            var executor = new ReplayCaseExecutor(live);
             var runner = new RegressionRunner(executor, new RegressionOptions
             {
                 Retries = parse.GetValue(retries),
                 Jobs = parse.GetValue(jobs),
                 OutputDirectory = outDir,
                 Shard = selected,
+                FailFast = parse.GetValue(failFast),
             }, new ConsoleProgress(), TimeProvider.System);
             var report = await runner.RunAsync(loaded, ct);
 
-            var junitPath = parse.GetValue(junit)?.FullName ?? Path.Combine(outDir, "junit.xml");
-            var markdownPath = parse.GetValue(markdown)?.FullName ?? Path.Combine(outDir, "summary.md");
-            JUnitWriter.Write(report, junitPath);
-            MarkdownSummary.Write(report, markdownPath);
-            var card = KernelReportCard.Write(report, outDir);
+            var written = RegressionOutputs.Write(report, outDir, parse.GetValue(junit)?.FullName, parse.GetValue(markdown)?.FullName, loaded);
             Console.Write(RegressOutput.Render(report));
-            Console.WriteLine($"JUnit XML {junitPath}, summary {markdownPath}, kernel report card {card.Markdown} (.html)");
+            Console.WriteLine($"JUnit XML {written.JUnit}, KTAP {written.Ktap}, summary {written.Markdown}, kernel report card {written.CardMarkdown} (.html); `regress merge` reads {written.Record}");
             return report.Succeeded ? 0 : 1;
         });
         return command;

@@ -24,7 +24,9 @@ internal static class RegressOutput
         var total = report.Cases.Count();
         // Worded so that no CI log scraper mistakes it for the test command's own "N passed, N failed" line.
         b.AppendLine($"regress {(report.Succeeded ? "passed" : "FAILED")}: {report.Count(CaseStatus.Passed) + report.Count(CaseStatus.Flaky)} of {total} scenarios passed "
-            + $"({report.Count(CaseStatus.Flaky)} flaky), {report.Count(CaseStatus.Failed)} failed, {report.Count(CaseStatus.Error)} errors, {report.Duration.TotalSeconds:F1} s (shard {report.Shard})");
+            + $"({report.Count(CaseStatus.Flaky)} flaky), {report.Count(CaseStatus.Failed)} failed, {report.Count(CaseStatus.Error)} errors"
+            + $"{(report.NotRun > 0 ? $", {report.NotRun} not run" : "")}, {report.Duration.TotalSeconds:F1} s "
+            + (report.MergedFrom.Count > 0 ? $"(merged from shards {string.Join(", ", report.MergedFrom)})" : $"(shard {report.Shard})"));
         return b.ToString();
     }
 }

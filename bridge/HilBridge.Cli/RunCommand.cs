@@ -127,7 +127,7 @@ internal static class RunCommand
         }
 
         Console.Write(summary.Render());
-        Console.WriteLine($"results in {options.OutputDirectory}");
+        Console.WriteLine($"results in {options.OutputDirectory} (open report.html there; summary.txt, qemu-cmdline.txt, bridge.log)");
         if (options.TracePath is { } trace)
         {
             Console.WriteLine($"trace in {trace} (hilbridge replay FILE reproduces it)");

@@ -75,7 +75,9 @@ internal static class TraceImportCommand
             $"{(r.TimestampedEvents == r.Events ? "timestamps from the log" : $"{r.Events - r.TimestampedEvents} events without timestamp")})");
         Console.WriteLine($"device StreamID {(engine.StreamId is { } sid ? $"0x{sid:x}" : "unknown")}: {r.Translations} translations -> {r.Accesses} accesses " +
             $"({r.IotlbUpdates} IOTLB updates, {r.RefusedAccesses} refused), {r.OtherStreamTranslations} translations of other StreamIDs skipped");
-        Console.WriteLine($"invalidations {r.RangeInvalidations} ranges + {r.FullInvalidations} full; {r.SteInvalidations} STE invalidations ({r.Resets} modelled as reset + attach)");
+        Console.WriteLine(r.AtcInvalidations + r.TlbInvalidationsNotForTheAtc > 0
+            ? $"invalidations {r.AtcInvalidations} CMD_ATC_INV (guest-visible ATS: {r.TlbInvalidationsNotForTheAtc} SMMU TLB invalidations do not reach the ATC); {r.SteInvalidations} STE invalidations ({r.Resets} modelled as reset + attach)"
+            : $"invalidations {r.RangeInvalidations} ranges + {r.FullInvalidations} full; {r.SteInvalidations} STE invalidations ({r.Resets} modelled as reset + attach)");
         Console.WriteLine("SMMU commands " + string.Join(", ", r.ByName.Where(p => p.Key.StartsWith("smmuv3_cmdq_opcode ", StringComparison.Ordinal))
             .OrderByDescending(p => p.Value).Select(p => $"{p.Key["smmuv3_cmdq_opcode SMMU_CMD_".Length..]} {p.Value}")));
         Console.WriteLine($"engine: timeout {engine.InvalidationTimeout.TotalMilliseconds:0.###} ms, {engine.FencePolicy}, {engine.FenceMode}, {engine.Policy.Rules.Count} rule(s)");

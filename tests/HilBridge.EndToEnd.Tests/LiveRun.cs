@@ -9,13 +9,14 @@ namespace HilBridge.EndToEnd.Tests;
 internal static class LiveRun
 {
     /// <param name="guestKernel">A kernel name for --guest-kernel; null: the scenario's or stable.</param>
-    public static async Task<RunSummary> ExecuteAsync(Scenario scenario, ITestOutputHelper output, string? guestKernel = null)
+    /// <param name="outputDirectory">The run folder; null: a fresh one under the temporary directory.</param>
+    public static async Task<RunSummary> ExecuteAsync(Scenario scenario, ITestOutputHelper output, string? guestKernel = null, string? outputDirectory = null)
     {
         var options = new LiveRunOptions
         {
             Scenario = scenario,
             GuestKernel = guestKernel,
-            OutputDirectory = Path.Combine(Path.GetTempPath(), "hilbridge-tests", scenario.Name + "-" + Guid.NewGuid().ToString("N")[..8]),
+            OutputDirectory = outputDirectory ?? NewOutputDirectory(scenario.Name),
         };
         var progress = new Progress<string>(line => { try { output.WriteLine(line); } catch (InvalidOperationException) { } });
         var runner = new LiveRunner(LiveRunPlanner.ForRepository(), NullLoggerFactory.Instance, TimeProvider.System, progress);
@@ -24,6 +25,9 @@ internal static class LiveRun
         output.WriteLine(summary.Render());
         return summary;
     }
+
+    public static string NewOutputDirectory(string name) =>
+        Path.Combine(Path.GetTempPath(), "hilbridge-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
 
     public static string ScenarioPath(string name)
     {

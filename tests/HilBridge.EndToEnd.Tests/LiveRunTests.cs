@@ -1,4 +1,8 @@
+using HilBridge.Live.Run;
 using HilBridge.Scenarios;
+using HilBridge.Scenarios.Tests.TestSupport;
+using HilBridge.Traces.Export;
+using HilBridge.Traces.Format;
 
 namespace HilBridge.EndToEnd.Tests;
 
@@ -9,7 +13,8 @@ public sealed class LiveRunTests(ITestOutputHelper output)
     [Fact]
     public async Task Run_DefaultGuest_VerifiesDataAndAcknowledgesEveryInvalidation()
     {
-        var summary = await LiveRun.ExecuteAsync(Scenario.Default(rounds: 2, blocks: 256), output);
+        var folder = LiveRun.NewOutputDirectory("default");
+        var summary = await LiveRun.ExecuteAsync(Scenario.Default(rounds: 2, blocks: 256), output, outputDirectory: folder);
 
         Assert.Equal("passed", summary.Outcome.ToText());
         Assert.True(summary.DataVerified);
@@ -27,5 +32,29 @@ public sealed class LiveRunTests(ITestOutputHelper output)
         Assert.Equal("smmuv3", summary.Iommu);
         Assert.True(summary.IommuCommands.GetValueOrDefault("SMMU_CMD_TLBI_NH_VA") > 500);
         Assert.True(summary.IommuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE") > 0);
+        AssertRunFolder(folder, summary);
+    }
+
+    /// <summary>The folder a person can hand on (issue 17): its files, and a report that Chromium draws with this run's data.</summary>
+    private static void AssertRunFolder(string folder, RunSummary summary)
+    {
+        Assert.Equal(summary.Render(), File.ReadAllText(Path.Combine(folder, RunFolder.SummaryText)));
+        Assert.StartsWith("qemu-system-aarch64 -M virt,iommu=smmuv3 ", File.ReadAllText(Path.Combine(folder, RunFolder.QemuCommandLine)));
+        Assert.Contains("launching qemu-system-aarch64", File.ReadAllText(Path.Combine(folder, RunFolder.BridgeLog)));
+        Assert.True(File.Exists(Path.Combine(folder, RunFolder.Timeline)));
+
+        var dom = HeadlessChromium.DumpDom(Path.Combine(folder, RunFolder.Report));
+
+        Assert.Contains("data-rendered=\"ok\"", dom);
+        // One tick per invalidation, and the histogram counts every acknowledgement as the host measured it.
+        Assert.Equal(summary.Bridge.Engine.Invalidations, HeadlessChromium.CountClass(dom, "mark", "invalidations"));
+        var bars = System.Text.RegularExpressions.Regex.Matches(dom, "class=\"bar\" data-count=\"(\\d+)\"");
+        Assert.Equal(summary.Bridge.Engine.InvalidationsAcked, bars.Sum(m => long.Parse(m.Groups[1].Value)));
+
+        // The trace carries each acknowledgement's measured latency: Perfetto's invalidation slices are that long.
+        using var trace = TraceReader.Open(Path.Combine(folder, "trace.hbt"));
+        var exporter = new PerfettoExporter();
+        exporter.Export(trace, Stream.Null);
+        Assert.Equal(summary.Bridge.Engine.InvalidationsAcked, exporter.MeasuredSlices);
     }
 }

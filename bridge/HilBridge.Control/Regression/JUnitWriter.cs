@@ -29,7 +29,7 @@ public static class JUnitWriter
                 new XAttribute("hostname", Environment.MachineName),
                 new XAttribute("file", suite.Suite.Path),
                 new XElement("properties",
-                    Property("shard", report.Shard.ToString()),
+                    Property("shard", report.MergedFrom.Count > 0 ? "merged " + string.Join(",", report.MergedFrom) : report.Shard.ToString()),
                     Property("retries", report.Retries.ToString(CultureInfo.InvariantCulture)),
                     Property("flaky", suite.Count(CaseStatus.Flaky).ToString(CultureInfo.InvariantCulture))),
                 suite.Cases.Select(c => TestCase(suite.Suite.Name, c))));

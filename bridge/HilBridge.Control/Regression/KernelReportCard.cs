@@ -34,7 +34,7 @@ public static class KernelReportCard
         foreach (var c in report.Cases)
         {
             var kernel = c.Case.Kernel?.Label ?? "default";
-            var scenario = c.Case.Scenario?.Name ?? Path.GetFileNameWithoutExtension(c.Case.Path);
+            var scenario = c.Case.BaseName;
             if (!kernels.Contains(kernel))
             {
                 kernels.Add(kernel);

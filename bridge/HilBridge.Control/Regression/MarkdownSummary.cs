@@ -13,7 +13,9 @@ public static class MarkdownSummary
         b.AppendLine($"# HilBridge regression {verdict}");
         b.AppendLine();
         b.AppendLine($"{report.Count(CaseStatus.Passed)} passed, {report.Count(CaseStatus.Flaky)} flaky, {report.Count(CaseStatus.Failed)} failed, "
-            + $"{report.Count(CaseStatus.Error)} errors of {cases.Count} scenarios (shard {report.Shard}, {report.Retries} retries) in {report.Duration.TotalSeconds:F1} s.");
+            + $"{report.Count(CaseStatus.Error)} errors of {cases.Count} scenarios"
+            + (report.MergedFrom.Count > 0 ? $" (merged from shards {string.Join(", ", report.MergedFrom)}" : $" (shard {report.Shard}")
+            + $", {report.Retries} retries) in {report.Duration.TotalSeconds:F1} s{(report.NotRun > 0 ? $"; {report.NotRun} not run (--fail-fast)" : "")}.");
         b.AppendLine();
         b.AppendLine("| suite | scenario | result | attempts | time | details |");
         b.AppendLine("| --- | --- | --- | --- | --- | --- |");

@@ -12,4 +12,7 @@ public sealed class RegressionOptions
     public string OutputDirectory { get; set; } = "out/regress";
 
     public Shard Shard { get; set; } = Shard.All;
+
+    /// <summary>Start no further case once one has failed for good (after its retries); the rest are reported as not run.</summary>
+    public bool FailFast { get; set; }
 }

@@ -7,7 +7,13 @@ public sealed record RegressionReport(IReadOnlyList<SuiteReport> Suites, Shard S
 
     public int Count(CaseStatus status) => Cases.Count(c => c.Status == status);
 
-    public bool Succeeded => Cases.All(c => c.Succeeded);
+    public bool Succeeded => Cases.All(c => c.Succeeded) && NotRun == 0;
+
+    /// <summary>Cases of the shard never started: --fail-fast stopped after the first failure.</summary>
+    public int NotRun { get; init; }
+
+    /// <summary>The shards a `regress merge` combined ("1/4", ...); empty for one run.</summary>
+    public IReadOnlyList<string> MergedFrom { get; init; } = [];
 }
 
 public sealed record SuiteReport(Suite Suite, IReadOnlyList<CaseResult> Cases)

@@ -17,19 +17,36 @@ public sealed class RegressionRunner(IScenarioExecutor executor, RegressionOptio
         progress.Report($"{selected.Count} scenarios to run (shard {options.Shard}, {suites.Sum(s => s.Cases.Count)} in {suites.Count} suites), {options.Jobs} at a time, {options.Retries} retries");
         var results = new CaseResult?[selected.Count];
         var finished = 0;
+        var stop = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, selected.Count), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Jobs), CancellationToken = ct },
             async (i, token) =>
             {
+                if (Volatile.Read(ref stop) != 0)
+                {
+                    return; // --fail-fast: not started
+                }
+
                 var result = await RunCaseAsync(selected[i], $"[{i + 1}/{selected.Count}]", token);
                 results[i] = result;
+                if (options.FailFast && !result.Succeeded)
+                {
+                    Volatile.Write(ref stop, 1);
+                }
+
                 var n = Interlocked.Increment(ref finished);
                 progress.Report($"[{i + 1}/{selected.Count}] {selected[i].DisplayName}: {Verdict(result)} in {result.Duration.TotalSeconds:F1} s ({n}/{selected.Count} done)");
             });
-        var byCase = selected.Zip(results).ToDictionary(p => p.First, p => p.Second!);
+        var byCase = selected.Zip(results).Where(p => p.Second is not null).ToDictionary(p => p.First, p => p.Second!);
         var reports = suites
             .Select(s => new SuiteReport(s, s.Cases.Where(byCase.ContainsKey).Select(c => byCase[c]).ToList()))
             .ToList();
-        return new RegressionReport(reports, options.Shard, options.Retries, startedAt, wall.Elapsed);
+        var notRun = selected.Count - byCase.Count;
+        if (notRun > 0)
+        {
+            progress.Report($"stopped at the first failure (--fail-fast): {notRun} scenarios not run");
+        }
+
+        return new RegressionReport(reports, options.Shard, options.Retries, startedAt, wall.Elapsed) { NotRun = notRun };
     }
 
     private async Task<CaseResult> RunCaseAsync(SuiteCase scenarioCase, string tag, CancellationToken ct)

@@ -11,6 +11,12 @@ namespace HilBridge.Control.Regression;
 /// </summary>
 public sealed record SuiteCase(string Suite, string RelativePath, string Path, Scenario? Scenario, string? LoadError)
 {
+    /// <summary>A recorded trace (.hbt, .hbt.gz) instead of a scenario: the case replays it and judges the replay (seconds, no guest).</summary>
+    public bool IsTrace => Path.EndsWith(".hbt", StringComparison.Ordinal) || Path.EndsWith(".hbt.gz", StringComparison.Ordinal);
+
+    /// <summary>The scenario's name when there is no <see cref="Scenario"/> object: a trace case's, or a case read back by `regress merge`.</summary>
+    public string? ScenarioName { get; init; }
+
     /// <summary>The kernel of this case on a kernel axis (null: the scenario's or the default).</summary>
     public SuiteKernel? Kernel { get; init; }
 
@@ -20,7 +26,10 @@ public sealed record SuiteCase(string Suite, string RelativePath, string Path, S
     public string DisplayName => $"{Suite}/{Name}";
 
     /// <summary>The scenario's name (the file's when it did not load), with " [kernel]" on a kernel axis.</summary>
-    public string Name => (Scenario?.Name ?? System.IO.Path.GetFileNameWithoutExtension(Path)) + KernelSuffix;
+    public string Name => BaseName + KernelSuffix;
+
+    /// <summary>The scenario's name without the kernel: a column of the kernel report card.</summary>
+    public string BaseName => Scenario?.Name ?? ScenarioName ?? System.IO.Path.GetFileNameWithoutExtension(Path);
 
     private string KernelSuffix => Kernel is { } k ? $" [{k.Label}]" : "";
 }

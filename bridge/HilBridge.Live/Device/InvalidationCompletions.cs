@@ -17,6 +17,9 @@ public sealed class InvalidationCompletions(TimeProvider time)
     private readonly Dictionary<ulong, (InvalidationRequester Owner, long IssuedAt)> _outstanding = [];
     private ulong _lastId;
 
+    /// <summary>Each acknowledgement's measured latency (request id, receipt to answer), for the run's timeline; under the engine lock: be quick.</summary>
+    public Action<ulong, TimeSpan>? AckMeasured { get; set; }
+
     /// <summary>Registers a requester whose invalidations are answered through <paramref name="onAnswer"/>.</summary>
     public InvalidationRequester Register(InvalidationAnswered onAnswer) => new(this, onAnswer);
 
@@ -51,7 +54,9 @@ public sealed class InvalidationCompletions(TimeProvider time)
         pending.Owner.OnAnswer(effect);
         if (acknowledged)
         {
-            pending.Owner.AckLatency.Record(time.GetElapsedTime(pending.IssuedAt));
+            var latency = time.GetElapsedTime(pending.IssuedAt);
+            pending.Owner.AckLatency.Record(latency);
+            AckMeasured?.Invoke(effect.RequestId, latency);
         }
     }
 

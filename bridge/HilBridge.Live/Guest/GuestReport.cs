@@ -11,4 +11,7 @@ public sealed record GuestReport(string Kind, IReadOnlyDictionary<string, string
         double.TryParse(Get(key), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : fallback;
 
     public bool GetFlag(string key) => Get(key) == "1";
+
+    /// <summary>"round n=1 ok=1 ...": the report as one line for people.</summary>
+    public string Describe() => Fields.Count == 0 ? Kind : Kind + " " + string.Join(" ", Fields.Select(p => $"{p.Key}={p.Value}"));
 }

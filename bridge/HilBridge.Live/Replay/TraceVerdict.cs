@@ -16,6 +16,9 @@ public sealed record TraceVerdict(RunOutcome Recorded, RunOutcome Replayed, IRea
     /// <summary>The guest's recorded findings, matched to the replayed stragglers.</summary>
     public IReadOnlyList<GuestFinding> GuestFindings { get; init; } = [];
 
+    /// <summary>The recorded run's summary as the replay judges it (the replayed engine's counters and verdict).</summary>
+    public RunSummary? Summary { get; init; }
+
     public bool Same => Recorded == Replayed;
 
     /// <summary>Null when the trace has no run summary (an import, or a run that crashed) or one this build cannot read.</summary>
@@ -55,6 +58,6 @@ public sealed record TraceVerdict(RunOutcome Recorded, RunOutcome Replayed, IRea
 
         var judged = Scenarios.Judge.Replay(recorded, recordedOutcome, replay.CountersAtRunEnd ?? replay.FinalCounters,
             replay.Replayed.StragglersById, expectations);
-        return new TraceVerdict(recordedOutcome, judged.Outcome, judged.Expectations) { GuestFindings = judged.GuestFindings };
+        return new TraceVerdict(recordedOutcome, judged.Outcome, judged.Expectations) { GuestFindings = judged.GuestFindings, Summary = judged };
     }
 }

@@ -6,6 +6,7 @@ using HilBridge.Live.Guest;
 using HilBridge.Live.Hosting;
 using HilBridge.Live.Qemu;
 using HilBridge.Scenarios;
+using HilBridge.Scenarios.Report;
 using HilBridge.Traces.Format;
 using HilBridge.Traces.Recording;
 using Microsoft.Extensions.Logging;
@@ -17,9 +18,9 @@ namespace HilBridge.Live.Run;
 /// console until it reports, then a summary. Never throws for guest or QEMU misbehaviour: that is
 /// an aborted or failed run with a reason. Reads its <see cref="LiveRunPlan"/>; changes no options.
 /// </summary>
-public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, TimeProvider time, IProgress<string> progress)
+public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory hostLoggers, TimeProvider time, IProgress<string> progress)
 {
-    private readonly ILogger _logger = loggers.CreateLogger<LiveRunner>();
+    private ILogger _logger = hostLoggers.CreateLogger<LiveRunner>();
     private AtsPortEndpoint? _atsPort;
 
     /// <summary>Plans the run the options ask for (<see cref="LiveRunPlanner"/>), then runs it.</summary>
@@ -45,15 +46,27 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
         var outcome = new GuestOutcome();
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var consoleLog = new ConsoleLog(Path.Combine(plan.OutputDirectory, "console.log"));
+        // Everything logged during the run also goes to OUT/bridge.log, whatever the console shows.
+        using var runLog = RunLog.Create(hostLoggers, Path.Combine(plan.OutputDirectory, RunFolder.BridgeLog));
+        var loggers = runLog.Factory;
+        _logger = loggers.CreateLogger<LiveRunner>();
         var wall = Stopwatch.StartNew();
+        string? qemuCommandLine = null;
 
         using var bridge = new VhostBlkBridge(plan.Bridge, loggers, time);
+        var timeline = new TimelineRecorder(bridge.EngineStart, time);
+
         // Trace recording (issue 4): every engine input and decision, the SMMU stream and the guest's reports.
         using var recorder = plan.TracePath is { } record ? TraceRecorder.Create(record, TraceHeaders.Create(
             scenario.Name, scenario.Description, scenario.Engine, bridge.EngineStart, guest.Versions, scenario.Expectations.Select(e => (e.Metric, e.Operator, e.Value))), time) : null;
+        bridge.Invalidations.AckMeasured = (id, latency) =>
+        {
+            timeline.OnAckMeasured(id, latency);
+            recorder?.RecordAckMeasured(id, latency);
+        };
         var context = new LiveRunContext(bridge, scenario, runtimeDir, plan.OutputDirectory, progress, loggers) { TracePath = recorder?.Path, GuestVersions = guest.Versions };
         // The tap lets the control plane attach a trace segment mid-run (the observer is fixed at start).
-        bridge.Observer = recorder is null ? context.EngineTap : new TeeObserver(recorder, context.EngineTap);
+        bridge.Observer = recorder is null ? new TeeObserver(timeline, context.EngineTap) : new TeeObserver(recorder, timeline, context.EngineTap);
         // A fresh attach rewrites the device's context (CFGI_STE, VT-d context-cache invalidation): the last step of a recovery.
         commands.ContextInvalidated += bridge.OnDeviceContextInvalidated;
         bridge.Start(endpoints.VhostSocket);
@@ -66,14 +79,16 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
             }
         }, _logger) : null;
         context.GuestReported += r => recorder?.RecordGuest(r.Kind, r.Fields, r.ReceivedAfterLaunch);
+        context.GuestReported += r => timeline.OnGuest(r.Describe());
         await using var extensions = await LiveRunExtensions.StartAsync(plan.Extensions, context, _logger, ct);
         if (context.Failure is { } notStarted)
         {
-            return Summarize(RunOutcome.Aborted, notStarted, outcome, bridge, commands, guest, wall);
+            return await FinishAsync(plan, Summarize(RunOutcome.Aborted, notStarted, outcome, bridge, commands, guest, wall), timeline, null, ct);
         }
 
         var args = QemuCommandLine.Build(plan.Qemu, endpoints);
-        _logger.LogInformation("launching {Command}", QemuCommandLine.Render(plan.QemuBinary, args));
+        qemuCommandLine = QemuCommandLine.Render(plan.QemuBinary, args);
+        _logger.LogInformation("launching {Command}", qemuCommandLine);
         progress.Report($"booting guest ({guest.Describe()})");
         QemuProcess qemu;
         try
@@ -84,7 +99,7 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
         }
         catch (QemuLaunchException ex)
         {
-            return Summarize(RunOutcome.Aborted, ex.Message, outcome, bridge, commands, guest, wall);
+            return await FinishAsync(plan, Summarize(RunOutcome.Aborted, ex.Message, outcome, bridge, commands, guest, wall), timeline, qemuCommandLine, ct);
         }
         using var _ = qemu;
         var streamIdTask = LearnStreamIdAsync(endpoints.QmpSocket, bridge, ct);
@@ -127,6 +142,21 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
         await File.WriteAllTextAsync(Path.Combine(plan.OutputDirectory, "summary.json"),
             JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }), ct);
         try { Directory.Delete(runtimeDir, recursive: true); } catch (IOException) { }
+        return await FinishAsync(plan, summary, timeline, qemuCommandLine, ct);
+    }
+
+    /// <summary>The folder's files for people (summary.txt, qemu-cmdline.txt, timeline.json, report.html), for every way a run ends.</summary>
+    private async Task<RunSummary> FinishAsync(LiveRunPlan plan, RunSummary summary, TimelineRecorder timeline, string? qemuCommandLine, CancellationToken ct)
+    {
+        try
+        {
+            await RunFolder.WriteAsync(plan.OutputDirectory, summary, timeline.Build(), qemuCommandLine, ct);
+        }
+        catch (IOException ex)
+        {
+            _logger.LogWarning(ex, "could not write the run's report files in {Directory}", plan.OutputDirectory);
+        }
+
         return summary;
     }
 

@@ -146,6 +146,11 @@ public static class TraceJson
                 w.WriteString("outcome", e.RunEnd!.Outcome);
                 w.WriteString("reason", e.RunEnd.Reason);
                 break;
+            case TraceRecordKind.AckMeasured:
+                w.WriteString("record", "ack-measured");
+                w.WriteNumber("req", e.Measurement.RequestId);
+                w.WriteNumber("latencyUs", e.Measurement.Latency.TotalMicroseconds);
+                break;
             case TraceRecordKind.End:
                 w.WriteString("record", "end");
                 w.WriteNumber("records", e.End!.Records);

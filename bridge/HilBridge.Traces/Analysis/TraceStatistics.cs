@@ -8,7 +8,7 @@ namespace HilBridge.Traces.Analysis;
 /// <summary>Everything `hilbridge trace stats` prints, gathered in one streaming pass.</summary>
 public sealed class TraceStatistics
 {
-    private readonly long[] _records = new long[7];
+    private readonly long[] _records = new long[8];
 
     public TraceTally Tally { get; } = new();
 
@@ -53,7 +53,7 @@ public sealed class TraceStatistics
     {
         var inv = CultureInfo.InvariantCulture;
         var t = Tally;
-        yield return string.Create(inv, $"records            {reader.RecordsRead} ({Records(TraceRecordKind.Input)} inputs, {Records(TraceRecordKind.Effect)} effects, {Records(TraceRecordKind.Smmu)} SMMU lines, {Records(TraceRecordKind.Guest)} guest reports), {reader.Position} bytes");
+        yield return string.Create(inv, $"records            {reader.RecordsRead} ({Records(TraceRecordKind.Input)} inputs, {Records(TraceRecordKind.Effect)} effects, {Records(TraceRecordKind.Smmu)} SMMU lines, {Records(TraceRecordKind.Guest)} guest reports, {Records(TraceRecordKind.AckMeasured)} measured acknowledgements), {reader.Position} bytes");
         yield return string.Create(inv, $"status             {reader.Status}{(reader.Problem is { } p ? ": " + p : "")}");
         yield return string.Create(inv, $"duration           {t.Duration.TotalSeconds:0.000} s of engine time");
         yield return "inputs             " + string.Join(", ", Enum.GetValues<EngineInputKind>().Where(k => t.Input(k) > 0).Select(k => $"{k} {t.Input(k)}"));

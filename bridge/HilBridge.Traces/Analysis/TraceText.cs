@@ -85,6 +85,7 @@ public static class TraceText
         TraceRecordKind.Guest => $"guest  {entry.Guest!.Kind} {string.Join(' ', entry.Guest.Fields.Select(p => p.Key + "=" + p.Value))}",
         TraceRecordKind.RunEnd => $"run-end outcome={entry.RunEnd!.Outcome}{(entry.RunEnd.Reason.Length > 0 ? " (" + entry.RunEnd.Reason + ")" : "")}",
         TraceRecordKind.End => $"end    records={entry.End!.Records} dropped={entry.End.Dropped}",
+        TraceRecordKind.AckMeasured => $"measured req={entry.Measurement.RequestId} latency={entry.Measurement.Latency.TotalMicroseconds:0.#}us",
         _ => "unknown record",
     };
 

@@ -89,6 +89,19 @@ internal static class RecordCodec
         w.EndMessage(body);
     }
 
+    public const int AckMeasuredBound = 40;
+
+    /// <summary>One per acknowledgement: encoded by hand like the effects it follows.</summary>
+    public static void EncodeAckMeasured(ref WireWriter w, long dtTicks, in AckMeasurement m)
+    {
+        w.SInt(DtField, dtTicks);
+        w.Tag((int)TraceRecordKind.AckMeasured, WireType.LengthDelimited);
+        int body = w.BeginMessage();
+        w.UInt(1, m.RequestId);
+        w.Int(2, m.Latency.Ticks);
+        w.EndMessage(body);
+    }
+
     /// <summary>Encodes a rare record through the generated classes (allocates; fine for a few per run).</summary>
     public static byte[] EncodeMessage(long dtTicks, TraceRecord record)
     {
@@ -111,7 +124,7 @@ internal static class RecordCodec
                 r.Expect(type, WireType.Varint, field);
                 dt = r.SInt();
             }
-            else if (field is >= 1 and <= 6)
+            else if (field is >= 1 and <= 7)
             {
                 r.Expect(type, WireType.LengthDelimited, field);
                 kind = (TraceRecordKind)field; // a oneof: the last one wins, as in protobuf
@@ -144,6 +157,7 @@ internal static class RecordCodec
             case TraceRecordKind.Guest: entry.Guest = Parse(GuestRecord.Parser, body); break;
             case TraceRecordKind.RunEnd: entry.RunEnd = Parse(RunEndRecord.Parser, body); break;
             case TraceRecordKind.End: entry.End = Parse(EndRecord.Parser, body); break;
+            case TraceRecordKind.AckMeasured: entry.Measurement = DecodeAckMeasured(body); break;
             default: break; // a kind from a newer writer: the caller skips it, the clock is kept
         }
     }
@@ -153,6 +167,23 @@ internal static class RecordCodec
     {
         Decode(payload, ref lastTicks, index, offset, out var entry);
         return entry;
+    }
+
+    private static AckMeasurement DecodeAckMeasured(ReadOnlySpan<byte> body)
+    {
+        var r = new WireReader(body);
+        ulong id = 0, ticks = 0;
+        while (r.TryTag(out int field, out var type))
+        {
+            switch (field)
+            {
+                case 1: r.Expect(type, WireType.Varint, field); id = r.Varint(); break;
+                case 2: r.Expect(type, WireType.Varint, field); ticks = r.Varint(); break;
+                default: r.Skip(type); break;
+            }
+        }
+
+        return new AckMeasurement(id, TimeSpan.FromTicks(unchecked((long)ticks)));
     }
 
     private static void DecodeInput(ReadOnlySpan<byte> body, ref TraceEntry entry)

@@ -36,4 +36,6 @@ public struct TraceEntry
     public RunEndRecord? RunEnd { readonly get; internal set; }
 
     public EndRecord? End { readonly get; internal set; }
+
+    public AckMeasurement Measurement { readonly get; internal set; }
 }

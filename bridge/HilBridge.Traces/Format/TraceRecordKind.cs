@@ -15,4 +15,6 @@ public enum TraceRecordKind
     RunEnd = 5,
     /// <summary>The recorder closed the file (<see cref="TraceEntry.End"/>).</summary>
     End = 6,
+    /// <summary>The host's measured latency of one acknowledgement (<see cref="TraceEntry.Measurement"/>); live traces since issue 17.</summary>
+    AckMeasured = 7,
 }

@@ -63,6 +63,15 @@ public sealed class TraceWriter : IDisposable
         EndFrame(ref w, frame);
     }
 
+    public void WriteAckMeasured(DateTimeOffset at, in AckMeasurement measurement)
+    {
+        EnsureRoom(RecordCodec.AckMeasuredBound);
+        var w = new WireWriter(_buffer, _position);
+        int frame = w.BeginMessage();
+        RecordCodec.EncodeAckMeasured(ref w, Dt(at), measurement);
+        EndFrame(ref w, frame);
+    }
+
     public void WriteSmmu(DateTimeOffset at, string name, string message) =>
         WriteMessage(at, new TraceRecord { Smmu = new SmmuRecord { Name = name, Message = message } });
 

@@ -15,6 +15,13 @@ public sealed record ImportOptions
     /// </summary>
     public bool ResetOnAttach { get; init; } = true;
 
+    /// <summary>
+    /// The log is from the patched SMMU with guest-visible ATS (qemu-scripts/patches): the guest invalidates the
+    /// device's ATC with CMD_ATC_INV (<c>smmuv3_cmdq_atc_inv</c>), and only those reach it; the SMMU's own TLB
+    /// invalidations (TLBI, range invalidations) do not, so they are counted and not applied.
+    /// </summary>
+    public bool GuestVisibleAts { get; init; }
+
     /// <summary>Time between events when the log has no "pid@sec.usec:" timestamps.</summary>
     public TimeSpan SyntheticStep { get; init; } = TimeSpan.FromMicroseconds(10);
 }

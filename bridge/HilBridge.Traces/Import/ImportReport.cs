@@ -12,6 +12,10 @@ public sealed class ImportReport
     public long RefusedAccesses { get; internal set; }
     public long RangeInvalidations { get; internal set; }
     public long FullInvalidations { get; internal set; }
+
+    /// <summary>Guest-visible ATS: the device's CMD_ATC_INVs applied, and the SMMU TLB invalidations that do not reach its ATC.</summary>
+    public long AtcInvalidations { get; internal set; }
+    public long TlbInvalidationsNotForTheAtc { get; internal set; }
     public long SteInvalidations { get; internal set; }
     public long Resets { get; internal set; }
     public long IgnoredEvents { get; internal set; }

@@ -37,14 +37,18 @@ public static class SmmuLogImport
         engine.StreamId = streamId ?? scan.StreamId;
         var start = scan.First ?? DateTimeOffset.UnixEpoch;
         var header = TraceHeaders.Create(policyName ?? "import", $"imported from {log.Name}", engine, start,
-            new Dictionary<string, string> { ["IMPORTED_FROM"] = log.Name, ["TIMESTAMPS"] = scan.First is null ? "synthetic" : "from log" },
+            new Dictionary<string, string>
+            {
+                ["IMPORTED_FROM"] = log.Name, ["TIMESTAMPS"] = scan.First is null ? "synthetic" : "from log",
+                ["DEVICE_INVALIDATIONS"] = scan.GuestVisibleAts ? "CMD_ATC_INV (guest-visible ATS)" : "SMMU TLB invalidations",
+            },
             source: "import");
 
         // Pass 2: the engine under the chosen policy, written as it decides.
         var tally = new TraceTally();
         using var writer = TraceWriter.Create(output.FullName, header);
         var stepper = new EngineStepper(engine, start, new TeeObserver(new TraceWriterObserver(writer), tally));
-        var importer = new SmmuLogImporter(stepper, new ImportOptions { StreamId = engine.StreamId, ResetOnAttach = resetOnAttach });
+        var importer = new SmmuLogImporter(stepper, new ImportOptions { StreamId = engine.StreamId, ResetOnAttach = resetOnAttach, GuestVisibleAts = scan.GuestVisibleAts });
         ForEachEvent(log, importer.Add, ct);
         importer.Finish();
         writer.Complete(stepper.Now);

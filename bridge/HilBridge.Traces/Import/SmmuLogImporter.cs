@@ -20,6 +20,9 @@ namespace HilBridge.Traces.Import;
 /// <item><c>smmuv3_cmdq_cfgi_ste streamid=</c>, <c>smmuv3_cmdq_cfgi_ste_range start= end=</c> covering the
 /// device: an STE invalidation, preceded (with <see cref="ImportOptions.ResetOnAttach"/>) by a device
 /// stop and start, since the log does not show resets.</item>
+/// <item>Guest-visible ATS (<see cref="ImportOptions.GuestVisibleAts"/>, the patched SMMU): <c>smmuv3_cmdq_atc_inv
+/// sid= addr= size=</c> for the device is its invalidation (2^size 4 KiB pages from addr, the whole space from
+/// size 52), and the TLB invalidations above are counted but not applied: they do not reach the device's ATC.</item>
 /// <item>CMD_SYNC and everything else: counted, no input (QEMU completes each invalidation
 /// synchronously, so CMD_SYNC adds nothing the engine needs).</item>
 /// </list>
@@ -64,6 +67,13 @@ public sealed class SmmuLogImporter(EngineStepper driver, ImportOptions options)
         {
             case "smmuv3_translate_success":
                 Translate(fields);
+                break;
+            case "smmuv3_s1_range_inval" or "smmuv3_range_inval" or "smmuv3_cmdq_tlbi_nh" or "smmuv3_cmdq_tlbi_nh_asid" or "smmuv3_cmdq_tlbi_nh_all"
+                when options.GuestVisibleAts:
+                Report.TlbInvalidationsNotForTheAtc++;
+                break;
+            case "smmuv3_cmdq_atc_inv":
+                AtcInvalidate(fields);
                 break;
             case "smmuv3_s1_range_inval" or "smmuv3_range_inval":
                 RangeInvalidate(fields);
@@ -165,6 +175,27 @@ public sealed class SmmuLogImporter(EngineStepper driver, ImportOptions options)
         ulong size = pages > (ulong.MaxValue >> granule) ? 0 : pages << granule;
         Report.RangeInvalidations++;
         Apply(new EngineInput(EngineInputKind.IotlbInvalidate, _now, addr, size, Id: ++_nextRequest));
+    }
+
+    /// <summary>CMD_ATC_INV as the patched SMMU logs it: addr already aligned down to the span of 2^size pages.</summary>
+    private void AtcInvalidate(IReadOnlyDictionary<string, string> fields)
+    {
+        if (!SmmuFields.TryNumber(fields, "sid", out var sid) || !SmmuFields.TryNumber(fields, "addr", out var addr)
+            || !SmmuFields.TryNumber(fields, "size", out var log2Pages))
+        {
+            Report.IgnoredEvents++;
+            return;
+        }
+
+        if (options.StreamId is uint device && device != sid)
+        {
+            Report.IgnoredEvents++;
+            return;
+        }
+
+        Report.AtcInvalidations++;
+        bool all = log2Pages >= 52;
+        Apply(new EngineInput(EngineInputKind.IotlbInvalidate, _now, all ? 0 : addr, all ? 0 : 1UL << (int)(log2Pages + 12), Id: ++_nextRequest));
     }
 
     private void Attach(uint sid)

@@ -8,6 +8,7 @@ public sealed class SmmuLogScan
 {
     private readonly Dictionary<uint, long> _translations = new();
     private readonly Dictionary<uint, long> _stes = new();
+    private readonly Dictionary<uint, long> _atcInvalidations = new();
 
     public DateTimeOffset? First { get; private set; }
 
@@ -29,12 +30,19 @@ public sealed class SmmuLogScan
             case "smmuv3_cmdq_cfgi_ste" when SmmuFields.TryNumber(fields, "streamid", out var sid):
                 _stes[(uint)sid] = _stes.GetValueOrDefault((uint)sid) + 1;
                 break;
+            case "smmuv3_cmdq_atc_inv" when SmmuFields.TryNumber(fields, "sid", out var sid):
+                _atcInvalidations[(uint)sid] = _atcInvalidations.GetValueOrDefault((uint)sid) + 1;
+                break;
         }
     }
+
+    /// <summary>Whether the log is from the patched SMMU with guest-visible ATS: the guest issued CMD_ATC_INV.</summary>
+    public bool GuestVisibleAts => _atcInvalidations.Count > 0;
 
     /// <summary>The device's StreamID as far as the log tells, or null.</summary>
     public uint? StreamId =>
         _translations.Count > 0 ? _translations.MaxBy(p => p.Value).Key
+        : _atcInvalidations.Count > 0 ? _atcInvalidations.MaxBy(p => p.Value).Key
         : _stes.Count > 0 ? _stes.MaxBy(p => p.Value).Key
         : null;
 }

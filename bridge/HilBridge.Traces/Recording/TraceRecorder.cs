@@ -107,6 +107,27 @@ public sealed class TraceRecorder : IEngineObserver, IDisposable
         }
     }
 
+    /// <summary>The host's measured latency of an acknowledgement (under the engine lock, like the effect it follows).</summary>
+    public void RecordAckMeasured(ulong requestId, TimeSpan latency)
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            try
+            {
+                _writer.WriteAckMeasured(_time.GetUtcNow(), new AckMeasurement(requestId, latency));
+            }
+            catch (Exception ex) when (IsRecordingError(ex))
+            {
+                _dropped++;
+            }
+        }
+    }
+
     /// <summary>A line of QEMU's SMMU trace (from the trace tap thread).</summary>
     public void RecordSmmu(string name, string message) =>
         Record(w => w.WriteSmmu(_time.GetUtcNow(), name, message));

@@ -194,11 +194,11 @@ public class RecordCodecTests
     [Fact]
     public void Decode_UnknownFieldsAndRecordKinds_AreSkippedAndTheClockKept()
     {
-        // A newer writer: an extra field in the input, and a record kind (field 7) this reader does not know.
+        // A newer writer: an extra field in the input, and a record kind (field 8) this reader does not know.
         var input = new TraceRecord { DtTicks = 10, Input = new InputRecord { Kind = 8 } }.ToByteArray()
             .Concat(new byte[] { 0xA0, 0x06, 0x01 }) // field 100, varint 1
             .ToArray();
-        var unknown = new byte[] { 0x78, 0x28, 0x3A, 0x01, 0x00 }; // dt=+20 (zigzag 40), field 7 = {0x00}
+        var unknown = new byte[] { 0x78, 0x28, 0x42, 0x01, 0x00 }; // dt=+20 (zigzag 40), field 8 = {0x00}
         long last = 0;
 
         var first = RecordCodec.Decode(input, ref last, 0, 0);
