@@ -9,4 +9,4 @@ root.Subcommands.Add(RegressCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(TraceCommand.Create());
 root.Subcommands.Add(SoakCommand.Create());
-return await root.Parse(args).InvokeAsync();
+return await CliErrors.InvokeAsync(root, args);

@@ -102,12 +102,11 @@ internal static class RunCommand
         await host.RunAsync(ct);
         if (result.Error is { } error)
         {
-            Console.Error.WriteLine($"hilbridge run: {error.Message}");
-            return 3;
+            throw new EnvironmentException(error.Message, error);
         }
         if (result.Summary is not { } summary)
         {
-            return 3;
+            throw new EnvironmentException("the run ended without a summary (see the console log in the output folder)");
         }
 
         Console.Write(summary.Render());
@@ -117,6 +116,6 @@ internal static class RunCommand
             Console.WriteLine($"trace in {trace} (hilbridge replay FILE reproduces it)");
         }
 
-        return summary.Passed ? 0 : 1;
+        return (int)(summary.Passed ? ExitCode.Ok : ExitCode.Failed);
     }
 }

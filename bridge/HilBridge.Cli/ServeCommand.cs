@@ -56,11 +56,13 @@ internal static class ServeCommand
             }
 
             var options = host.Services.GetRequiredService<IOptions<ServeOptions>>().Value;
+            await StartOrCleanUpAsync(host, options, ct);
+
+            // Announced only now that the socket listens: a user never copies a command line for a server that failed.
             var qemu = new QemuOptions { Kernel = "YOUR_KERNEL", Initrd = "YOUR_INITRD" };
             var args = QemuCommandLine.Build(qemu, new QemuEndpoints(options.Socket, Path.ChangeExtension(options.Socket, ".qmp"), null));
             Console.WriteLine("Serving " + options.Socket + ". Attach QEMU with:");
             Console.WriteLine(QemuCommandLine.Render(qemu.Binary ?? QemuOptions.DefaultBinary, args));
-            await host.StartAsync(ct);
             if (host.Services.GetService<ControlPlaneHostedService>()?.Address is { } address)
             {
                 Console.WriteLine("Control plane (hilbridge ctl --socket/--address): " + address);
@@ -70,5 +72,29 @@ internal static class ServeCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Starts the bridge and control plane; if either fails, removes the disk image this attempt created
+    /// (the user asked for a server, not for 64 MiB left behind) and reports why in one line.
+    /// </summary>
+    private static async Task StartOrCleanUpAsync(IHost host, ServeOptions options, CancellationToken ct)
+    {
+        var disk = Path.GetFullPath(options.Bridge.DiskImage);
+        var diskExisted = Path.Exists(disk);
+        try
+        {
+            await host.StartAsync(ct);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            (host as IDisposable)?.Dispose();
+            if (!diskExisted && File.Exists(disk))
+            {
+                File.Delete(disk);
+            }
+
+            throw new EnvironmentException($"cannot serve on {options.Socket}: {ex.Message}", ex);
+        }
     }
 }
