@@ -37,7 +37,11 @@ internal static class CtlCommand
         Recursive = true,
     };
 
-    internal static readonly Option<bool> Json = new("--json") { Description = "Protobuf JSON output for scripts (events: one object per line)", Recursive = true };
+    internal static readonly Option<bool> Json = new("--json")
+    {
+        Description = "JSON for scripts, the tool's result shape (README \"Results as JSON\"; events: one object per line)",
+        Recursive = true,
+    };
 
     internal static readonly Option<string> Device = new("--device")
     {

@@ -78,7 +78,7 @@ internal static class CtlEventsCommand
         {
             await foreach (var e in call.ResponseStream.ReadAllAsync(limit.Token))
             {
-                Console.WriteLine(json ? CtlOutput.Json(e) : CtlOutput.Event(e));
+                Console.WriteLine(json ? CtlOutput.Json(e, indented: false) : CtlOutput.Event(e));
                 if (e.Kind != Proto.EventKind.EventsDropped && ++seen == count)
                 {
                     return 0;

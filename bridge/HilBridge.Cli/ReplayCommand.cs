@@ -22,7 +22,7 @@ internal static class ReplayCommand
     public static Command Create()
     {
         var file = TraceCliSupport.TraceArgument();
-        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
+        var json = ResultOutput.JsonOption();
         var failOnDifference = new Option<bool>("--fail-on-difference")
         {
             Description = "What-if: exit 1 when it decides anything differently from the live run (violations, fences, acks, timeouts, refusals, verdict)",
@@ -90,12 +90,12 @@ internal static class ReplayCommand
         return result.Mismatch is null && verdict?.Same != false ? (int)ExitCode.Ok : (int)ExitCode.Failed;
     }
 
-    private static string Json(ReplayResult r, TraceVerdict? verdict, TraceReader reader, double seconds) => JsonSerializer.Serialize(new
+    private static string Json(ReplayResult r, TraceVerdict? verdict, TraceReader reader, double seconds) => ResultOutput.Json("replay", new
     {
         mode = r.IsWhatIf ? "what-if" : "exact",
         records = r.Records,
-        seconds,
-        readStatus = reader.Status.ToString(),
+        elapsedSeconds = seconds, // the replay's own wall time: elapsedUs
+        readStatus = reader.Status,
         readProblem = reader.Problem,
         reproduced = r.Reproduced,
         mismatch = r.Mismatch,
@@ -106,5 +106,5 @@ internal static class ReplayCommand
         differences = r.IsWhatIf ? TraceReplayReport.Differences(r, verdict) : null,
         // The replayed engine's own counters at the end of the trace, every one by name.
         engineCounters = EngineCounterSnapshot.All.ToDictionary(c => c.Name, c => c.Read(r.FinalCounters)),
-    }, new JsonSerializerOptions { WriteIndented = true });
+    });
 }

@@ -19,8 +19,9 @@ internal static class TraceImportCommand
         var output = new Option<FileInfo>("--output", "-o") { Description = "Trace file to write (.hbt)", Required = true };
         var streamId = new Option<string?>("--stream-id") { Description = "The device's StreamID (default: the one with the most translations in the log)" };
         var noReset = new Option<bool>("--no-reset-on-attach") { Description = "Do not model a device reset before each CFGI_STE of the device" };
+        var json = ResultOutput.JsonOption("what was imported");
         var overrides = new TraceOverrideOptions();
-        var command = new Command("import", "Import a QEMU SMMU trace log as a trace, replayed under a chosen policy") { log, output, streamId, noReset };
+        var command = new Command("import", "Import a QEMU SMMU trace log as a trace, replayed under a chosen policy") { log, output, streamId, noReset, json };
         overrides.AddTo(command);
         command.SetAction((parse, ct) =>
         {
@@ -43,12 +44,12 @@ internal static class TraceImportCommand
             }
 
             var engine = replay!.ApplyTo(new EngineOptions { Seed = 1 });
-            return Task.FromResult(Import(parse.GetValue(log)!, parse.GetValue(output)!, engine, scenario?.Name, sid, !parse.GetValue(noReset), ct));
+            return Task.FromResult(Import(parse.GetValue(log)!, parse.GetValue(output)!, engine, scenario?.Name, sid, !parse.GetValue(noReset), parse.GetValue(json), ct));
         });
         return command;
     }
 
-    private static int Import(FileInfo log, FileInfo output, EngineOptions engine, string? policyName, uint? streamId, bool resetOnAttach, CancellationToken ct)
+    private static int Import(FileInfo log, FileInfo output, EngineOptions engine, string? policyName, uint? streamId, bool resetOnAttach, bool json, CancellationToken ct)
     {
         SmmuLogImportResult result;
         try
@@ -79,7 +80,22 @@ internal static class TraceImportCommand
                 + "so their times are made up and latencies mean nothing; record with -msg timestamp=on");
         }
 
-        Print(log, output, engine, result.Report, result.Tally);
+        if (json)
+        {
+            Console.WriteLine(ResultOutput.Json("trace.import", new
+            {
+                log = log.FullName,
+                output = output.FullName,
+                streamId = engine.StreamId,
+                report = result.Report,
+                decisions = TraceReplayReport.Figures(result.Tally),
+            }));
+        }
+        else
+        {
+            Print(log, output, engine, result.Report, result.Tally);
+        }
+
         return 0;
     }
 

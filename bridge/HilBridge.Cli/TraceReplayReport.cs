@@ -109,10 +109,11 @@ internal static class TraceReplayReport
         unfences = t.Unfences,
         refusedAccesses = t.RefusedAccesses,
         violations = t.Violations,
-        ackLatencyMeanUs = t.AckLatencyMean?.Ticks / 10.0,
-        ackLatencyP99Us = t.AckLatency.Percentile(99)?.Ticks / 10.0,
-        ackLatencyTotalUs = t.AckLatencyTotal.Ticks / 10.0,
-        fencedSeconds = t.FencedTime.TotalSeconds,
+        // TimeSpans become *Us numbers (ResultJson): ackLatencyMeanUs, ackLatencyTotalUs, fencedTimeUs.
+        ackLatencyMean = t.AckLatencyMean,
+        ackLatency = LatencySummary.From(t.AckLatency),
+        ackLatencyTotal = t.AckLatencyTotal,
+        fencedTime = t.FencedTime,
     };
 
     private static void WriteVerdict(TextWriter o, TraceVerdict? verdict, string what)

@@ -156,6 +156,31 @@ public sealed class TraceCliErrorTests : IDisposable
         Assert.Contains("timeout 2000 ms (recorded 1000 ms)", stdout);
     }
 
+    [Theory]
+    [InlineData("replay", "replay")]
+    [InlineData("trace stats", "trace.stats")]
+    public void Json_ReplayAndStats_OneVersionedShapeWithLatencyInMicroseconds(string command, string result)
+    {
+        var (exit, stdout, _) = Run([.. command.Split(' '), Trace("stragglers-hope"), "--json"]);
+
+        Assert.Equal(0, exit);
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(result, root.GetProperty("result").GetString());
+        var figures = command == "replay" ? root.GetProperty("recorded") : root.GetProperty("decisions");
+        Assert.Equal(3, figures.GetProperty("violations").GetInt64());
+        var latency = figures.GetProperty("ackLatency");
+        Assert.Equal(4100, latency.GetProperty("count").GetInt64());
+        foreach (var p in new[] { "p50Us", "p90Us", "p99Us", "p999Us", "maxUs" })
+        {
+            Assert.Equal(System.Text.Json.JsonValueKind.Number, latency.GetProperty(p).ValueKind);
+        }
+
+        Assert.InRange(latency.GetProperty("maxUs").GetDouble(), 1_000_000, 1_040_000); // the three 1 s timeouts, within the histogram's 1/32
+        Assert.Equal(4100, latency.GetProperty("binsUpToUs").EnumerateObject().Sum(b => b.Value.GetInt64()));
+    }
+
     private static string QemuLog => Path.Combine(Fixtures, "qemu-7.2-smmuv3-virtio-blk.log");
 
     private string Trace(string name)
