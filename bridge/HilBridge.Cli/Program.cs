@@ -9,4 +9,5 @@ root.Subcommands.Add(RegressCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(TraceCommand.Create());
 root.Subcommands.Add(SoakCommand.Create());
+root.Subcommands.Add(ScenarioCommand.Create());
 return await CliErrors.InvokeAsync(root, args);

@@ -218,4 +218,28 @@ public sealed class ErrorPathTests
 
         AssertOneLine(cli, 2, "rules[0].delay: 'uniform 5ms 1ms': uniform MIN MAX needs MIN <= MAX");
     }
+
+    [Fact]
+    public async Task ScenarioCheck_ShippedScenarios_AllValid()
+    {
+        var files = Directory.GetFiles(Path.Combine(Hilbridge.RepositoryRoot(), "scenarios"), "*.yaml");
+
+        using var cli = await Hilbridge.RunAsync(Limit, ["scenario", "check", .. files]);
+
+        Assert.True(cli.ExitCode == 0, cli.Describe());
+        Assert.Equal(files.Length, cli.Stdout.Split('\n').Count(l => l.Contains(": ok (scenario ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task ScenarioCheck_OneBadFile_UsageErrorWithItsLine()
+    {
+        using var dir = new TempDirectory();
+        var good = Path.Combine(Hilbridge.RepositoryRoot(), "scenarios", "drop-fence.yaml");
+        var bad = dir.File("bad.yaml", "name: bad\nrules:\n  - name: x\n    outcom: drop\n");
+
+        using var cli = await Hilbridge.RunAsync(Limit, "scenario", "check", good, bad);
+
+        AssertOneLine(cli, 2, $"hilbridge scenario check: {bad}: line 4: unknown key 'outcom' in a rule (did you mean 'outcome'?)");
+        Assert.Contains($"{good}: ok", cli.Stdout, StringComparison.Ordinal);
+    }
 }
