@@ -22,12 +22,13 @@ internal static class ServeCommand
             Description = "Accept guest memory that can shrink (memory-backend-file on hugetlbfs or /dev/shm); a front-end that truncates it kills the bridge",
         };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
-        var command = new Command("serve", "Serve the vhost-user-blk device on a UNIX socket and print the QEMU arguments that attach to it; "
-            + "the gRPC control plane listens on <socket>.control.sock unless told otherwise")
+        var command = new Command("serve", "Serve the bridge alone, for a QEMU you launch yourself: the vhost-user-blk device on --socket, "
+            + "announced with the QEMU arguments that attach to it once it listens; the gRPC control plane on <socket>.control.sock "
+            + "(hilbridge ctl --socket <socket>.control.sock ...). Records no trace; stops on Ctrl-C")
         {
             socket, disk, sizeMiB, trustUnsealed, verbose,
         };
-        var control = new CtlHostingOptions();
+        var control = new CtlHostingOptions(serve: true);
         control.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {

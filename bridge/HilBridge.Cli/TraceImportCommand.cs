@@ -16,7 +16,7 @@ internal static class TraceImportCommand
     public static Command Create()
     {
         var log = new Argument<FileInfo>("LOG") { Description = "QEMU trace log (log backend text), e.g. from -trace 'smmuv3_*' -D LOG" };
-        var output = new Option<FileInfo>("--output", "-o") { Description = "Trace file to write (.hbt)", Required = true };
+        var output = new Option<FileInfo>("--output", "-o", "--out") { Description = "Trace file to write (.hbt)", Required = true };
         var streamId = new Option<string?>("--stream-id") { Description = "The device's StreamID (default: the one with the most translations in the log)" };
         var noReset = new Option<bool>("--no-reset-on-attach") { Description = "Do not model a device reset before each CFGI_STE of the device" };
         var json = ResultOutput.JsonOption("what was imported");

@@ -242,4 +242,26 @@ public sealed class ErrorPathTests
         AssertOneLine(cli, 2, $"hilbridge scenario check: {bad}: line 4: unknown key 'outcom' in a rule (did you mean 'outcome'?)");
         Assert.Contains($"{good}: ok", cli.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ServeHelp_OwnText_NoRunOutputFolder()
+    {
+        using var serve = await Hilbridge.RunAsync(Limit, "serve", "--help");
+        using var run = await Hilbridge.RunAsync(Limit, "run", "--help");
+
+        Assert.Equal(0, serve.ExitCode);
+        Assert.Contains("for a QEMU you launch yourself", serve.Stdout, StringComparison.Ordinal);
+        Assert.Contains("<socket>.control.token", serve.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("<out>/", serve.Stdout, StringComparison.Ordinal);
+        Assert.Contains("<out>/control.token", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Soak_OldRecordSpelling_WarnsDeprecated()
+    {
+        using var cli = await Hilbridge.RunAsync(Limit, "soak", "10m", "--record", "--epoch-min", "0");
+
+        Assert.Contains("hilbridge soak: warning: --record is deprecated here, say --record-traces", cli.Stderr, StringComparison.Ordinal);
+        Assert.True(cli.ExitCode == 2, cli.Describe());
+    }
 }
