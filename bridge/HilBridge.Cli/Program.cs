@@ -10,4 +10,5 @@ root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(TraceCommand.Create());
 root.Subcommands.Add(SoakCommand.Create());
 root.Subcommands.Add(ScenarioCommand.Create());
+root.Subcommands.Add(CompletionCommand.Create());
 return await CliErrors.InvokeAsync(root, args);

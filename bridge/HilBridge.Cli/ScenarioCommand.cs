@@ -11,6 +11,9 @@ internal static class ScenarioCommand
         var command = new Command("scenario", "Scenario files: check them without booting a guest, or print their JSON Schema");
         command.Subcommands.Add(Check());
         command.Subcommands.Add(Schema());
+        var metrics = new Command("metrics", "Print the expect: metrics and operators as the README's Markdown table");
+        metrics.SetAction(_ => Console.Write(RunMetricDocs.Markdown()));
+        command.Subcommands.Add(metrics);
         return command;
     }
 

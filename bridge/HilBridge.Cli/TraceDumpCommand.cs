@@ -15,6 +15,7 @@ internal static class TraceDumpCommand
         var from = new Option<long>("--from") { Description = "First record index to print", DefaultValueFactory = _ => 0 };
         var limit = new Option<long?>("--limit") { Description = "Print at most this many records" };
         var kind = new Option<string?>("--kind") { Description = "Only records of this one kind: input, effect, smmu, guest, run-end, end" };
+        kind.CompletionSources.Add(Enum.GetNames<TraceRecordKind>().Select(Kebab).ToArray());
         var command = new Command("dump", "Print a trace's header and records") { file, json, from, limit, kind };
         command.SetAction((parse, ct) =>
         {
