@@ -14,9 +14,6 @@ namespace HilBridge.Cli;
 /// </summary>
 internal static class CliHost
 {
-    /// <summary>The exit code of a usage error: a bad flag, argument or configuration value; nothing was started.</summary>
-    public const int UsageExitCode = 2;
-
     public static HostApplicationBuilder CreateBuilder(bool verbose, ConfigurationFlags? flags = null, IDictionary<string, string?>? defaults = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -25,6 +22,11 @@ internal static class CliHost
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddFilter((category, level) => level >= (verbose ? LogLevel.Trace : LogLevel.Warning));
+        if (!verbose)
+        {
+            // The host logs a failed start with its stack trace; the command reports the same failure in one line.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        }
         return builder;
     }
 
@@ -32,7 +34,7 @@ internal static class CliHost
     public static int Usage(string command, string message)
     {
         Console.Error.WriteLine($"hilbridge {command}: {message}");
-        return UsageExitCode;
+        return (int)ExitCode.Usage;
     }
 
     /// <summary>
@@ -52,8 +54,8 @@ internal static class CliHost
         }
         catch (InvalidOperationException ex) when (ex.TargetSite?.DeclaringType == typeof(ConfigurationBinder))
         {
-            // A value that does not convert, e.g. HILBRIDGE_RUN__QEMU__CPUS=two: the binder names key and type.
-            return Usage(command, ex.Message);
+            // A value that does not convert, e.g. HILBRIDGE_RUN__QEMU__CPUS=two: the binder names key and .NET type.
+            return Usage(command, ConfigurationMessages.ConversionFailed(ex.Message));
         }
         catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
         {

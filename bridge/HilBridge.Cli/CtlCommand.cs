@@ -37,7 +37,11 @@ internal static class CtlCommand
         Recursive = true,
     };
 
-    internal static readonly Option<bool> Json = new("--json") { Description = "Protobuf JSON output for scripts (events: one object per line)", Recursive = true };
+    internal static readonly Option<bool> Json = new("--json")
+    {
+        Description = "JSON for scripts, the tool's result shape (README \"Results as JSON\"; events: one object per line)",
+        Recursive = true,
+    };
 
     internal static readonly Option<string> Device = new("--device")
     {
@@ -84,19 +88,14 @@ internal static class CtlCommand
         return command;
     }
 
-    /// <summary>Connects, runs the call, and turns gRPC failures into a message and an exit code (1 refused, 3 unreachable).</summary>
+    /// <summary>Connects, runs the call, and turns gRPC failures into one line and an exit code (1 refused, 3 unreachable).</summary>
     internal static async Task<int> RunAsync(ParseResult parse, Func<Proto.Control.ControlClient, Task<int>> body)
     {
-        if (Target(parse, out var error) is not { } target)
-        {
-            Console.Error.WriteLine($"hilbridge ctl: {error}");
-            return 2;
-        }
+        var target = Target(parse);
         if (!target.Contains("://", StringComparison.Ordinal) && !File.Exists(target))
         {
             // File.Exists follows the output folder's symlink: false also once the run ended and removed it.
-            Console.Error.WriteLine($"hilbridge ctl: no control socket at {target}: the run has not started its control server yet, or has ended");
-            return 3;
+            throw new EnvironmentException($"no control socket at {target}: the run has not started its control server yet, or has ended");
         }
         string? token = null;
         if (parse.GetValue(TokenFile) is { } tokenFile)
@@ -107,8 +106,7 @@ internal static class CtlCommand
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"hilbridge ctl: --token-file {tokenFile}: {e.Message}");
-                return 2;
+                throw new UsageException($"--token-file {tokenFile}: {e.Message}", e);
             }
         }
 
@@ -117,36 +115,61 @@ internal static class CtlCommand
         {
             return await body(new Proto.Control.ControlClient(channel));
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && SpokeSomethingElse(ex))
+        {
+            throw new EnvironmentException($"{target} is not a HilBridge control server (it does not speak gRPC; the vhost-user socket?); "
+                + "the control socket is <run output>/control.sock, or <socket>.control.sock for serve", ex);
+        }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
         {
-            Console.Error.WriteLine($"hilbridge ctl: no control server at {target} ({ex.Status.Detail}); is the run still going?");
-            return 3;
+            throw new EnvironmentException($"no control server at {target} ({Innermost(ex)}); is the run still going?", ex);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Unauthenticated)
         {
-            Console.Error.WriteLine($"hilbridge ctl: {target} refused the call: {(token is null ? "no token given" : "wrong token")}; give --token-file <run output>/control.token (serve: <socket>.control.token)");
-            return 1;
+            throw new CliException(ExitCode.Failed, $"{target} refused the call: {(token is null ? "no token given" : "wrong token")}; give --token-file <run output>/control.token (serve: <socket>.control.token)", ex);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
         {
-            return 130;
+            return (int)ExitCode.Interrupted;
         }
         catch (RpcException ex)
         {
-            Console.Error.WriteLine($"hilbridge ctl: {ex.StatusCode}: {ex.Status.Detail}");
-            return 1;
+            throw new CliException(ExitCode.Failed, $"{ex.StatusCode}: {ex.Status.Detail}", ex);
         }
     }
 
-    private static string? Target(ParseResult parse, out string error)
+    /// <summary>Something listens there but answered the HTTP/2 preface with something else (or hung up): not a gRPC server.</summary>
+    private static bool SpokeSomethingElse(RpcException ex)
     {
-        error = "";
+        for (var e = ex.Status.DebugException; e is not null; e = e.InnerException)
+        {
+            if (e is HttpIOException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Innermost(RpcException ex)
+    {
+        var e = ex.Status.DebugException;
+        while (e?.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e?.Message ?? ex.Status.Detail;
+    }
+
+    private static string Target(ParseResult parse)
+    {
         var socket = parse.GetValue(Socket);
         var address = parse.GetValue(Address);
         if (socket is not null && address is not null)
         {
-            error = "--socket and --address exclude each other";
-            return null;
+            throw new UsageException("--socket and --address exclude each other");
         }
         if (address is not null)
         {
@@ -155,8 +178,7 @@ internal static class CtlCommand
                 return address;
             }
 
-            error = $"--address: '{address}' is not http://HOST:PORT";
-            return null;
+            throw new UsageException($"--address: '{address}' is not http://HOST:PORT");
         }
         if (socket is not null)
         {
@@ -173,7 +195,6 @@ internal static class CtlCommand
             return "control.sock";
         }
 
-        error = "where is the bridge? Give --socket <run output>/control.sock (printed by the run), --address, or set $" + TargetVariable;
-        return null;
+        throw new UsageException("where is the bridge? Give --socket <run output>/control.sock (printed by the run), --address, or set $" + TargetVariable);
     }
 }

@@ -21,6 +21,9 @@ internal static class CtlEventsCommand
         ["witnesses"] = [Proto.EventKind.Violation, Proto.EventKind.GuestCorruption],
     };
 
+    /// <summary>The longest --for: CancelAfter takes at most 2^32-2 ms (~49 days); a day is plenty for a run.</summary>
+    private const double MaxSeconds = 86400;
+
     public static Command Create()
     {
         var kinds = new Option<string[]>("--kind")
@@ -29,21 +32,30 @@ internal static class CtlEventsCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var refused = new Option<bool>("--only-refused-acks") { Description = "Of the acknowledgements, only refused ones (status != 0)" };
-        var count = new Option<int?>("--count") { Description = "Stop after this many events; exit 4 if the stream ends or --for passes first" };
-        var duration = new Option<double?>("--for") { Description = "Stop after this many seconds" };
+        var count = new Option<int?>("--count") { Description = "Stop after this many events (>= 1); exit 4 if the stream ends or --for passes first" };
+        var duration = new Option<double?>("--for") { Description = "Stop after this many seconds (> 0)" };
         var command = new Command("events", "Follow engine effects (acknowledgements, timeouts, fences, violations, stragglers) and the guest's corruption findings until the run ends")
         {
             kinds, refused, count, duration,
         };
         command.SetAction((parse, ct) =>
         {
+            if (parse.GetValue(duration) is { } s && !(s > 0 && s <= MaxSeconds))
+            {
+                throw new UsageException($"--for {s}: give seconds in (0, {MaxSeconds}]");
+            }
+
+            if (parse.GetValue(count) is < 1)
+            {
+                throw new UsageException($"--count {parse.GetValue(count)}: give at least 1");
+            }
+
             var request = new Proto.StreamEventsRequest { Device = parse.GetValue(CtlCommand.Device), OnlyRefusedAcks = parse.GetValue(refused) };
             foreach (var name in (parse.GetValue(kinds) ?? []).SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
             {
                 if (!Kinds.TryGetValue(name, out var mapped))
                 {
-                    Console.Error.WriteLine($"hilbridge ctl events: unknown --kind '{name}' (known: {string.Join(", ", Kinds.Keys)})");
-                    return Task.FromResult(2);
+                    throw new UsageException($"unknown --kind '{name}' (known: {string.Join(", ", Kinds.Keys)})");
                 }
                 request.Kinds.AddRange(mapped.Except(request.Kinds));
             }
@@ -66,7 +78,7 @@ internal static class CtlEventsCommand
         {
             await foreach (var e in call.ResponseStream.ReadAllAsync(limit.Token))
             {
-                Console.WriteLine(json ? CtlOutput.Json(e) : CtlOutput.Event(e));
+                Console.WriteLine(json ? CtlOutput.Json(e, indented: false) : CtlOutput.Event(e));
                 if (e.Kind != Proto.EventKind.EventsDropped && ++seen == count)
                 {
                     return 0;
@@ -82,8 +94,7 @@ internal static class CtlEventsCommand
         }
         if (count is { } wanted && seen < wanted)
         {
-            Console.Error.WriteLine($"hilbridge ctl events: {seen} of {wanted} events before the {(limit.IsCancellationRequested ? "time limit" : "run ended")}");
-            return 4;
+            throw new CliException(ExitCode.Incomplete, $"{seen} of {wanted} events before the {(limit.IsCancellationRequested ? "time limit" : "run ended")}");
         }
         return 0;
     }

@@ -6,12 +6,15 @@ using HilBridge.Scenarios;
 namespace HilBridge.Cli;
 
 /// <summary>The options of a live run (`run`, `regress`) that decide how it hosts the gRPC control plane.</summary>
-internal sealed class CtlHostingOptions
+internal sealed class CtlHostingOptions(bool serve = false)
 {
-    private readonly Option<string?> _tcp = new("--control-tcp")
+    /// <summary>Where the control plane's files go: beside a run's output, or beside serve's socket.</summary>
+    private readonly string _files = serve ? "<socket>.control" : "<out>/control";
+
+    private Option<string?> Tcp => field ??= new("--control-tcp")
     {
-        Description = "Serve the gRPC control plane on TCP instead of the run's UNIX socket: PORT (loopback), HOST:PORT or [V6]:PORT; "
-            + "the URL is written to <out>/control.address and the token callers must present to <out>/control.token (0600; serve: beside the socket)",
+        Description = $"Serve the gRPC control plane on TCP instead of the UNIX socket {_files}.sock: PORT (loopback), HOST:PORT or [V6]:PORT; "
+            + $"the URL is written to {_files}.address and the token callers must present to {_files}.token (0600)",
     };
 
     private readonly Option<bool> _allowRemote = new("--control-allow-remote")
@@ -19,26 +22,29 @@ internal sealed class CtlHostingOptions
         Description = "Let --control-tcp bind an address other than loopback: reachable from other machines, token-protected but not encrypted",
     };
 
-    private readonly Option<bool> _off = new("--no-control") { Description = "Do not host the gRPC control plane (scenarios with control: actions then cannot run)" };
+    private Option<bool> Off => field ??= new("--no-control")
+    {
+        Description = serve ? "Do not host the gRPC control plane (no hilbridge ctl)" : "Do not host the gRPC control plane (scenarios with control: actions then cannot run)",
+    };
 
     public void AddTo(Command command)
     {
-        command.Options.Add(_tcp);
+        command.Options.Add(Tcp);
         command.Options.Add(_allowRemote);
-        command.Options.Add(_off);
+        command.Options.Add(Off);
     }
 
     /// <summary>The control plane options, or an error for the user; null options with no error = control plane off.</summary>
     public ControlPlaneOptions? Build(ParseResult parse, out string? error)
     {
         error = null;
-        if (parse.GetValue(_off))
+        if (parse.GetValue(Off))
         {
             return null;
         }
 
         var options = new ControlPlaneOptions();
-        if (parse.GetValue(_tcp) is { } tcp)
+        if (parse.GetValue(Tcp) is { } tcp)
         {
             if (!ControlEndpoint.TryParseTcp(tcp, out var endpoint, out var why))
             {

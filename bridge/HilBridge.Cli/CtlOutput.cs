@@ -6,12 +6,12 @@ using Proto = HilBridge.Control.V1;
 
 namespace HilBridge.Cli;
 
-/// <summary>How `hilbridge ctl` shows responses: readable text, or canonical protobuf JSON.</summary>
+/// <summary>How `hilbridge ctl` shows responses: readable text, or the tool's result JSON (one line per event).</summary>
 internal static class CtlOutput
 {
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-
-    public static string Json(IMessage message) => Formatter.Format(message);
+    /// <summary>The response as a result (<see cref="ResultOutput"/>): result is the message's name, e.g. "ctl.Counters".</summary>
+    public static string Json(IMessage message, bool indented = true) =>
+        ResultOutput.Json("ctl." + message.Descriptor.Name, ProtoResultJson.ToNode(message), indented);
 
     public static string Status(Proto.Status s)
     {

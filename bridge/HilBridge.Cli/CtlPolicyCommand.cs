@@ -23,20 +23,10 @@ internal static class CtlPolicyCommand
             var chosen = (parse.GetValue(file) is null ? 0 : 1) + (parse.GetValue(rules) is null ? 0 : 1) + (parse.GetValue(none) ? 1 : 0);
             if (chosen != 1)
             {
-                Console.Error.WriteLine("hilbridge ctl set-policy: give exactly one of --file, --rules or --none");
-                return Task.FromResult(2);
+                throw new UsageException("give exactly one of --file, --rules or --none");
             }
-            FaultPolicy policy;
-            try
-            {
-                policy = parse.GetValue(none) ? FaultPolicy.None
-                    : ScenarioLoader.ParseRules(parse.GetValue(file) is { } f ? File.ReadAllText(f.FullName) : parse.GetValue(rules)!);
-            }
-            catch (Exception ex) when (ex is ScenarioException or IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"hilbridge ctl set-policy: {ex.Message}");
-                return Task.FromResult(2);
-            }
+
+            var policy = parse.GetValue(none) ? FaultPolicy.None : Read(parse.GetValue(file), parse.GetValue(rules));
             return CtlCommand.RunAsync(parse, async client =>
             {
                 var request = new Proto.SetPolicyRequest { Device = parse.GetValue(CtlCommand.Device), Policy = PolicyMapping.ToProto(policy) };
@@ -46,5 +36,36 @@ internal static class CtlPolicyCommand
             });
         });
         return command;
+    }
+
+    /// <summary>
+    /// The rules of --file or --rules. No rules at all is refused: an empty string, '{}' or a file without
+    /// rules would silently remove every fault, which is what --none says on purpose.
+    /// </summary>
+    private static FaultPolicy Read(FileInfo? file, string? inline)
+    {
+        var source = file is null ? "--rules" : "--file " + file.FullName;
+        string yaml;
+        try
+        {
+            yaml = file is null ? inline! : File.ReadAllText(file.FullName);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{source}: {ex.Message}", ex);
+        }
+
+        FaultPolicy policy;
+        try
+        {
+            policy = ScenarioLoader.ParseRules(yaml);
+        }
+        catch (ScenarioException ex)
+        {
+            throw new UsageException($"{source}: {ex.Message}", ex);
+        }
+
+        return policy.Rules.Count > 0 ? policy
+            : throw new UsageException($"{source} holds no rules, which would remove every fault; say --none to mean that");
     }
 }

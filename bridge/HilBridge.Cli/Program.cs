@@ -9,4 +9,6 @@ root.Subcommands.Add(RegressCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(TraceCommand.Create());
 root.Subcommands.Add(SoakCommand.Create());
-return await root.Parse(args).InvokeAsync();
+root.Subcommands.Add(ScenarioCommand.Create());
+root.Subcommands.Add(CompletionCommand.Create());
+return await CliErrors.InvokeAsync(root, args);

@@ -22,9 +22,13 @@ internal static class ReplayCommand
     public static Command Create()
     {
         var file = TraceCliSupport.TraceArgument();
-        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
+        var json = ResultOutput.JsonOption();
+        var failOnDifference = new Option<bool>("--fail-on-difference")
+        {
+            Description = "What-if: exit 1 when it decides anything differently from the live run (violations, fences, acks, timeouts, refusals, verdict)",
+        };
         var overrides = new TraceOverrideOptions();
-        var command = new Command("replay", "Replay a trace on virtual time: reproduce every decision, or compare another policy (what-if)") { file, json };
+        var command = new Command("replay", "Replay a trace on virtual time: reproduce every decision, or compare another policy (what-if)") { file, json, failOnDifference };
         overrides.AddTo(command);
         command.SetAction((parse, ct) =>
         {
@@ -41,12 +45,12 @@ internal static class ReplayCommand
                 return Task.FromResult(TraceCliSupport.ExitUnusable);
             }
 
-            return Task.FromResult(Run(reader, options!, parse.GetValue(json), ct));
+            return Task.FromResult(Run(reader, options!, parse.GetValue(json), parse.GetValue(failOnDifference), ct));
         });
         return command;
     }
 
-    private static int Run(TraceReader reader, ReplayOptions options, bool json, CancellationToken ct)
+    private static int Run(TraceReader reader, ReplayOptions options, bool json, bool failOnDifference, CancellationToken ct)
     {
         var header = reader.Header;
         var recorded = reader.CreateEngineOptions();
@@ -78,15 +82,20 @@ internal static class ReplayCommand
             return readCode;
         }
 
-        return result.IsWhatIf || (result.Mismatch is null && verdict?.Same != false) ? 0 : TraceCliSupport.ExitMismatch;
+        if (result.IsWhatIf)
+        {
+            return failOnDifference && TraceReplayReport.Differences(result, verdict).Count > 0 ? (int)ExitCode.Failed : (int)ExitCode.Ok;
+        }
+
+        return result.Mismatch is null && verdict?.Same != false ? (int)ExitCode.Ok : (int)ExitCode.Failed;
     }
 
-    private static string Json(ReplayResult r, TraceVerdict? verdict, TraceReader reader, double seconds) => JsonSerializer.Serialize(new
+    private static string Json(ReplayResult r, TraceVerdict? verdict, TraceReader reader, double seconds) => ResultOutput.Json("replay", new
     {
         mode = r.IsWhatIf ? "what-if" : "exact",
         records = r.Records,
-        seconds,
-        readStatus = reader.Status.ToString(),
+        elapsedSeconds = seconds, // the replay's own wall time: elapsedUs
+        readStatus = reader.Status,
         readProblem = reader.Problem,
         reproduced = r.Reproduced,
         mismatch = r.Mismatch,
@@ -94,7 +103,8 @@ internal static class ReplayCommand
         recorded = TraceReplayReport.Figures(r.Recorded),
         replayed = TraceReplayReport.Figures(r.Replayed),
         adjustments = r.IsWhatIf ? r.Adjustments : null,
+        differences = r.IsWhatIf ? TraceReplayReport.Differences(r, verdict) : null,
         // The replayed engine's own counters at the end of the trace, every one by name.
         engineCounters = EngineCounterSnapshot.All.ToDictionary(c => c.Name, c => c.Read(r.FinalCounters)),
-    }, new JsonSerializerOptions { WriteIndented = true });
+    });
 }

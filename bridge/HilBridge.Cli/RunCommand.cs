@@ -4,6 +4,7 @@ using HilBridge.Live.Guest;
 using HilBridge.Live.Hosting;
 using HilBridge.Live.Run;
 using HilBridge.Scenarios;
+using HilBridge.Scenarios.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -30,10 +31,11 @@ internal static class RunCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
         var record = new Option<string>("--record") { Description = "Trace file of the run for `hilbridge replay` (relative to --out)", DefaultValueFactory = _ => "trace.hbt" };
         var noRecord = new Option<bool>("--no-record") { Description = "Do not record a trace" };
+        var json = ResultOutput.JsonOption("the run summary (summary.json's content) instead of the text");
 
         var command = new Command("run", "Boot a real guest under QEMU's SMMUv3 (aarch64) or Intel VT-d (x86_64, --iommu vtd) against the bridge, run the I/O workload and summarize")
         {
-            scenario, output, timeout, guestKernel, kernelPatches, kernel, initrd, rounds, blocks, qemu, iommu, noIommu, verbose, record, noRecord,
+            scenario, output, timeout, guestKernel, kernelPatches, kernel, initrd, rounds, blocks, qemu, iommu, noIommu, verbose, record, noRecord, json,
         };
         var control = new CtlHostingOptions();
         control.AddTo(command);
@@ -99,12 +101,12 @@ internal static class RunCommand
                     ControlPlaneExtension.AddTo(o, controlOptions);
                 }
             });
-            return await ExecuteAsync(builder, ct);
+            return await ExecuteAsync(builder, parse.GetValue(json), ct);
         });
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(HostApplicationBuilder builder, CancellationToken ct)
+    private static async Task<int> ExecuteAsync(HostApplicationBuilder builder, bool json, CancellationToken ct)
     {
         using var host = builder.Build();
         // The provider is disposed when the host stops; keep the result object.
@@ -118,21 +120,22 @@ internal static class RunCommand
         await host.RunAsync(ct);
         if (result.Error is { } error)
         {
-            Console.Error.WriteLine($"hilbridge run: {error.Message}");
-            return 3;
+            throw new EnvironmentException(error.Message, error);
         }
         if (result.Summary is not { } summary)
         {
-            return 3;
+            throw new EnvironmentException("the run ended without a summary (see the console log in the output folder)");
         }
 
-        Console.Write(summary.Render());
-        Console.WriteLine($"results in {options.OutputDirectory} (open report.html there; summary.txt, qemu-cmdline.txt, bridge.log)");
+        // With --json stdout holds the summary alone; where the files went is for the person, on stderr.
+        var notes = json ? Console.Error : Console.Out;
+        Console.Write(json ? ResultJson.Serialize(summary) + "\n" : summary.Render());
+        notes.WriteLine($"results in {options.OutputDirectory} (open report.html there; summary.txt, qemu-cmdline.txt, bridge.log)");
         if (options.TracePath is { } trace)
         {
-            Console.WriteLine($"trace in {trace} (hilbridge replay FILE reproduces it)");
+            notes.WriteLine($"trace in {trace} (hilbridge replay FILE reproduces it)");
         }
 
-        return summary.Passed ? 0 : 1;
+        return (int)(summary.Passed ? ExitCode.Ok : ExitCode.Failed);
     }
 }

@@ -24,12 +24,13 @@ internal static class ServeCommand
         };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
         var iommu = IommuOption.Create("The IOMMU of the QEMU command line printed: smmuv3 (default) or vtd");
-        var command = new Command("serve", "Serve the vhost-user-blk device on a UNIX socket and print the QEMU arguments that attach to it; "
-            + "the gRPC control plane listens on <socket>.control.sock unless told otherwise")
+        var command = new Command("serve", "Serve the bridge alone, for a QEMU you launch yourself: the vhost-user-blk device on --socket, "
+            + "announced with the QEMU arguments that attach to it once it listens; the gRPC control plane on <socket>.control.sock "
+            + "(hilbridge ctl --socket <socket>.control.sock ...). Records no trace; stops on Ctrl-C")
         {
             socket, disk, sizeMiB, trustUnsealed, iommu, verbose,
         };
-        var control = new CtlHostingOptions();
+        var control = new CtlHostingOptions(serve: true);
         control.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -58,11 +59,13 @@ internal static class ServeCommand
             }
 
             var options = host.Services.GetRequiredService<IOptions<ServeOptions>>().Value;
+            await StartOrCleanUpAsync(host, options, ct);
+
+            // Announced only now that the socket listens: a user never copies a command line for a server that failed.
             var qemu = new QemuOptions { Iommu = parse.GetValue(iommu) ?? IommuKind.SmmuV3, Kernel = "YOUR_KERNEL", Initrd = "YOUR_INITRD" };
             var args = QemuCommandLine.Build(qemu, new QemuEndpoints(options.Socket, Path.ChangeExtension(options.Socket, ".qmp"), null));
             Console.WriteLine("Serving " + options.Socket + ". Attach QEMU with:");
             Console.WriteLine(QemuCommandLine.Render(qemu.Binary ?? qemu.Profile.DefaultBinary, args));
-            await host.StartAsync(ct);
             if (host.Services.GetService<ControlPlaneHostedService>()?.Address is { } address)
             {
                 Console.WriteLine("Control plane (hilbridge ctl --socket/--address): " + address);
@@ -72,5 +75,29 @@ internal static class ServeCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Starts the bridge and control plane; if either fails, removes the disk image this attempt created
+    /// (the user asked for a server, not for 64 MiB left behind) and reports why in one line.
+    /// </summary>
+    private static async Task StartOrCleanUpAsync(IHost host, ServeOptions options, CancellationToken ct)
+    {
+        var disk = Path.GetFullPath(options.Bridge.DiskImage);
+        var diskExisted = Path.Exists(disk);
+        try
+        {
+            await host.StartAsync(ct);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            (host as IDisposable)?.Dispose();
+            if (!diskExisted && File.Exists(disk))
+            {
+                File.Delete(disk);
+            }
+
+            throw new EnvironmentException($"cannot serve on {options.Socket}: {ex.Message}", ex);
+        }
     }
 }

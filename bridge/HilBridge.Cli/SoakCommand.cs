@@ -23,12 +23,14 @@ internal static class SoakCommand
         var epochMin = new Option<int>("--epoch-min") { Description = "Shortest time (s) a policy holds", DefaultValueFactory = _ => 20 };
         var epochMax = new Option<int>("--epoch-max") { Description = "Longest time (s) a policy holds", DefaultValueFactory = _ => 60 };
         var blocks = new Option<int>("--blocks") { Description = "4 KiB blocks per guest round", DefaultValueFactory = _ => 256 };
-        var record = new Option<bool>("--record") { Description = "Record a replayable trace of each guest run (large)" };
+        var record = new Option<bool>("--record-traces") { Description = "Record a replayable trace of each guest run (large)" };
+        // run's --record is a path; soak's switch had the same name. The old spelling still works, with a warning.
+        var oldRecord = new Option<bool>("--record") { Description = "Deprecated: --record-traces", Hidden = true };
         var iommu = IommuOption.Create("The IOMMU every guest run is behind: smmuv3 (default) or vtd");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
         var command = new Command("soak", "Continuous guest I/O under changing fault policies (fence mode); reports violations, mismatches and memory growth")
         {
-            duration, output, seed, epochMin, epochMax, blocks, record, iommu, verbose,
+            duration, output, seed, epochMin, epochMax, blocks, record, oldRecord, iommu, verbose,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -50,6 +52,11 @@ internal static class SoakCommand
                 .Map(blocks, "Soak:Blocks")
                 .Map(record, "Soak:Record")
                 .Map(iommu, "Soak:Iommu", k => k!.Value.ToString());
+            if (parse.GetValue(oldRecord))
+            {
+                Console.Error.WriteLine("hilbridge soak: warning: --record is deprecated here, say --record-traces (run's --record is a path)");
+                flags.Set("Soak:Record", "true");
+            }
             var defaults = new Dictionary<string, string?> { ["Soak:OutputDirectory"] = Path.Combine("out", "soak-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")) };
             var builder = CliHost.CreateBuilder(parse.GetValue(verbose), flags, defaults);
             builder.Services.AddSingleton<IProgress<string>>(new ConsoleProgress());

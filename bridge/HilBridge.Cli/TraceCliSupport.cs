@@ -6,9 +6,8 @@ namespace HilBridge.Cli;
 /// <summary>What the trace commands share: opening a trace with clear errors, and reporting how reading ended.</summary>
 internal static class TraceCliSupport
 {
-    public const int ExitMismatch = 1;
-    public const int ExitUsage = 2;
-    public const int ExitUnusable = 3;
+    public const int ExitUsage = (int)ExitCode.Usage;
+    public const int ExitUnusable = (int)ExitCode.Environment;
 
     public static Argument<FileInfo> TraceArgument() => new("FILE") { Description = "Trace file (.hbt) recorded by `hilbridge run` or written by `trace import`" };
 

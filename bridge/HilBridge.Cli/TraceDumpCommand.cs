@@ -14,20 +14,20 @@ internal static class TraceDumpCommand
         var json = new Option<bool>("--json") { Description = "JSON lines: the header, then one object per record" };
         var from = new Option<long>("--from") { Description = "First record index to print", DefaultValueFactory = _ => 0 };
         var limit = new Option<long?>("--limit") { Description = "Print at most this many records" };
-        var kind = new Option<string?>("--kind") { Description = "Only records of this kind: input, effect, smmu, guest, run-end, end" };
+        var kind = new Option<string?>("--kind") { Description = "Only records of this one kind: input, effect, smmu, guest, run-end, end" };
+        kind.CompletionSources.Add(Enum.GetNames<TraceRecordKind>().Select(Kebab).ToArray());
         var command = new Command("dump", "Print a trace's header and records") { file, json, from, limit, kind };
         command.SetAction((parse, ct) =>
         {
-            TraceRecordKind? only = null;
-            if (parse.GetValue(kind) is { } k)
+            var only = parse.GetValue(kind) is { } k ? ParseKind(k) : (TraceRecordKind?)null;
+            if (parse.GetValue(limit) is < 0)
             {
-                if (!Enum.TryParse<TraceRecordKind>(k.Replace("-", ""), ignoreCase: true, out var parsed))
-                {
-                    Console.Error.WriteLine($"hilbridge trace dump: --kind '{k}' is not one of input, effect, smmu, guest, run-end, end");
-                    return Task.FromResult(TraceCliSupport.ExitUsage);
-                }
+                throw new UsageException($"--limit {parse.GetValue(limit)}: give a count >= 0");
+            }
 
-                only = parsed;
+            if (parse.GetValue(from) < 0)
+            {
+                throw new UsageException($"--from {parse.GetValue(from)}: give a record index >= 0");
             }
 
             using var reader = TraceCliSupport.Open(parse.GetValue(file)!, "trace dump");
@@ -41,6 +41,20 @@ internal static class TraceDumpCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// One kind by name. Enum.TryParse alone would take "99" and "input,effect" (flags OR-ed into another kind),
+    /// so only the names themselves are accepted.
+    /// </summary>
+    private static TraceRecordKind ParseKind(string text)
+    {
+        var names = Enum.GetNames<TraceRecordKind>().Select(Kebab).ToList();
+        var match = Enum.GetValues<TraceRecordKind>().Where(v => string.Equals(Kebab(v.ToString()), text.Trim(), StringComparison.OrdinalIgnoreCase)).ToList();
+        return match.Count == 1 ? match[0]
+            : throw new UsageException($"--kind '{text}' is not one of {string.Join(", ", names)} (one kind; run dump once per kind)");
+    }
+
+    private static string Kebab(string name) => string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 
     private static void Dump(TraceReader reader, bool json, long from, long limit, TraceRecordKind? only, CancellationToken ct)
     {

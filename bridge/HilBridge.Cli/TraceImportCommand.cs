@@ -16,11 +16,12 @@ internal static class TraceImportCommand
     public static Command Create()
     {
         var log = new Argument<FileInfo>("LOG") { Description = "QEMU trace log (log backend text), e.g. from -trace 'smmuv3_*' -D LOG" };
-        var output = new Option<FileInfo>("--output", "-o") { Description = "Trace file to write (.hbt)", Required = true };
+        var output = new Option<FileInfo>("--output", "-o", "--out") { Description = "Trace file to write (.hbt)", Required = true };
         var streamId = new Option<string?>("--stream-id") { Description = "The device's StreamID (default: the one with the most translations in the log)" };
         var noReset = new Option<bool>("--no-reset-on-attach") { Description = "Do not model a device reset before each CFGI_STE of the device" };
+        var json = ResultOutput.JsonOption("what was imported");
         var overrides = new TraceOverrideOptions();
-        var command = new Command("import", "Import a QEMU SMMU trace log as a trace, replayed under a chosen policy") { log, output, streamId, noReset };
+        var command = new Command("import", "Import a QEMU SMMU trace log as a trace, replayed under a chosen policy") { log, output, streamId, noReset, json };
         overrides.AddTo(command);
         command.SetAction((parse, ct) =>
         {
@@ -43,30 +44,79 @@ internal static class TraceImportCommand
             }
 
             var engine = replay!.ApplyTo(new EngineOptions { Seed = 1 });
-            return Task.FromResult(Import(parse.GetValue(log)!, parse.GetValue(output)!, engine, scenario?.Name, sid, !parse.GetValue(noReset), ct));
+            return Task.FromResult(Import(parse.GetValue(log)!, parse.GetValue(output)!, engine, scenario?.Name, sid, !parse.GetValue(noReset), parse.GetValue(json), ct));
         });
         return command;
     }
 
-    private static int Import(FileInfo log, FileInfo output, EngineOptions engine, string? policyName, uint? streamId, bool resetOnAttach, CancellationToken ct)
+    private static int Import(FileInfo log, FileInfo output, EngineOptions engine, string? policyName, uint? streamId, bool resetOnAttach, bool json, CancellationToken ct)
     {
+        SmmuLogImportResult result;
         try
         {
-            var result = SmmuLogImport.Run(log, output, engine, policyName, streamId, resetOnAttach, ct);
-            if (!result.Imported)
-            {
-                Console.Error.WriteLine($"hilbridge trace import: {log.FullName}: no smmu trace events (was QEMU run with -trace 'smmuv3_*' -D FILE?)");
-                return TraceCliSupport.ExitUsage;
-            }
-
-            Print(log, output, engine, result.Report, result.Tally);
-            return 0;
+            result = SmmuLogImport.Run(log, output, engine, policyName, streamId, resetOnAttach, ct);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"hilbridge trace import: {ex.Message}");
-            return TraceCliSupport.ExitUsage;
+            throw new EnvironmentException(ex.Message, ex);
         }
+
+        if (Unusable(log, result, streamId) is { } why)
+        {
+            // A trace without a single access of the device replays to nothing and reads "Complete": do not leave one.
+            output.Refresh();
+            if (output.Exists && result.Imported)
+            {
+                output.Delete();
+            }
+
+            throw new UsageException(why);
+        }
+
+        var r = result.Report;
+        if (r.TimestampedEvents < r.Events)
+        {
+            Console.Error.WriteLine($"hilbridge trace import: warning: {r.Events - r.TimestampedEvents} of {r.Events} events have no QEMU timestamp, "
+                + "so their times are made up and latencies mean nothing; record with -msg timestamp=on");
+        }
+
+        if (json)
+        {
+            Console.WriteLine(ResultOutput.Json("trace.import", new
+            {
+                log = log.FullName,
+                output = output.FullName,
+                streamId = engine.StreamId,
+                report = result.Report,
+                decisions = TraceReplayReport.Figures(result.Tally),
+            }));
+        }
+        else
+        {
+            Print(log, output, engine, result.Report, result.Tally);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Why the log gives no usable trace (nothing to replay), or null.</summary>
+    private static string? Unusable(FileInfo log, SmmuLogImportResult result, uint? streamId)
+    {
+        const string Enable = "record with -trace 'smmuv3_*' (at least smmuv3_translate_success, smmuv3_cmdq_tlbi_nh*, smmuv3_*range_inval, smmuv3_cmdq_cfgi_ste*) -D LOG";
+        var r = result.Report;
+        if (!result.Imported)
+        {
+            return $"{log.FullName}: no SMMU trace events; {Enable}";
+        }
+
+        if (r.Translations == 0 && r.OtherStreamTranslations > 0 && streamId is { } sid)
+        {
+            return $"{log.FullName}: no translations of StreamID 0x{sid:x} ({r.OtherStreamTranslations} of other StreamIDs); leave out --stream-id to take the busiest";
+        }
+
+        return r.Translations == 0
+            ? $"{log.FullName}: {r.Events} SMMU events but no translations (smmuv3_translate_success), so no device access to replay; {Enable}"
+            : null;
     }
 
     private static void Print(FileInfo log, FileInfo output, EngineOptions engine, ImportReport r, TraceTally t)

@@ -9,10 +9,15 @@ internal sealed class TraceOverrideOptions
 {
     public Option<FileInfo?> Policy { get; } = new("--policy")
     {
-        Description = "Scenario YAML whose engine (rules, timeout, fencePolicy, fenceMode, seed) replaces the recorded one",
+        Description = "Scenario YAML whose engine (rules, timeout, fencePolicy, fenceMode; seed only if it states engine.seed) replaces the recorded one",
     };
 
-    public Option<string?> Timeout { get; } = new("--timeout") { Description = "Invalidation timeout: 1s, 100ms, arm-smmu-v3, amd-vi, pcie" };
+    public Option<string?> Timeout { get; } = new("--invalidation-timeout") { Description = "Invalidation timeout: 1s, 100ms, arm-smmu-v3, amd-vi, pcie" };
+
+    /// <summary>The old spelling, which `run` uses for the guest's seconds: still accepted, with a warning.</summary>
+    public Option<string?> DeprecatedTimeout { get; } = new("--timeout") { Description = "Deprecated: --invalidation-timeout", Hidden = true };
+
+    public Option<ulong?> Seed { get; } = new("--seed") { Description = "The engine's seed (default: the recorded one, or --policy's engine.seed)" };
 
     public Option<string?> FencePolicy { get; } = new("--fence-policy") { Description = "hope | fence" };
 
@@ -22,6 +27,8 @@ internal sealed class TraceOverrideOptions
     {
         command.Options.Add(Policy);
         command.Options.Add(Timeout);
+        command.Options.Add(DeprecatedTimeout);
+        command.Options.Add(Seed);
         command.Options.Add(FencePolicy);
         command.Options.Add(FenceMode);
     }
@@ -32,17 +39,25 @@ internal sealed class TraceOverrideOptions
         try
         {
             Scenario? scenario = parse.GetValue(Policy) is { } file ? ScenarioLoader.Load(file.FullName) : null;
+            var timeoutText = parse.GetValue(Timeout);
+            if (parse.GetValue(DeprecatedTimeout) is { } old)
+            {
+                Console.Error.WriteLine($"hilbridge {parse.CommandResult.Command.Name}: warning: --timeout is deprecated here, say --invalidation-timeout (run's --timeout is the guest's seconds)");
+                timeoutText ??= old;
+            }
+
             var options = new Traces.Replay.ReplayOptions
             {
                 Policy = scenario?.Engine.Policy,
-                Timeout = parse.GetValue(Timeout) is { } t ? ScenarioValues.ParseTimeout(t) : scenario?.Engine.InvalidationTimeout,
+                Timeout = timeoutText is { } t ? ScenarioValues.ParseTimeout(t, "--invalidation-timeout") : scenario?.Engine.InvalidationTimeout,
                 FencePolicy = Parse<FencePolicy>(parse.GetValue(FencePolicy), "--fence-policy") ?? scenario?.Engine.FencePolicy,
                 FenceMode = Parse<FenceMode>(parse.GetValue(FenceMode), "--fence-mode") ?? scenario?.Engine.FenceMode,
-                Seed = scenario?.Engine.Seed,
+                // A policy file without engine.seed says nothing about the seed: the recorded one stays.
+                Seed = parse.GetValue(Seed) ?? (scenario is { SeedGiven: true } ? scenario.Engine.Seed : null),
             };
             if (options.Timeout is { } timeout && timeout <= TimeSpan.Zero)
             {
-                return (null, null, "--timeout must be positive");
+                return (null, null, "--invalidation-timeout must be positive");
             }
 
             return (options, scenario, null);

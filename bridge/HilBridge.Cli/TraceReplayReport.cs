@@ -49,12 +49,53 @@ internal static class TraceReplayReport
         Time(o, "ack latency total (added)", a.AckLatencyTotal, b.AckLatencyTotal);
         Time(o, "time fenced", a.FencedTime, b.FencedTime);
         WriteVerdict(o, verdict, "what-if");
+        // A verdict that changed says so on its own line above; the same verdict can still hide other decisions.
+        if (verdict is not { Same: false })
+        {
+            var differences = Differences(r, verdict);
+            o.WriteLine(differences.Count == 0
+                ? "the what-if decides as the live run did: the same acks, timeouts, fences, violations and refusals"
+                : "but the what-if DIFFERS from the live run: " + string.Join(", ", differences));
+        }
         var adj = r.Adjustments;
         o.WriteLine("how: the recorded inputs are replayed as the device's demand on an engine with the new settings; " +
             "the guest's reaction to different decisions (I/O errors, recoveries, retries) is not modelled.");
         o.WriteLine($"     {adj.RecordedTimersSkipped} recorded timer inputs replaced by the new engine's own deadlines; " +
             $"{adj.AccessResultsChanged} accesses decided differently ({adj.ExtraHitsEndedAtOnce} new hits ended at once, " +
             $"{adj.EndsWithoutAccess} recorded ends with nothing to end){(adj.SetPoliciesIgnored > 0 ? $"; {adj.SetPoliciesIgnored} recorded SetPolicy inputs ignored" : "")}.");
+    }
+
+    /// <summary>
+    /// What a what-if decided differently from the live run ("violations 0 -> 3"); empty when every decision
+    /// count and the verdict match. `replay --fail-on-difference` exits 1 on any. Latencies are not compared:
+    /// the what-if engine fires its own timers, so they differ by timer slack even under the recorded settings.
+    /// </summary>
+    public static IReadOnlyList<string> Differences(ReplayResult r, TraceVerdict? verdict)
+    {
+        var (a, b) = (r.Recorded, r.Replayed);
+        var differences = new List<string>();
+        void Count(string name, long recorded, long replayed)
+        {
+            if (recorded != replayed)
+            {
+                differences.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {recorded} -> {replayed}"));
+            }
+        }
+
+        Count("violations", a.Violations, b.Violations);
+        Count("fences", a.Fences, b.Fences);
+        Count("unfences", a.Unfences, b.Unfences);
+        Count("acks", a.Acks, b.Acks);
+        Count("refused acks", a.RefusedAcks, b.RefusedAcks);
+        Count("timeouts", a.Timeouts, b.Timeouts);
+        Count("refused accesses", a.RefusedAccesses, b.RefusedAccesses);
+        Count("stragglers refused", a.Stragglers(Core.Engine.StragglerOutcome.RefusedFenced), b.Stragglers(Core.Engine.StragglerOutcome.RefusedFenced));
+        if (verdict is { Same: false })
+        {
+            differences.Add($"verdict {verdict.Recorded.ToText()} -> {verdict.Replayed.ToText()}");
+        }
+
+        return differences;
     }
 
     public static object Figures(TraceTally t) => new
@@ -68,10 +109,11 @@ internal static class TraceReplayReport
         unfences = t.Unfences,
         refusedAccesses = t.RefusedAccesses,
         violations = t.Violations,
-        ackLatencyMeanUs = t.AckLatencyMean?.Ticks / 10.0,
-        ackLatencyP99Us = t.AckLatency.Percentile(99)?.Ticks / 10.0,
-        ackLatencyTotalUs = t.AckLatencyTotal.Ticks / 10.0,
-        fencedSeconds = t.FencedTime.TotalSeconds,
+        // TimeSpans become *Us numbers (ResultJson): ackLatencyMeanUs, ackLatencyTotalUs, fencedTimeUs.
+        ackLatencyMean = t.AckLatencyMean,
+        ackLatency = LatencySummary.From(t.AckLatency),
+        ackLatencyTotal = t.AckLatencyTotal,
+        fencedTime = t.FencedTime,
     };
 
     private static void WriteVerdict(TextWriter o, TraceVerdict? verdict, string what)
@@ -83,7 +125,7 @@ internal static class TraceReplayReport
         }
 
         o.WriteLine(verdict.Same
-            ? $"verdict: {verdict.Replayed.ToText()} ({what}), identical to the live run's"
+            ? $"verdict: {verdict.Replayed.ToText()} ({what}), {(what == "replay" ? "identical to" : "as")} the live run's"
             : $"verdict: {verdict.Replayed.ToText()} ({what}) but the live run was {verdict.Recorded.ToText()}");
         foreach (var e in verdict.Expectations)
         {

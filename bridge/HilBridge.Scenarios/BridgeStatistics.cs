@@ -12,6 +12,9 @@ public sealed record BridgeStatistics
     /// <summary>Invalidation reply latency as QEMU saw it (request received to reply sent), on the host's clock.</summary>
     public TimeSpan? AckLatencyP50 { get; init; }
     public TimeSpan? AckLatencyP99 { get; init; }
+
+    /// <summary>The measured ack latency (arrival to reply) in full: percentiles, max and histogram; null in older summaries.</summary>
+    public LatencySummary? AckLatency { get; init; }
     /// <summary>Requests a previous back-end left in flight that this one ran again after taking over (INFLIGHT_SHMFD).</summary>
     public long RequestsResubmitted { get; init; }
     /// <summary>Requests popped from the ring and not yet completed, at the time of the snapshot.</summary>

@@ -7,6 +7,9 @@ public sealed record Expectation(string Metric, string Operator, double Value)
 {
     private static readonly string[] Operators = ["==", "!=", ">=", "<=", ">", "<"];
 
+    /// <summary>The comparison operators a condition may start with.</summary>
+    public static IReadOnlyList<string> OperatorNames => Operators;
+
     public string Expected => $"{Operator} {Value.ToString(CultureInfo.InvariantCulture)}";
 
     public static Expectation Parse(string metric, string condition)

@@ -7,6 +7,10 @@ namespace HilBridge.Scenarios;
 /// <summary>What a live run produced: the guest's verdict on its data and the bridge's counters.</summary>
 public sealed record RunSummary
 {
+    /// <summary><see cref="Json.ResultJson.SchemaVersion"/> when written by this version; 0 when read from an older summary.</summary>
+    [JsonPropertyOrder(-1)]
+    public int SchemaVersion { get; init; } = Json.ResultJson.SchemaVersion;
+
     public string? Scenario { get; init; }
     /// <summary>Written as "passed", "failed", "aborted" or "completed" (before judging), as summaries always were.</summary>
     [JsonConverter(typeof(RunOutcomeJsonConverter))]

@@ -44,7 +44,7 @@ public static class ScenarioLoader
         }
         catch (YamlException ex)
         {
-            throw new ScenarioException($"line {ex.Start.Line}: {ex.InnerException?.Message ?? ex.Message}", ex);
+            throw ScenarioYamlErrors.Translate(ex, yaml);
         }
         var engine = new EngineOptions
         {
@@ -77,6 +77,7 @@ public static class ScenarioLoader
         {
             Control = file.Control.Select((c, i) => BuildControlAction(c, $"control[{i}]")).ToList(),
             GuestVisibleAts = file.GuestVisibleAts,
+            SeedGiven = file.Engine.Seed is not null,
             GuestKernel = string.IsNullOrWhiteSpace(file.GuestKernel) ? null : file.GuestKernel.Trim(),
             Iommu = iommu,
             QemuBinary = file.Qemu.Binary,
@@ -102,7 +103,7 @@ public static class ScenarioLoader
         }
         catch (YamlException ex)
         {
-            throw new ScenarioException($"line {ex.Start.Line}: {ex.InnerException?.Message ?? ex.Message}", ex);
+            throw ScenarioYamlErrors.Translate(ex, yaml);
         }
     }
 

@@ -45,7 +45,8 @@ public static class ScenarioValues
             {
                 "none" => Distribution.None,
                 "fixed" => Distribution.Fixed(Seconds(1)),
-                "uniform" => Distribution.Uniform(Seconds(1), Seconds(2)),
+                "uniform" => Seconds(1) <= Seconds(2) ? Distribution.Uniform(Seconds(1), Seconds(2))
+                    : throw new ScenarioException($"{field}: '{text}': uniform MIN MAX needs MIN <= MAX"),
                 "exponential" => Distribution.Exponential(Seconds(1)),
                 "lognormal" => Distribution.LogNormal(Number(1), Number(2)),
                 _ => throw new ScenarioException($"{field}: unknown distribution '{words[0]}' (none, fixed, uniform, exponential, lognormal)"),
@@ -53,7 +54,8 @@ public static class ScenarioValues
         }
         catch (ArgumentException ex)
         {
-            throw new ScenarioException($"{field}: {ex.Message}");
+            // The factories' own checks (finite, not negative), whose messages name C# parameters.
+            throw new ScenarioException($"{field}: '{text}' is out of range (durations >= 0, numbers finite)", ex);
         }
     }
 
@@ -67,11 +69,11 @@ public static class ScenarioValues
         return ok ? v : throw new ScenarioException($"{field}: '{text}' is not an address");
     }
 
-    public static TimeSpan ParseTimeout(string? text) => text?.Trim().ToLowerInvariant() switch
+    public static TimeSpan ParseTimeout(string? text, string field = "engine.timeout") => text?.Trim().ToLowerInvariant() switch
     {
         null or "" or "arm-smmu-v3" => EngineOptions.ArmSmmuV3Timeout,
         "amd-vi" => EngineOptions.AmdViTimeout,
         "pcie" => EngineOptions.PcieTimeout,
-        _ => ParseDuration(text, "engine.timeout"),
+        _ => ParseDuration(text, field),
     };
 }

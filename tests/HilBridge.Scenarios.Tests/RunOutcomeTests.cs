@@ -1,3 +1,4 @@
+using HilBridge.Scenarios.Json;
 using System.Text.Json;
 
 namespace HilBridge.Scenarios.Tests;
@@ -26,12 +27,12 @@ public class RunOutcomeTests
     [Fact]
     public void Serialize_Summary_WritesOutcomeAsWord()
     {
-        var json = JsonSerializer.Serialize(new RunSummary { Outcome = RunOutcome.Failed, Bridge = new BridgeStatistics() });
+        var json = ResultJson.Serialize(new RunSummary { Outcome = RunOutcome.Failed, Bridge = new BridgeStatistics() }, indented: false);
 
-        Assert.Contains("\"Outcome\":\"failed\"", json);
+        Assert.Contains("\"outcome\":\"failed\"", json);
     }
 
     [Fact]
     public void Deserialize_UnknownOutcomeWord_ThrowsJsonException() =>
-        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<RunSummary>("""{"Outcome":"exploded","Bridge":{}}"""));
+        Assert.Throws<JsonException>(() => ResultJson.ReadRunSummary("""{"schemaVersion":1,"outcome":"exploded","bridge":{}}"""));
 }

@@ -1,3 +1,4 @@
+using HilBridge.Scenarios.Json;
 using System.Text.Json;
 using HilBridge.Core.Engine;
 
@@ -17,7 +18,7 @@ public class RunSummaryJsonTests
     [Fact]
     public void Deserialize_FlatBridgeCountersOfEarlierVersions_KeepsDeviceCountersAndGuestFacts()
     {
-        var summary = JsonSerializer.Deserialize<RunSummary>(FlatSummary)!;
+        var summary = ResultJson.ReadRunSummary(FlatSummary)!;
 
         Assert.Equal(RunOutcome.Passed, summary.Outcome);
         Assert.Equal((40L, 2L), (summary.Bridge.Requests, summary.Bridge.RequestErrors));
@@ -36,7 +37,7 @@ public class RunSummaryJsonTests
             Bridge = new BridgeStatistics { Requests = 1, Engine = new() { Fences = 2, LastRecoveryTime = TimeSpan.FromSeconds(1.5) } },
         };
 
-        var back = JsonSerializer.Deserialize<RunSummary>(JsonSerializer.Serialize(summary))!;
+        var back = ResultJson.ReadRunSummary(ResultJson.Serialize(summary))!;
 
         Assert.Equal(summary.Bridge, back.Bridge);
         Assert.Equal(RunOutcome.Aborted, back.Outcome);
@@ -57,10 +58,10 @@ public class RunSummaryJsonTests
     {
         var summary = new RunSummary { Outcome = RunOutcome.Passed, Bridge = new(), Kernel = new GuestKernelInfo("7.2.8", "build", "linux 7.2.8 + 0 patches, build 556c6850b979") };
 
-        var json = JsonSerializer.Serialize(summary);
-        var back = JsonSerializer.Deserialize<RunSummary>(json)!;
+        var json = ResultJson.Serialize(summary, indented: false);
+        var back = ResultJson.ReadRunSummary(json)!;
 
-        Assert.Contains("\"Kernel\":{\"Release\":\"7.2.8\",\"Source\":\"build\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"kernel\":{\"release\":\"7.2.8\",\"source\":\"build\"", json, StringComparison.Ordinal);
         Assert.Equal(summary.Kernel, back.Kernel);
         Assert.Contains("guest kernel       7.2.8 (build: linux 7.2.8 + 0 patches, build 556c6850b979)", summary.Render(), StringComparison.Ordinal);
     }
@@ -102,8 +103,63 @@ public class RunSummaryJsonTests
     }
 
     [Fact]
+    public void Serialize_Summary_CamelCaseDurationsInMicrosecondsVersioned()
+    {
+        var histogram = new LatencyHistogram();
+        foreach (var us in new[] { 3, 5, 7, 100, 1500 })
+        {
+            histogram.Record(TimeSpan.FromMicroseconds(us));
+        }
+
+        var summary = new RunSummary
+        {
+            Outcome = RunOutcome.Passed,
+            BootSeconds = 7.5,
+            GuestUptimeAtStart = 6.25,
+            WallSeconds = 10,
+            Bridge = new BridgeStatistics
+            {
+                AckLatencyP50 = TimeSpan.FromMicroseconds(7),
+                AckLatency = LatencySummary.From(histogram),
+                Engine = new() { LastRecoveryTime = TimeSpan.FromMilliseconds(1.5), Fences = 5_000_000_000 },
+            },
+            ViolationDetails = [new ViolationRecord("0x100", "0x1000", 64, "write", 2.5, "straggler", 9)],
+        };
+
+        using var json = JsonDocument.Parse(ResultJson.Serialize(summary));
+        var root = json.RootElement;
+
+        Assert.Equal(ResultJson.SchemaVersion, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(7_500_000, root.GetProperty("bootUs").GetDouble());
+        Assert.Equal(6_250_000, root.GetProperty("guestUptimeAtStartUs").GetDouble());
+        Assert.Equal(10_000_000, root.GetProperty("wallUs").GetDouble());
+        var bridge = root.GetProperty("bridge");
+        Assert.Equal(7, bridge.GetProperty("ackLatencyP50Us").GetDouble());
+        Assert.Equal(1500, bridge.GetProperty("engine").GetProperty("lastRecoveryTimeUs").GetDouble());
+        Assert.Equal(5_000_000_000, bridge.GetProperty("engine").GetProperty("fences").GetInt64());
+        var latency = bridge.GetProperty("ackLatency");
+        Assert.Equal(5, latency.GetProperty("count").GetInt64());
+        Assert.InRange(latency.GetProperty("p50Us").GetDouble(), 7, 7.3); // the histogram's bucket bound, within 1/32
+        Assert.True(latency.GetProperty("p999Us").GetDouble() >= 1450, latency.ToString());
+        Assert.True(latency.GetProperty("maxUs").GetDouble() >= 1450, latency.ToString());
+        Assert.Equal(5, latency.GetProperty("binsUpToUs").EnumerateObject().Sum(p => p.Value.GetInt64()));
+        Assert.Equal(2500, root.GetProperty("violationDetails")[0].GetProperty("sinceAckUs").GetDouble());
+        Assert.Equal(summary with { SchemaVersion = ResultJson.SchemaVersion }, ResultJson.ReadRunSummary(json.RootElement.GetRawText())! with
+        {
+            Bridge = summary.Bridge, ViolationDetails = summary.ViolationDetails, IommuCommands = summary.IommuCommands,
+            Expectations = summary.Expectations, GuestFindings = summary.GuestFindings, GuestTimeoutMessages = summary.GuestTimeoutMessages,
+        });
+    }
+
+    [Fact]
+    public void ReadRunSummary_LegacyShape_VersionZero()
+    {
+        Assert.Equal(0, ResultJson.ReadRunSummary(FlatSummary)!.SchemaVersion);
+    }
+
+    [Fact]
     public void Deserialize_SummaryOfEarlierVersions_NoKernel()
     {
-        Assert.Null(JsonSerializer.Deserialize<RunSummary>(FlatSummary)!.Kernel);
+        Assert.Null(ResultJson.ReadRunSummary(FlatSummary)!.Kernel);
     }
 }

@@ -42,7 +42,7 @@ internal static class BridgeServer
                     output.WriteLine("types " + (sampler?.Describe() ?? "(start with --alloc-types)"));
                     break;
                 case "stats":
-                    output.WriteLine("stats " + JsonSerializer.Serialize(bridge.Statistics()));
+                    output.WriteLine("stats " + HilBridge.Scenarios.Json.ResultJson.Serialize(bridge.Statistics(), indented: false));
                     break;
                 default:
                     output.WriteLine("error unknown command");

@@ -281,10 +281,14 @@ public static class MarkdownWriter
         {
             return;
         }
-        // Engine counters sit under "Engine" since the bridge holds the engine's snapshot whole; results saved before are flat.
-        double Med(string key) => SampleStats.Median(stats.Select(o => (o["Engine"]?[key] ?? o[key])?.GetValue<double>() ?? double.NaN));
+        // The result shape (ResultJson: camelCase, durations as *Us numbers) since issue 17; results saved before are
+        // PascalCase with TimeSpan strings, and before that flat (engine counters not under "Engine").
+        static string Camel(string key) => char.ToLowerInvariant(key[0]) + key[1..];
+        double Med(string key) => SampleStats.Median(stats.Select(o =>
+            (o["engine"]?[Camel(key)] ?? o[Camel(key)] ?? o["Engine"]?[key] ?? o[key])?.GetValue<double>() ?? double.NaN));
         double MedTime(string key) => SampleStats.Median(stats.Select(o =>
-            TimeSpan.TryParse(o[key]?.GetValue<string>(), Inv, out var t) ? t.TotalMicroseconds : double.NaN));
+            o[Camel(key) + "Us"] is { } us ? us.GetValue<double>()
+            : TimeSpan.TryParse(o[key]?.GetValue<string>(), Inv, out var t) ? t.TotalMicroseconds : double.NaN));
         md.AppendLine($"Bridge counters per iommu_platform=on boot (medians): {Med("Requests"):0} requests, {Med("Invalidations"):0} IOTLB invalidations " +
             $"({Med("InvalidationsAcked"):0} acked), {Med("AtcMisses"):0} ATC misses, {Med("AtcUpdates"):0} updates; receipt-to-reply time of an invalidation " +
             $"inside the bridge p50 {MedTime("AckLatencyP50"):0.0} µs, p99 {MedTime("AckLatencyP99"):0.0} µs.");

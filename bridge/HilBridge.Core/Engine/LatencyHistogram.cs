@@ -53,6 +53,18 @@ public sealed class LatencyHistogram
         return TimeSpan.FromTicks(_max);
     }
 
+    /// <summary>The non-empty buckets in ascending order: the largest value each holds and its count.</summary>
+    public IEnumerable<(TimeSpan UpTo, long Count)> Buckets()
+    {
+        for (int i = 0; i < _counts.Length; i++)
+        {
+            if (_counts[i] > 0)
+            {
+                yield return (TimeSpan.FromTicks((long)Math.Min(HighestEquivalent(i), long.MaxValue)), _counts[i]);
+            }
+        }
+    }
+
     private static int IndexOf(ulong value)
     {
         if (value < SubBuckets)

@@ -140,6 +140,7 @@ public sealed partial class VhostBlkBridge : IDisposable
         StragglerFaults = Interlocked.Read(ref _counters.StragglerFaults),
         AckLatencyP50 = _replies.AckLatency.Percentile(50),
         AckLatencyP99 = _replies.AckLatency.Percentile(99),
+        AckLatency = LatencySummary.From(_replies.AckLatency),
         Engine = e.Counters.Snapshot(),
     });
 

@@ -17,6 +17,9 @@ public sealed class ServeOptions
 /// <summary>Rejects a serve configuration that could not start, before the socket is made.</summary>
 public sealed class ServeOptionsValidator : IValidateOptions<ServeOptions>
 {
+    /// <summary>sockaddr_un's sun_path is 108 bytes with its NUL.</summary>
+    private const int MaxSocketPathBytes = 107;
+
     public ValidateOptionsResult Validate(string? name, ServeOptions options)
     {
         var failures = new List<string>();
@@ -24,10 +27,18 @@ public sealed class ServeOptionsValidator : IValidateOptions<ServeOptions>
         {
             failures.Add("--socket (Serve:Socket) is required");
         }
+        else if (System.Text.Encoding.UTF8.GetByteCount(Path.GetFullPath(options.Socket)) is var bytes and > MaxSocketPathBytes)
+        {
+            failures.Add($"--socket {options.Socket}: the full path is {bytes} bytes and a UNIX socket's path holds at most {MaxSocketPathBytes}; choose a shorter one");
+        }
 
         if (string.IsNullOrWhiteSpace(options.Bridge.DiskImage))
         {
             failures.Add("--disk (Serve:Bridge:DiskImage) is empty");
+        }
+        else if (Directory.Exists(options.Bridge.DiskImage))
+        {
+            failures.Add($"--disk {options.Bridge.DiskImage} is a directory; give the image file's path");
         }
 
         if (options.Bridge.DiskSizeBytes <= 0)

@@ -1,3 +1,4 @@
+using HilBridge.Scenarios.Json;
 using System.Globalization;
 using System.Text.Json;
 using HilBridge.Scenarios;
@@ -32,7 +33,7 @@ public sealed record TraceVerdict(RunOutcome Recorded, RunOutcome Replayed, IRea
         RunSummary? recorded;
         try
         {
-            recorded = JsonSerializer.Deserialize<RunSummary>(end.SummaryJson);
+            recorded = ResultJson.ReadRunSummary(end.SummaryJson);
         }
         catch (JsonException)
         {

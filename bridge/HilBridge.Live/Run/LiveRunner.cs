@@ -1,3 +1,4 @@
+using HilBridge.Scenarios.Json;
 using System.Diagnostics;
 using System.Text.Json;
 using HilBridge.Live.AtsPort;
@@ -133,14 +134,14 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory hostLogger
 
         var summary = Summarize(reason is null ? RunOutcome.Completed : RunOutcome.Aborted, reason, outcome, bridge, commands, guest, wall);
         summary = Judge.Run(summary, scenario);
-        recorder?.RecordRunEnd(summary.Outcome.ToText(), summary.Reason, JsonSerializer.Serialize(summary), summary.StreamId);
+        recorder?.RecordRunEnd(summary.Outcome.ToText(), summary.Reason, ResultJson.Serialize(summary, indented: false), summary.StreamId);
         if (recorder?.Failure is { } recordError)
         {
             _logger.LogWarning(recordError, "trace recording to {Path} stopped early", recorder.Path);
         }
 
         await File.WriteAllTextAsync(Path.Combine(plan.OutputDirectory, "summary.json"),
-            JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }), ct);
+            ResultJson.Serialize(summary), ct);
         try { Directory.Delete(runtimeDir, recursive: true); } catch (IOException) { }
         return await FinishAsync(plan, summary, timeline, qemuCommandLine, ct);
     }

@@ -1,3 +1,4 @@
+using HilBridge.Scenarios.Json;
 using System.Diagnostics;
 using System.Text.Json;
 using HilBridge.Core.Engine;
@@ -53,7 +54,7 @@ public sealed class SoakRunner(SoakOptions options, LiveRunner runner, IProgress
 
         var report = Build(tally, rss.Samples, runs, clock.Elapsed);
         await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "soak.json"),
-            JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), ct);
+            ResultJson.Serialize(report), ct);
         await File.WriteAllLinesAsync(Path.Combine(options.OutputDirectory, "memory.tsv"),
             ["seconds\tvmrss_kb\trssanon_kb", .. rss.Samples.Select(s => $"{s.At.TotalSeconds:F0}\t{s.VmRssKb}\t{s.RssAnonKb}")], ct);
         return report;

@@ -41,9 +41,11 @@ public sealed unsafe class VhostUserListener : IDisposable
             // pins 0600 regardless of what the umask was.
             var previous = LibC.umask(OwnerOnlyUmask);
             int rc;
+            int errno;
             try
             {
                 rc = LibC.bind(socket.DangerousFd, address, length);
+                errno = LibC.LastError; // before umask(), whose own call resets the saved errno to 0
             }
             finally
             {
@@ -52,7 +54,7 @@ public sealed unsafe class VhostUserListener : IDisposable
 
             if (rc != 0)
             {
-                throw VhostUserTransportException.FromLastError($"bind({path})");
+                throw new VhostUserTransportException($"bind({path})", errno);
             }
 
             if (LibC.chmod(path, OwnerReadWrite) != 0 || LibC.listen(socket.DangerousFd, backlog) != 0)

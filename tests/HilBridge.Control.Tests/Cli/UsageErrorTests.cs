@@ -48,7 +48,7 @@ public sealed class UsageErrorTests
         using var cli = await Hilbridge.RunAsync(Limit, new Dictionary<string, string> { ["HILBRIDGE_RUN__QEMU__CPUS"] = "two" },
             "run", "--kernel", "/boot/vmlinuz", "--initrd", "/boot/initrd.gz");
 
-        AssertUsageError(cli, "hilbridge run: Failed to convert configuration value 'two' at 'Run:Qemu:Cpus'");
+        AssertUsageError(cli, "hilbridge run: Run:Qemu:Cpus (HILBRIDGE_RUN__QEMU__CPUS): 'two' is not a whole number");
     }
 
     [Fact]

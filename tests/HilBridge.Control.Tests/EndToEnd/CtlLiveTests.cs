@@ -74,19 +74,19 @@ public class CtlLiveTests
         Assert.False(unfenced.GetProperty("fence").GetProperty("fenced").GetBoolean());
         var stopped = await Ctl(socket, "record-stop");
         Assert.False(stopped.GetProperty("active").GetBoolean());
-        Assert.True(long.Parse(stopped.GetProperty("records").GetString()!) > 0, stopped.ToString());
+        Assert.True(stopped.GetProperty("records").GetInt64() > 0, stopped.ToString());
         Assert.Contains("ctl live test", SegmentFenceReasons(Path.Combine(output, "ctl-segment.hbt")));
 
         var counters = await Ctl(socket, "counters");
-        Assert.True(long.Parse(counters.GetProperty("fences").GetString()!) >= 2, counters.ToString());
-        Assert.True(long.Parse(counters.GetProperty("invalidationsTimedOut").GetString()!) >= 1, counters.ToString());
-        Assert.Equal("0", counters.GetProperty("violations").GetString());
+        Assert.True(counters.GetProperty("fences").GetInt64() >= 2, counters.ToString());
+        Assert.True(counters.GetProperty("invalidationsTimedOut").GetInt64() >= 1, counters.ToString());
+        Assert.Equal(0, counters.GetProperty("violations").GetInt64());
 
         await run.WaitAsync(TimeSpan.FromSeconds(240));
         Assert.True(run.ExitCode == 0, run.Describe());
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
-        Assert.True(summary.RootElement.GetProperty("Bridge").GetProperty("Engine").GetProperty("Fences").GetInt64() >= 2, run.Describe());
-        Assert.Equal(0, summary.RootElement.GetProperty("Bridge").GetProperty("Engine").GetProperty("Violations").GetInt64());
+        Assert.True(summary.RootElement.GetProperty("bridge").GetProperty("engine").GetProperty("fences").GetInt64() >= 2, run.Describe());
+        Assert.Equal(0, summary.RootElement.GetProperty("bridge").GetProperty("engine").GetProperty("violations").GetInt64());
     }
 
     private static List<string?> SegmentFenceReasons(string path)
