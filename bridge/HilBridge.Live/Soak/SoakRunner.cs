@@ -36,6 +36,7 @@ public sealed class SoakRunner(SoakOptions options, LiveRunner runner, IProgress
                 Scenario = Scenario(left, runs.Count),
                 OutputDirectory = Path.Combine(options.OutputDirectory, $"run-{runs.Count + 1}"),
                 RecordPath = options.Record ? "trace.hbt" : null,
+                GuestKernel = options.GuestKernel,
             };
             live.Extensions.Add(new SoakController(policies, tally, rss, clock, options.SampleInterval));
             progress.Report($"soak: guest run {runs.Count + 1}, {left.TotalMinutes:F1} min of I/O to go");
@@ -83,6 +84,7 @@ public sealed class SoakRunner(SoakOptions options, LiveRunner runner, IProgress
             RequestedSeconds = options.Duration.TotalSeconds,
             WallSeconds = wall.TotalSeconds,
             GuestRuns = runs.Count,
+            GuestKernels = runs.Select(r => r.Kernel is { } k ? $"{k.Release} ({k.Source})" : "unknown").Distinct().ToList(),
             RunOutcomes = runs.Select(r => r.Reason is null ? r.Outcome.ToText() : $"{r.Outcome.ToText()} ({r.Reason})").ToList(),
             Rounds = tally.Rounds,
             RoundsVerified = tally.RoundsVerified,
