@@ -35,7 +35,7 @@ public static class QemuCommandLine
         };
         if (ats is not null)
         {
-            args.AddRange(AtsArguments(ats, endpoints));
+            args.AddRange(AtsArguments(ats, endpoints, options.VhostReconnectSeconds));
         }
 
         if (endpoints.TraceFile is not null)
@@ -51,7 +51,7 @@ public static class QemuCommandLine
     }
 
     /// <summary>UEFI boot, and the SMMU's ATS port as a chardev client of the bridge's socket.</summary>
-    private static IEnumerable<string> AtsArguments(GuestVisibleAtsOptions ats, QemuEndpoints endpoints)
+    private static IEnumerable<string> AtsArguments(GuestVisibleAtsOptions ats, QemuEndpoints endpoints, int? reconnectSeconds)
     {
         if (endpoints.AtsPortSocket is not { } socket)
         {
@@ -62,7 +62,9 @@ public static class QemuCommandLine
         return
         [
             "-bios", ats.Firmware,
-            "-chardev", "socket,id=hbats,path=" + socket,
+            // The bridge serves both sockets: a QEMU that reconnects to one reconnects to the other (the SMMU
+            // then sends its outstanding ATC invalidations again).
+            "-chardev", "socket,id=hbats,path=" + socket + (reconnectSeconds is { } r ? ",reconnect=" + r : ""),
             "-global", "arm-smmuv3.ats-port=hbats",
             "-global", "arm-smmuv3.ats-timeout-ms=" + Math.Min(timeoutMs, uint.MaxValue),
         ];
