@@ -2,24 +2,30 @@
 # bench/run.sh: every HilBridge benchmark in one command, side by side with the C peers.
 #
 #   bench/run.sh [--quick] [--work DIR] [--no-publish] [--only iotlb|guest|replay] [--wait-idle SECONDS]
+#                [--load-threshold L] [--ignore-load] [--pin HARNESS_CPUS:PEER_CPUS]
 #
 # 1. IOTLB invalidation round trip: a C and a C# vhost-user front-end harness against HilBridge,
-#    DPDK's vhost library (dpdk-testpmd) and a C socket ping-pong (the floor), alternating.
+#    DPDK's vhost library (dpdk-testpmd) and two C socket ping-pongs (the floors), in a balanced order.
 # 2. Guest data path: the aarch64 guest's O_DIRECT I/O through HilBridge and qemu-storage-daemon
 #    (iommu_platform off, alternating), then HilBridge with iommu_platform on and strict invalidation.
-# 3. Replay throughput and peak memory: bench/replay (its own project) when it exists, else "not available".
+# 3. Replay throughput and peak memory: bench/replay, engine inputs/s (median) and peak RSS, a fresh
+#    process per trace size (1 M and 10 M inputs).
 #
 # Installs what it needs from Debian (dpdk-dev, gcc, the aarch64 cross compiler, QEMU via
 # qemu-scripts/setup.sh), builds the harnesses, writes WORK/results.md + .json (raw samples and logs
-# stay in WORK) and, unless --no-publish, copies the table to bench/results/latest.md + .json.
-# Prints the table's path and one line per target (MET / MISSED). Exit status 0 when everything ran
-# (a missed target is a result, not a failure).
+# stay in WORK) and publishes bench/results/latest.json (then latest.md and the README's section are
+# rendered from it) only when the run is publishable: a full run (not --only, not --quick), every step
+# ran, and the 1-min load average at the start was at most L (default 0.5; it waits up to
+# --wait-idle seconds, default 300, for that). --ignore-load publishes above the gate, marked as such.
+# --pin runs the harnesses and the IOTLB peers under taskset (e.g. 0:1). Prints the table's path,
+# one line per target (MET / MISSED) and "publishable: yes|no". Exit status 0 when every step ran
+# (a missed target is a result, not a failure), 1 when one failed.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 WORK=${HILBRIDGE_BENCH_WORK:-${TMPDIR:-/tmp}/hilbridge-bench}
-QUICK=0 PUBLISH=1 ONLY='' WAIT_IDLE=0
+QUICK=0 PUBLISH=1 ONLY='' WAIT_IDLE=300 LOAD_THRESHOLD=0.5 IGNORE_LOAD=0 PIN=''
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -28,7 +34,10 @@ while [ $# -gt 0 ]; do
     --no-publish) PUBLISH=0 ;;
     --only) ONLY=$2; shift ;;
     --wait-idle) WAIT_IDLE=$2; shift ;;
-    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --load-threshold) LOAD_THRESHOLD=$2; shift ;;
+    --ignore-load) IGNORE_LOAD=1 ;;
+    --pin) PIN=$2; shift ;;
+    -h | --help) sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -48,6 +57,7 @@ apt_install() {
 need=()
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v cpio >/dev/null || need+=(cpio)
+[ -z "$PIN" ] || command -v taskset >/dev/null || need+=(util-linux)
 if want guest || want iotlb; then
     command -v dpdk-testpmd >/dev/null || need+=(dpdk-dev)
 fi
@@ -87,8 +97,8 @@ if [ "$WAIT_IDLE" -gt 0 ]; then
     end=$(($(date +%s) + WAIT_IDLE))
     while :; do
         read -r load _ </proc/loadavg
-        awk -v l="$load" 'BEGIN { exit !(l < 1.0) }' && break
-        [ "$(date +%s)" -ge "$end" ] && { log "load average still $load after ${WAIT_IDLE}s; measuring anyway"; break; }
+        awk -v l="$load" -v t="$LOAD_THRESHOLD" 'BEGIN { exit !(l <= t) }' && break
+        [ "$(date +%s)" -ge "$end" ] && { log "load average still $load after ${WAIT_IDLE}s (gate $LOAD_THRESHOLD); measuring anyway, the report will say so"; break; }
         sleep 10
     done
 fi
@@ -99,48 +109,51 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 log "machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 
 if [ "$QUICK" = 1 ]; then
-    IOTLB_ARGS=(--rounds 2 --iters 5000 --bursts 100)
+    IOTLB_ARGS=(--rounds 8 --iters 2000 --bursts 200)
     GUEST_ARGS=(--repetitions 1 --seconds 3)
-    REPLAY_ARGS=(--events 1000000 --rounds 1 --trace "$WORK/replay-quick.hbt")
+    REPLAY_ARGS=(--sizes 100000,1000000 --rounds 1)
 else
-    IOTLB_ARGS=(--rounds 5 --iters 20000 --bursts 500)
+    IOTLB_ARGS=(--rounds 8 --iters 10000 --bursts 1000)
     GUEST_ARGS=(--repetitions 3 --seconds 5)
-    REPLAY_ARGS=(--rounds 3)
+    REPLAY_ARGS=(--sizes 1000000,10000000 --rounds 5)
 fi
+[ -z "$PIN" ] || IOTLB_ARGS+=(--pin "$PIN")
 
-status=0
+failed=()
 if want iotlb; then
     log "1/3 IOTLB invalidation round trip"
-    "${BENCH[@]}" iotlb --out "$OUT/iotlb" --c-harness "$WORK/bin/vhost_frontend" --pingpong "$WORK/bin/pingpong" "${IOTLB_ARGS[@]}" || status=1
+    "${BENCH[@]}" iotlb --out "$OUT/iotlb" --c-harness "$WORK/bin/vhost_frontend" --pingpong "$WORK/bin/pingpong" "${IOTLB_ARGS[@]}" || failed+=(iotlb)
     [ -f "$OUT/iotlb/iotlb.json" ] && cp "$OUT/iotlb/iotlb.json" "$OUT/iotlb.json"
 fi
 if want guest; then
     log "2/3 guest data path (each boot ~10-20 s)"
-    "${BENCH[@]}" guest --out "$OUT/guest" --kernel "$KERNEL" --initrd "$WORK/bin/bench-initrd.gz" "${GUEST_ARGS[@]}" || status=1
+    "${BENCH[@]}" guest --out "$OUT/guest" --kernel "$KERNEL" --initrd "$WORK/bin/bench-initrd.gz" "${GUEST_ARGS[@]}" || failed+=(guest)
     [ -f "$OUT/guest/guest.json" ] && cp "$OUT/guest/guest.json" "$OUT/guest.json"
 fi
 if want replay; then
-    # bench/replay (issue 4) prints its own text table; the report parses it from replay.txt.
-    if [ -f "$HERE/replay/HilBridge.Bench.Replay.csproj" ]; then
-        log "3/3 replay throughput and peak memory (bench/replay)"
-        dotnet run -c Release --project "$HERE/replay" -- "${REPLAY_ARGS[@]}" >"$OUT/replay.txt" 2>"$OUT/replay.log" ||
-            { log "bench/replay failed (see $OUT/replay.log)"; status=1; }
-    else
-        log "3/3 replay: bench/replay is not there; the table says 'not available'"
-    fi
+    log "3/3 replay throughput and peak memory (bench/replay, a fresh process per trace size)"
+    dotnet build "$HERE/replay/HilBridge.Bench.Replay.csproj" -c Release -nologo -v q -o "$WORK/bin/replay" >&2
+    dotnet "$WORK/bin/replay/HilBridge.Bench.Replay.dll" --dir "$WORK/replay" --json "$OUT/replay.json" "${REPLAY_ARGS[@]}" >"$OUT/replay.txt" 2>"$OUT/replay.log" ||
+        { log "bench/replay failed (see $OUT/replay.log)"; failed+=(replay); }
 fi
 
 "${BENCH[@]}" machine --out "$OUT/machine-end.json"
 log "machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at end"
-"${BENCH[@]}" report --in "$OUT" --md "$OUT/results.md" --json "$OUT/results.json"
-if [ "$PUBLISH" = 1 ] && [ -z "$ONLY" ]; then
+report_args=(--load-threshold "$LOAD_THRESHOLD")
+[ "$QUICK" = 1 ] && report_args+=(--quick)
+[ "$IGNORE_LOAD" = 1 ] && report_args+=(--ignore-load)
+[ ${#failed[@]} -eq 0 ] || report_args+=(--failed "$(IFS=,; echo "${failed[*]}")")
+"${BENCH[@]}" report --in "$OUT" --md "$OUT/results.md" --json "$OUT/results.json" "${report_args[@]}" | tee "$OUT/targets.txt"
+if [ "$PUBLISH" = 1 ] && [ -z "$ONLY" ] && grep -q '^publishable: yes' "$OUT/targets.txt"; then
     mkdir -p "$HERE/results"
-    # The committed copy names this machine's folders by their variables, not their paths.
+    # The committed copy names this machine's folders by their variables, not their paths; the
+    # Markdown table and the README's section are rendered from it, never edited by hand.
     tmp=${TMPDIR:-/tmp}
-    for ext in md json; do
-        sed -e "s|$WORK|\$HILBRIDGE_BENCH_WORK|g" -e "s|$tmp/|\$TMPDIR/|g" "$OUT/results.$ext" >"$HERE/results/latest.$ext"
-    done
-    log "published bench/results/latest.md and latest.json"
+    sed -e "s|$WORK|\$HILBRIDGE_BENCH_WORK|g" -e "s|$tmp/|\$TMPDIR/|g" "$OUT/results.json" >"$HERE/results/latest.json"
+    "${BENCH[@]}" render --json "$HERE/results/latest.json" --md "$HERE/results/latest.md" --readme "$ROOT/README.md"
+    log "published bench/results/latest.json (and latest.md, README.md's section, rendered from it)"
+elif [ "$PUBLISH" = 1 ]; then
+    log "not published (see 'publishable:' above); the run's table is $OUT/results.md"
 fi
 echo "results: $OUT/results.md"
-exit $status
+[ ${#failed[@]} -eq 0 ]

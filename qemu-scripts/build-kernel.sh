@@ -20,7 +20,7 @@ set -euo pipefail
 # Bump when the recipe changes (steps, make targets): every cached build is redone.
 BUILD_REV=1
 KEEP=4
-TOOLS=(gcc-aarch64-linux-gnu gcc libc6-dev make flex bison bc libssl-dev libelf-dev xz-utils curl)
+TOOLS=(gcc-aarch64-linux-gnu gcc libc6-dev make flex bison bc libssl-dev libelf-dev xz-utils curl ccache)
 CROSS=aarch64-linux-gnu-
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -199,7 +199,10 @@ configure() { # SRC
 # make Image with a progress line every 20 s (objects compiled so far) and the log's tail on failure.
 make_image() { # SRC JOBS
     local src=$1 jobs=$2 mlog=$1/../make.log pid start=$SECONDS next=$((SECONDS + 20))
-    nice make -C "$src" ARCH=arm64 CROSS_COMPILE=$CROSS -j"$jobs" Image >"$mlog" 2>&1 &
+    # ccache: a second kernel of the same source (the quarantine series after the plain build) compiles only
+    # what its patches change. Paths are made relative to the tree, which lives in a new directory each build.
+    CCACHE_DIR=$CACHE/ccache CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=3G \
+        nice make -C "$src" ARCH=arm64 CROSS_COMPILE=$CROSS CC="ccache ${CROSS}gcc" -j"$jobs" Image >"$mlog" 2>&1 &
     pid=$!
     while kill -0 "$pid" 2>/dev/null; do
         sleep 2
@@ -293,7 +296,7 @@ main() {
     rm -rf "$root"/build/.build.* "$root"/src/*.part 2>/dev/null || true
     # (.trash.* are being deleted by an earlier build's background rm, or were left by a crash)
     find "$root/build" -maxdepth 1 -name '.trash.*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
-    command -v "${CROSS}gcc" >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 || ensure_packages "${TOOLS[@]}"
+    command -v "${CROSS}gcc" >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 && command -v ccache >/dev/null 2>&1 || ensure_packages "${TOOLS[@]}"
     resolve_source
     key=$(build_key "$version")
     final=$root/build/${version}_$key

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# HilBridge: install QEMU and build the aarch64 test guest (kernel + initramfs)
-# from Debian's arm64 archive. Idempotent; a cached run does no apt calls.
+# HilBridge: install QEMU and build the test guest (kernel + initramfs) from Debian's
+# archive: arm64 (aarch64 virt + SMMUv3, the default) or amd64 (x86_64 q35 + VT-d).
+# Idempotent; a cached run does no apt calls.
 #
 # stdout: exactly one line, last:  HILBRIDGE_GUEST_DIR=<abs dir>
 #         (that dir holds vmlinuz, initrd.gz, versions.env)
@@ -12,6 +13,8 @@
 #   HILBRIDGE_INITRD    } (versions.env goes to <cache>/guest/custom_<hash>/)
 #   HILBRIDGE_REFRESH=1 ignore the cached guest and re-resolve the newest Debian
 #                       kernel/busybox with apt (rebuilds only if something changed)
+#   HILBRIDGE_GUEST_ARCH arm64 (default; <cache>/guest/) or amd64 (<cache>/guest-amd64/,
+#                       with qemu-system-x86 and qboot): the guest's architecture
 # See README.md beside this file.
 set -euo pipefail
 
@@ -26,6 +29,19 @@ CACHE=${HILBRIDGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hilbridge}
 BUILD_REV=1
 # Modules the guest needs (plus whatever they depend on).
 WANTED_MODULES=(virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk)
+# The guest's architecture decides the Debian packages, the QEMU that boots it and where it is
+# cached; arm64 keeps the original layout (<cache>/guest) that other checkouts share.
+ARCH=${HILBRIDGE_GUEST_ARCH:-arm64}
+case "$ARCH" in
+arm64) QEMU_BIN=qemu-system-aarch64 QEMU_PKGS=(qemu-system-arm) GUEST_DIRNAME=guest ;;
+# qboot (the x86 guest's BIOS: SeaBIOS leaves a DMAR fault behind) is in qemu-system-data.
+amd64) QEMU_BIN=qemu-system-x86_64 QEMU_PKGS=(qemu-system-x86 qemu-system-data) GUEST_DIRNAME=guest-amd64 ;;
+*)
+    printf 'hilbridge-setup: ERROR: HILBRIDGE_GUEST_ARCH=%s: arm64 or amd64\n' "$ARCH" >&2
+    exit 1
+    ;;
+esac
+QBOOT=/usr/share/qemu/qboot.rom
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 
 log() { printf 'hilbridge-setup: %s\n' "$*" >&2; }
@@ -99,21 +115,22 @@ apt_install() {
 }
 
 tools_present() {
-    command -v qemu-system-aarch64 >/dev/null 2>&1 &&
+    command -v "$QEMU_BIN" >/dev/null 2>&1 &&
         command -v qemu-img >/dev/null 2>&1 &&
-        command -v cpio >/dev/null 2>&1
+        command -v cpio >/dev/null 2>&1 &&
+        { [ "$ARCH" != amd64 ] || [ -s "$QBOOT" ]; }
 }
 
 ensure_tools() {
     tools_present && return 0
-    log "qemu-system-aarch64, qemu-img or cpio missing; installing"
+    log "$QEMU_BIN, qemu-img or cpio missing; installing"
     apt_update
-    apt_install qemu-system-arm qemu-utils cpio
-    tools_present || die "qemu-system-aarch64/qemu-img/cpio still missing after install"
+    apt_install "${QEMU_PKGS[@]}" qemu-utils cpio
+    tools_present || die "$QEMU_BIN/qemu-img/cpio still missing after install"
 }
 
-qemu_version() { qemu-system-aarch64 --version | awk 'NR == 1 { print $4; exit }'; }
-qemu_version_full() { qemu-system-aarch64 --version | sed -n '1s/^QEMU emulator version //p'; }
+qemu_version() { "$QEMU_BIN" --version | awk 'NR == 1 { print $4; exit }'; }
+qemu_version_full() { "$QEMU_BIN" --version | sed -n '1s/^QEMU emulator version //p'; }
 
 # ------------------------------------------------------------------ guest hash
 # sha256 over `sha256sum` lines (sorted relative path + content hash) of every
@@ -135,8 +152,8 @@ write_env_kv() { # KEY VALUE...
 
 update_current_link() {
     local dir=$1
-    ln -sfn "$(basename "$dir")" "$CACHE/guest/.current.tmp"
-    mv -Tf "$CACHE/guest/.current.tmp" "$CACHE/guest/current"
+    ln -sfn "$(basename "$dir")" "$CACHE/$GUEST_DIRNAME/.current.tmp"
+    mv -Tf "$CACHE/$GUEST_DIRNAME/.current.tmp" "$CACHE/$GUEST_DIRNAME/current"
 }
 
 emit() {
@@ -165,7 +182,7 @@ refresh_qemu_version() {
 }
 
 # ------------------------------------------------------------------ main
-mkdir -p "$CACHE/guest" "$CACHE/debs"
+mkdir -p "$CACHE/$GUEST_DIRNAME" "$CACHE/debs"
 CACHE=$(cd "$CACHE" && pwd -P)
 
 exec 9>"$CACHE/.lock"
@@ -174,7 +191,7 @@ if ! flock -n 9; then
     flock -w 1800 9 || die "timed out waiting for $CACHE/.lock"
 fi
 # We hold the lock, so any build dir left over is from an interrupted run.
-rm -rf "$CACHE"/guest/.build.* "$CACHE"/debs/.dl.part "$CACHE/guest/.current.tmp"
+rm -rf "$CACHE"/$GUEST_DIRNAME/.build.* "$CACHE"/debs/.dl.part "$CACHE/$GUEST_DIRNAME/.current.tmp"
 
 GUEST_HASH=$(guest_hash)
 
@@ -189,7 +206,7 @@ if [ -n "${HILBRIDGE_KERNEL:-}" ] || [ -n "${HILBRIDGE_INITRD:-}" ]; then
     [ -f "${K:-/nonexistent}" ] || die "HILBRIDGE_KERNEL=$HILBRIDGE_KERNEL: no such file"
     [ -f "${I:-/nonexistent}" ] || die "HILBRIDGE_INITRD=$HILBRIDGE_INITRD: no such file"
     CH=$(printf '%s\n%s\n' "$K" "$I" | sha256sum | cut -c1-12)
-    D=$CACHE/guest/custom_$CH
+    D=$CACHE/$GUEST_DIRNAME/custom_$CH
     mkdir -p "$D"
     {
         write_env_kv KERNEL_PACKAGE custom KERNEL_PACKAGE_VERSION custom KERNEL_VERSION custom \
@@ -204,15 +221,15 @@ fi
 # ---- fast path: a cached guest built from the same guest/ files
 if [ -z "${HILBRIDGE_REFRESH:-}" ] && tools_present; then
     CAND=
-    if [ -L "$CACHE/guest/current" ]; then
-        C=$(readlink -f "$CACHE/guest/current" || true)
+    if [ -L "$CACHE/$GUEST_DIRNAME/current" ]; then
+        C=$(readlink -f "$CACHE/$GUEST_DIRNAME/current" || true)
         case "${C##*/}" in *_"$GUEST_HASH") guest_valid "$C" && CAND=$C ;; esac
     fi
     if [ -z "$CAND" ]; then
         # newest valid dir for this hash
         while IFS= read -r C; do
             guest_valid "$C" && { CAND=$C; break; }
-        done < <(ls -1dt "$CACHE"/guest/*_*_"$GUEST_HASH" 2>/dev/null || true)
+        done < <(ls -1dt "$CACHE"/$GUEST_DIRNAME/*_*_"$GUEST_HASH" 2>/dev/null || true)
     fi
     if [ -n "$CAND" ]; then
         log "cached guest found (guest hash $GUEST_HASH)"
@@ -226,35 +243,35 @@ fi
 ensure_tools
 command -v dpkg-deb >/dev/null 2>&1 || die "dpkg-deb missing (this script needs Debian/Ubuntu)"
 
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    log "enabling multiarch arm64 (dpkg --add-architecture arm64)"
-    as_root dpkg --add-architecture arm64
-    APT_UPDATED=0 # an update done before (for QEMU) did not fetch the arm64 lists
+if [ "$(dpkg --print-architecture)" != "$ARCH" ] && ! dpkg --print-foreign-architectures | grep -qx "$ARCH"; then
+    log "enabling multiarch $ARCH (dpkg --add-architecture $ARCH)"
+    as_root dpkg --add-architecture "$ARCH"
+    APT_UPDATED=0 # an update done before (for QEMU) did not fetch the $ARCH lists
     apt_update
 fi
 
 resolve_kernel_pkg() {
-    apt-cache depends linux-image-arm64:arm64 2>/dev/null |
-        awk '$1 ~ /Depends:$/ && $2 ~ /^linux-image-[0-9].*-arm64(:arm64)?$/ { sub(/:arm64$/, "", $2); print $2; exit }'
+    apt-cache depends linux-image-$ARCH:$ARCH 2>/dev/null |
+        awk -v arch="$ARCH" '$1 ~ /Depends:$/ && $2 ~ ("^linux-image-[0-9].*-" arch "(:" arch ")?$") { sub(":" arch "$", "", $2); print $2; exit }'
 }
 
 KPKG=$(resolve_kernel_pkg || true)
-BBVER=$(candidate busybox-static:arm64)
+BBVER=$(candidate busybox-static:$ARCH)
 if [ -z "$KPKG" ] || [ -z "$BBVER" ] || [ -n "${HILBRIDGE_REFRESH:-}" ]; then
     apt_update
     KPKG=$(resolve_kernel_pkg || true)
-    BBVER=$(candidate busybox-static:arm64)
+    BBVER=$(candidate busybox-static:$ARCH)
 fi
-[ -n "$KPKG" ] || die "cannot resolve the kernel package behind linux-image-arm64:arm64"
-[ -n "$BBVER" ] || die "cannot resolve busybox-static:arm64"
-KVER=$(candidate "$KPKG:arm64")
-[ -n "$KVER" ] || die "cannot resolve $KPKG:arm64"
+[ -n "$KPKG" ] || die "cannot resolve the kernel package behind linux-image-$ARCH:$ARCH"
+[ -n "$BBVER" ] || die "cannot resolve busybox-static:$ARCH"
+KVER=$(candidate "$KPKG:$ARCH")
+[ -n "$KVER" ] || die "cannot resolve $KPKG:$ARCH"
 log "kernel package $KPKG $KVER, busybox-static $BBVER"
 
 # fetch_deb PKG VERSION -> prints path of the cached .deb
 fetch_deb() {
     local pkg=$1 ver=$2 name f dl
-    name="${pkg}_${ver/:/%3a}_arm64.deb"
+    name="${pkg}_${ver/:/%3a}_${ARCH}.deb"
     f=$CACHE/debs/$name
     if [ -s "$f" ] && [ "$(dpkg-deb -f "$f" Version 2>/dev/null)" = "$ver" ]; then
         log "cached: debs/$name"
@@ -263,12 +280,12 @@ fetch_deb() {
         # apt's _apt user downloads into it (the cache may be under a 0700 $HOME)
         chmod 755 "$dl"
         if [ "$(id -u)" -eq 0 ] && id _apt >/dev/null 2>&1; then chown _apt "$dl"; fi
-        log "apt-get download $pkg:arm64=$ver"
-        if ! (cd "$dl" && apt-get download -q "$pkg:arm64=$ver" >&2); then
+        log "apt-get download $pkg:$ARCH=$ver"
+        if ! (cd "$dl" && apt-get download -q "$pkg:$ARCH=$ver" >&2); then
             log "download failed; apt-get update and retry"
             APT_UPDATED=0
             apt_update
-            (cd "$dl" && apt-get download -q "$pkg:arm64=$ver" >&2) || die "apt-get download $pkg:arm64=$ver failed"
+            (cd "$dl" && apt-get download -q "$pkg:$ARCH=$ver" >&2) || die "apt-get download $pkg:$ARCH=$ver failed"
         fi
         local got
         got=$(find "$dl" -maxdepth 1 -name "${pkg}_*.deb" | head -n1)
@@ -278,7 +295,7 @@ fetch_deb() {
         mv -f "$CACHE/debs/.dl.part" "$f"
         rm -rf "$dl" # (runs in a $(...) subshell: the EXIT trap would not)
         # drop other versions of this package
-        find "$CACHE/debs" -maxdepth 1 -name "${pkg}_*_arm64.deb" ! -name "$name" -delete
+        find "$CACHE/debs" -maxdepth 1 -name "${pkg}_*_${ARCH}.deb" ! -name "$name" -delete
     fi
     printf '%s\n' "$f"
 }
@@ -289,7 +306,7 @@ BBVER_DIR=${BBVER#*:}
 
 # Reuse a guest for these exact versions if it exists (e.g. after HILBRIDGE_REFRESH).
 KREL_GUESS=${KPKG#linux-image-}
-DEST=$CACHE/guest/${KREL_GUESS}_${BBVER_DIR}_${GUEST_HASH}
+DEST=$CACHE/$GUEST_DIRNAME/${KREL_GUESS}_${BBVER_DIR}_${GUEST_HASH}
 if guest_valid "$DEST" && grep -qx "KERNEL_PACKAGE_VERSION=$(shq "$KVER")" "$DEST/versions.env" &&
     grep -qx "BUSYBOX_VERSION=$(shq "$BBVER")" "$DEST/versions.env"; then
     log "guest for these versions already built"
@@ -300,7 +317,7 @@ fi
 
 # ---- build (everything under <cache>/guest/.build.*: an interrupted run's leftovers
 # are removed by the next run, and the finished dir is published with one rename)
-new_tmp B "$CACHE/guest" .build.
+new_tmp B "$CACHE/$GUEST_DIRNAME" .build.
 chmod 755 "$B"
 X=$B/unpacked
 mkdir -p "$X/kernel" "$X/busybox"
@@ -316,7 +333,7 @@ VMLINUZ=$X/kernel/boot/vmlinuz-$KREL
 [ -s "$VMLINUZ" ] || die "$KPKG has no boot/vmlinuz-$KREL"
 BUSYBOX=$X/busybox/bin/busybox
 [ -x "$BUSYBOX" ] || die "busybox-static has no /bin/busybox"
-DEST=$CACHE/guest/${KREL}_${BBVER_DIR}_${GUEST_HASH}
+DEST=$CACHE/$GUEST_DIRNAME/${KREL}_${BBVER_DIR}_${GUEST_HASH}
 
 R=$B/root
 mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root,mnt,lib/modules}
@@ -389,13 +406,13 @@ rm -rf "$R" "$X"
 {
     write_env_kv KERNEL_PACKAGE "$KPKG" KERNEL_PACKAGE_VERSION "$KVER" KERNEL_VERSION "$KREL" \
         BUSYBOX_VERSION "$BBVER" QEMU_VERSION "$(qemu_version)" QEMU_VERSION_FULL "$(qemu_version_full)" \
-        GUEST_HASH "$GUEST_HASH" BUILD_REV "$BUILD_REV" MODULES "${MODORDER[*]}" \
+        GUEST_HASH "$GUEST_HASH" BUILD_REV "$BUILD_REV" MODULES "${MODORDER[*]}" GUEST_ARCH "$ARCH" \
         KERNEL "$DEST/vmlinuz" INITRD "$DEST/initrd.gz"
 } >"$B/versions.env"
 
 # atomic publish: the final dir only ever appears complete
 if [ -e "$DEST" ]; then
-    OLD=$CACHE/guest/.build.old.$$
+    OLD=$CACHE/$GUEST_DIRNAME/.build.old.$$
     mv -T "$DEST" "$OLD"
     TMP_DIRS+=("$OLD")
 fi
@@ -403,7 +420,7 @@ mv -T "$B" "$DEST"
 update_current_link "$DEST"
 # keep the 4 most recently built guests (other checkouts may share the cache)
 # shellcheck disable=SC2010 # names are ours: <krel>_<bbver>_<hash>
-{ ls -1dt "$CACHE"/guest/*_*_* 2>/dev/null | grep -v '/custom_' || true; } | tail -n +5 |
+{ ls -1dt "$CACHE"/$GUEST_DIRNAME/*_*_* 2>/dev/null | grep -v '/custom_' || true; } | tail -n +5 |
     while IFS= read -r old; do
         log "pruning old guest $old"
         rm -rf -- "$old"

@@ -6,6 +6,7 @@ root.Subcommands.Add(IotlbCommand.Create());
 root.Subcommands.Add(GuestCommand.Create());
 root.Subcommands.Add(ReportCommands.Machine());
 root.Subcommands.Add(ReportCommands.Report());
+root.Subcommands.Add(ReportCommands.Render());
 root.Subcommands.Add(BridgeCommand.Create());
 root.Subcommands.Add(FrontendCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -216,8 +217,10 @@ static void handshake(int rings)
     close(pair[1]);
     set_u64(SET_FEATURES, want);
 
-    int memfd = memfd_create("hb-bench-guest-ram", MFD_CLOEXEC);
+    /* Sealed against shrinking, as QEMU's memory-backend-memfd is (seal=on): the bridge maps no other memory. */
+    int memfd = memfd_create("hb-bench-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (memfd < 0 || ftruncate(memfd, MEM_SIZE) < 0) die("memfd");
+    if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) die("F_ADD_SEALS");
     mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
     if (mem == MAP_FAILED) die("mmap");
     memset(mem, 0, MEM_SIZE);

@@ -2,16 +2,16 @@ using HilBridge.Core.Engine;
 using HilBridge.Traces.Format;
 using HilBridge.Traces.Generation;
 using HilBridge.Traces.Recording;
-using HilBridge.Traces.Replay;
 
 namespace HilBridge.Bench.Replay;
 
-/// <summary>Writes the benchmark trace with the synthetic guest and the mixed fault policy, unless it is already there.</summary>
+/// <summary>Writes a benchmark trace with the synthetic guest and the mixed fault policy, unless it is already there.</summary>
 internal static class Generator
 {
-    public static (long Records, long Events, long Bytes) Ensure(string path, long events)
+    /// <summary>A trace of at least <paramref name="inputs"/> engine inputs (effects come on top) at <paramref name="path"/>.</summary>
+    public static TraceInfo Ensure(string path, long inputs)
     {
-        if (File.Exists(path) && Count(path) is { } existing && existing.Events >= events)
+        if (File.Exists(path) && Count(path) is { } existing && existing.Inputs >= inputs)
         {
             return existing;
         }
@@ -22,30 +22,46 @@ internal static class Generator
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using (var writer = TraceWriter.Create(path, TraceHeaders.Create("bench-mixed", "synthetic guest, mixed faults", options, start, source: "generated")))
         {
-            var observer = new TraceWriterObserver(writer);
+            var observer = new CountingObserver(new TraceWriterObserver(writer));
             var driver = new EngineStepper(options, start, observer);
             var traffic = new SyntheticTraffic(driver);
             traffic.Start();
-            traffic.Run(() => writer.Records < events);
+            traffic.Run(() => observer.Inputs < inputs);
             writer.Complete(driver.Now);
         }
 
-        Console.WriteLine($"generated in {clock.Elapsed.TotalSeconds:0.0} s");
+        Console.WriteLine($"generated {path} in {clock.Elapsed.TotalSeconds:0.0} s");
         return Count(path) ?? throw new InvalidOperationException("the generated trace does not read back");
     }
 
-    private static (long Records, long Events, long Bytes)? Count(string path)
+    private static TraceInfo? Count(string path)
     {
         using var reader = TraceReader.Open(path);
-        long events = 0;
+        long inputs = 0;
         while (reader.TryRead(out var e))
         {
-            if (e.Kind is TraceRecordKind.Input or TraceRecordKind.Effect)
+            if (e.Kind is TraceRecordKind.Input)
             {
-                events++;
+                inputs++;
             }
         }
 
-        return reader.Status == TraceReadStatus.Complete ? (reader.RecordsRead, events, new FileInfo(path).Length) : null;
+        return reader.Status == TraceReadStatus.Complete ? new TraceInfo(path, reader.RecordsRead, inputs, new FileInfo(path).Length) : null;
+    }
+
+    private sealed class CountingObserver(IEngineObserver inner) : IEngineObserver
+    {
+        public long Inputs { get; private set; }
+
+        public void OnInput(in EngineInput input, AccessResult? result)
+        {
+            Inputs++;
+            inner.OnInput(input, result);
+        }
+
+        public void OnEffect(in EngineEffect effect) => inner.OnEffect(effect);
     }
 }
+
+/// <summary>A generated trace: its records (header frame excluded), engine inputs and bytes.</summary>
+internal sealed record TraceInfo(string Path, long Records, long Inputs, long Bytes);

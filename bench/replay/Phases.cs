@@ -19,23 +19,23 @@ internal static class Phases
             throw new InvalidOperationException("benchmark trace did not reproduce: " + result.Mismatch);
         }
 
-        return (result.Records, result.Recorded.Inputs + result.Recorded.Effects);
+        return (result.Records, result.Recorded.Inputs);
     });
 
     /// <summary>The trace reader alone: framing, CRC32C, hand-written decode into structs.</summary>
     public static Measurement Decode(string path, int round) => Measure("decode only (TraceReader)", round, () =>
     {
         using var reader = TraceReader.Open(path);
-        long events = 0;
+        long inputs = 0;
         while (reader.TryRead(out var e))
         {
-            if (e.Kind is TraceRecordKind.Input or TraceRecordKind.Effect)
+            if (e.Kind is TraceRecordKind.Input)
             {
-                events++;
+                inputs++;
             }
         }
 
-        return (reader.RecordsRead, events);
+        return (reader.RecordsRead, inputs);
     });
 
     /// <summary>
@@ -47,7 +47,7 @@ internal static class Phases
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         var buffer = ArrayPool<byte>.Shared.Rent(4 << 20);
         int start = 0, end = 0;
-        long records = -1, events = 0; // -1: the header frame is not a record
+        long records = -1, inputs = 0; // -1: the header frame is not a record
         bool eof = false;
         end = file.Read(buffer, 0, buffer.Length);
         start = TraceFormat.FileHeaderBytes;
@@ -100,9 +100,9 @@ internal static class Phases
             if (records >= 0)
             {
                 var record = TraceRecord.Parser.ParseFrom(payload);
-                if (record.BodyCase is TraceRecord.BodyOneofCase.Input or TraceRecord.BodyOneofCase.Effect)
+                if (record.BodyCase is TraceRecord.BodyOneofCase.Input)
                 {
-                    events++;
+                    inputs++;
                 }
             }
 
@@ -111,7 +111,7 @@ internal static class Phases
         }
 
         ArrayPool<byte>.Shared.Return(buffer);
-        return (records, events);
+        return (records, inputs);
     });
 
     /// <summary>
@@ -123,7 +123,7 @@ internal static class Phases
     {
         using var reader = TraceReader.Open(path);
         var output = Path.ChangeExtension(path, ".rerecorded.hbt");
-        long events = 0;
+        long inputs = 0;
         using (var recorder = HilBridge.Traces.Recording.TraceRecorder.Create(output, reader.Header.Clone(), TimeProvider.System))
         {
             while (reader.TryRead(out var e))
@@ -131,32 +131,30 @@ internal static class Phases
                 if (e.Kind == TraceRecordKind.Input)
                 {
                     recorder.OnInput(e.Input, e.Result);
-
-                    events++;
+                    inputs++;
                 }
                 else if (e.Kind == TraceRecordKind.Effect)
                 {
                     recorder.OnEffect(e.Effect);
-                    events++;
                 }
             }
         }
 
         File.Delete(output);
-        return (reader.RecordsRead, events);
+        return (reader.RecordsRead, inputs);
     });
 
-    private static Measurement Measure(string name, int round, Func<(long Records, long Events)> pass)
+    private static Measurement Measure(string name, int round, Func<(long Records, long Inputs)> pass)
     {
         Memory.ResetPeak();
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
         var clock = Stopwatch.StartNew();
-        var (records, events) = pass();
+        var (records, inputs) = pass();
         var elapsed = clock.Elapsed;
-        var m = new Measurement(name, records, events, elapsed, Memory.PeakRss(), GC.GetTotalAllocatedBytes(precise: true) - allocated,
+        var m = new Measurement(name, records, inputs, elapsed, Memory.PeakRss(), GC.GetTotalAllocatedBytes(precise: true) - allocated,
             GC.CollectionCount(0) - gen0, GC.CollectionCount(2) - gen2);
-        Console.WriteLine($"{(round == 0 ? "small  " : $"round {round}")}  {name,-34} {records,12:N0} records in {elapsed.TotalSeconds,6:0.00} s = {m.RecordsPerSecond / 1e6,5:0.00} M/s, " +
+        Console.Error.WriteLine($"round {round}  {name,-34} {records,12:N0} records ({inputs:N0} inputs) in {elapsed.TotalSeconds,6:0.00} s = {m.InputsPerSecond / 1e6,5:0.00} M inputs/s, {m.RecordsPerSecond / 1e6,5:0.00} M records/s, " +
             $"peak RSS {m.PeakRssBytes / 1e6:0} MB, allocated {m.AllocatedBytes / 1e6:0.0} MB, GCs gen0 {m.Gen0} gen2 {m.Gen2}");
         return m;
     }

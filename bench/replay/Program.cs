@@ -1,66 +1,125 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using HilBridge.Bench.Replay;
 
-// hilbridge replay benchmark: generates a trace (once), then measures exact replay, decode alone, and
-// Google.Protobuf's generated parser on the same file, each in constant memory.
-var events = 10_000_000L;
-var path = Path.Combine(Path.GetTempPath(), "hilbridge-bench", "replay.hbt");
-var rounds = 3;
+// hilbridge replay benchmark: generates traces of 1 M and 10 M engine inputs (once), replays each in a
+// process of its own (so a size's peak RSS is its own, not what an earlier pass left behind), counts
+// engine inputs only, and reports the median over rounds; then reference passes over the largest trace
+// (decode alone, Google.Protobuf's generated parser, the recording hot path). See README.md.
+var sizes = new List<long> { 1_000_000, 10_000_000 };
+var dir = Path.Combine(Environment.GetEnvironmentVariable("HILBRIDGE_BENCH_WORK") ?? Path.Combine(Path.GetTempPath(), "hilbridge-bench"), "replay");
+var rounds = 5;
+string? json = null;
+string? child = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
-        case "--events" when i + 1 < args.Length: events = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        case "--trace" when i + 1 < args.Length: path = args[++i]; break;
+        case "--sizes" when i + 1 < args.Length: sizes = args[++i].Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToList(); break;
+        case "--dir" when i + 1 < args.Length: dir = args[++i]; break;
         case "--rounds" when i + 1 < args.Length: rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--json" when i + 1 < args.Length: json = args[++i]; break;
+        case "--replay-only" when i + 1 < args.Length: child = args[++i]; break;
         default:
-            Console.Error.WriteLine("usage: dotnet run -c Release --project bench/replay [-- --events N] [--trace FILE] [--rounds N]");
+            Console.Error.WriteLine("usage: dotnet run -c Release --project bench/replay [-- --sizes 1000000,10000000] [--dir DIR] [--rounds N] [--json FILE]");
             return 2;
     }
 }
 
+if (child is not null)
+{
+    // The child: replay one trace `rounds` times, then report this process's peak RSS (VmHWM).
+    var measured = Enumerable.Range(1, rounds).Select(r => Phases.Replay(child, r)).ToList();
+    var medianRate = Median(measured.Select(m => m.InputsPerSecond));
+    var size = new ReplaySizeJson(measured[0].Inputs, measured[0].Records, new FileInfo(child).Length, measured.Select(m => Math.Round(m.InputsPerSecond)).ToList(),
+        Math.Round(medianRate), measured.Max(m => m.PeakRssBytes), Math.Round(measured.Select(m => m.AllocatedBytes / (double)m.Inputs).Min(), 2));
+    Console.WriteLine(JsonSerializer.Serialize(size, JsonOptions()));
+    return 0;
+}
+
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
-var trace = Generator.Ensure(path, events);
-Console.WriteLine($"trace:   {trace.Records:N0} records ({trace.Events:N0} engine events), {trace.Bytes / 1e6:0.0} MB, {path}");
-// A trace a tenth the size: replay's peak memory must not grow with the trace.
-var smallPath = Path.ChangeExtension(path, ".small.hbt");
-var small = Generator.Ensure(smallPath, Math.Max(events / 10, 1));
-Console.WriteLine($"small:   {small.Records:N0} records, {small.Bytes / 1e6:0.0} MB, {smallPath}");
-Console.WriteLine();
-
-var results = new List<Measurement>();
-for (int round = 1; round <= rounds; round++)
+var traces = sizes.Order().Select(n => Generator.Ensure(Path.Combine(dir, $"replay-{n}.hbt"), n)).ToList();
+foreach (var t in traces)
 {
-    results.Add(Phases.Replay(path, round));
-    results.Add(Phases.Decode(path, round));
-    results.Add(Phases.ProtobufParse(path, round));
+    Console.WriteLine($"trace:   {t.Inputs:N0} inputs in {t.Records:N0} records, {t.Bytes / 1e6:0.0} MB, {t.Path}");
 }
 
-results.Add(Phases.Record(path, 1));
-
-// Replay the small trace last: its peak RSS next to the large one's shows memory does not grow with the trace.
-var smallReplay = Phases.Replay(smallPath, 0);
-
-Console.WriteLine();
-Console.WriteLine($"{"best of " + rounds + " (events/s), worst (RSS)",-40}{"events/s",12}{"peak RSS",12}{"alloc/event",14}");
-foreach (var group in results.GroupBy(r => r.Name))
+var results = new List<ReplaySizeJson>();
+foreach (var t in traces)
 {
-    var best = group.MaxBy(r => r.RecordsPerSecond)!;
-    Console.WriteLine($"{best.Name,-40}{best.RecordsPerSecond / 1e6,10:0.00} M{group.Max(r => r.PeakRssBytes) / 1e6,9:0} MB{best.AllocatedBytes / (double)best.Records,12:0.0} B");
+    var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+    if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+    {
+        info.ArgumentList.Add(typeof(Phases).Assembly.Location);
+    }
+
+    foreach (var a in new[] { "--replay-only", t.Path, "--rounds", rounds.ToString(CultureInfo.InvariantCulture) })
+    {
+        info.ArgumentList.Add(a);
+    }
+
+    using var process = Process.Start(info)!;
+    var output = process.StandardOutput.ReadToEnd();
+    process.WaitForExit();
+    if (process.ExitCode != 0)
+    {
+        Console.Error.WriteLine($"replay of {t.Path} failed (exit {process.ExitCode})");
+        return 1;
+    }
+
+    results.Add(JsonSerializer.Deserialize<ReplaySizeJson>(output.Trim().Split('\n')[^1], JsonOptions())!);
 }
 
-double Best(string prefix) => results.Where(r => r.Name.StartsWith(prefix, StringComparison.Ordinal)).Max(r => r.RecordsPerSecond);
-var replay = Best("replay");
-var peer = Best("Google.Protobuf");
-var bigPeak = results.Where(r => r.Name.StartsWith("replay", StringComparison.Ordinal)).Max(r => r.PeakRssBytes);
+// Reference passes over the largest trace, in this process.
+var largest = traces[^1].Path;
+var passes = new List<ReplayPassJson>();
+foreach (var (name, pass, n) in new (string, Func<string, int, Measurement>, int)[]
+{
+    ("decode only (TraceReader)", Phases.Decode, rounds), ("Google.Protobuf parse (peer)", Phases.ProtobufParse, rounds),
+    ("record (TraceRecorder) + decode", Phases.Record, 1),
+})
+{
+    var m = Enumerable.Range(1, n).Select(r => pass(largest, r)).ToList();
+    passes.Add(new ReplayPassJson(name, m[0].Records, m.Select(x => Math.Round(x.RecordsPerSecond)).ToList(), Math.Round(Median(m.Select(x => x.RecordsPerSecond)))));
+}
+
 Console.WriteLine();
-Console.WriteLine($"replay / Google.Protobuf parse of the same file: {replay / peer:0.00}x   (decode alone / Google.Protobuf: {Best("decode") / peer:0.00}x)");
-Console.WriteLine($"constant memory: replay peak RSS {smallReplay.PeakRssBytes / 1e6:0} MB for {smallReplay.Records:N0} events, " +
-    $"{bigPeak / 1e6:0} MB for {trace.Records:N0} events");
-var record = results.Single(r => r.Name.StartsWith("record", StringComparison.Ordinal));
-var decodeOnly = results.Where(r => r.Name.StartsWith("decode", StringComparison.Ordinal)).MaxBy(r => r.RecordsPerSecond)!;
-Console.WriteLine($"recording hot path: {(record.Elapsed - decodeOnly.Elapsed).TotalNanoseconds / record.Records:0} ns per event (record pass minus decode), " +
-    $"{(record.AllocatedBytes - decodeOnly.AllocatedBytes) / (double)record.Records:0.0} B allocated per event");
-Console.WriteLine($"target >= 1 M events/s on replay: {(replay >= 1e6 ? "met" : "NOT met")} ({replay / 1e6:0.00} M events/s)");
+Console.WriteLine($"{"exact replay, fresh process per trace",-44}{"M inputs/s (median)",20}{"peak RSS",12}{"alloc/input",14}");
+foreach (var r in results)
+{
+    Console.WriteLine($"{$"{r.Inputs:N0} inputs ({r.Records:N0} records)",-44}{r.MedianInputsPerSecond / 1e6,18:0.00} M{r.PeakRssBytes / 1e6,9:0} MB{r.AllocatedBytesPerInput,12:0.0} B");
+}
+
+Console.WriteLine();
+foreach (var p in passes)
+{
+    Console.WriteLine($"{p.Name,-44}{p.MedianRecordsPerSecond / 1e6,18:0.00} M records/s (median)");
+}
+
+var big = results.MaxBy(r => r.Inputs)!;
+var small = results.MinBy(r => r.Inputs)!;
+Console.WriteLine();
+Console.WriteLine($"target >= 5 M inputs/s (median, {big.Inputs:N0} inputs): {(big.MedianInputsPerSecond >= 5e6 ? "met" : "NOT met")} ({big.MedianInputsPerSecond / 1e6:0.00} M inputs/s)");
+Console.WriteLine($"flat memory: peak RSS {small.PeakRssBytes / 1e6:0} MB for {small.Inputs:N0} inputs, {big.PeakRssBytes / 1e6:0} MB for {big.Inputs:N0} ({(double)big.PeakRssBytes / small.PeakRssBytes:0.00}x; target <= 1.10x)");
+if (json is not null)
+{
+    File.WriteAllText(json, JsonSerializer.Serialize(new ReplayJson(results, passes), JsonOptions()));
+}
+
 return 0;
+
+static double Median(IEnumerable<double> values)
+{
+    var v = values.Order().ToArray();
+    return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+}
+
+static JsonSerializerOptions JsonOptions() => new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = false };
+
+/// <summary>The shapes hilbridge-bench's report reads (bench/HilBridge.Bench/Report/ReplayResults.cs), same names.</summary>
+internal sealed record ReplaySizeJson(long Inputs, long Records, long TraceBytes, List<double> RoundInputsPerSecond, double MedianInputsPerSecond, long PeakRssBytes, double AllocatedBytesPerInput);
+
+internal sealed record ReplayPassJson(string Name, long Records, List<double> RoundRecordsPerSecond, double MedianRecordsPerSecond);
+
+internal sealed record ReplayJson(List<ReplaySizeJson> Sizes, List<ReplayPassJson> Passes);

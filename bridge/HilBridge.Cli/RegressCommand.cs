@@ -26,13 +26,15 @@ internal static class RegressCommand
         var shard = new Option<string>("--shard") { Description = "Run only shard I of N (1-based, e.g. 2/4): a stable split over CI machines", DefaultValueFactory = _ => "1/1" };
         var list = new Option<bool>("--list") { Description = "Print the scenarios this shard would run, and exit" };
         var guestKernels = new Option<string?>("--guest-kernel") { Description = "A kernel axis, comma separated (stable,unstable,build:PATCH_DIR,PATH): every scenario on each kernel, named 'scenario [kernel]'; replaces a suite's kernels:" };
+        var kernelPatches = new Option<DirectoryInfo?>("--kernel-patches") { Description = "Your patch series in place of the suite's: every kernel built from source on the axis is built with this directory's patches, under the same expectations" };
         var kernel = new Option<FileInfo?>("--kernel") { Description = "Your own guest kernel (with --initrd) instead of the default Debian guest" };
         var initrd = new Option<FileInfo?>("--initrd") { Description = "Your own initramfs (with --kernel)" };
-        var qemu = new Option<string>("--qemu") { Description = "QEMU binary", DefaultValueFactory = _ => "qemu-system-aarch64" };
+        var qemu = new Option<string>("--qemu") { Description = "QEMU binary (default: the IOMMU's, qemu-system-aarch64 or qemu-system-x86_64, from PATH)" };
+        var iommu = IommuOption.Create("Every scenario behind this IOMMU: smmuv3 or vtd (default: each scenario's iommu:, else smmuv3)");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Every run's progress lines, and debug logs on stderr" };
         var command = new Command("regress", "Run suites of live scenarios with expectations; JUnit XML + Markdown; non-zero exit on any failure")
         {
-            suites, output, junit, markdown, retries, jobs, shard, list, guestKernels, kernel, initrd, qemu, verbose,
+            suites, output, junit, markdown, retries, jobs, shard, list, guestKernels, kernelPatches, kernel, initrd, qemu, iommu, verbose,
         };
         var control = new CtlHostingOptions();
         control.AddTo(command);
@@ -71,7 +73,13 @@ internal static class RegressCommand
             List<Suite> loaded;
             try
             {
-                loaded = parse.GetValue(suites)!.Select(f => SuiteLoader.Load(f.FullName, axis)).ToList();
+                var patches = parse.GetValue(kernelPatches);
+                if (patches is { Exists: false })
+                {
+                    return Usage($"--kernel-patches: no directory {patches.FullName}");
+                }
+
+                loaded = parse.GetValue(suites)!.Select(f => SuiteLoader.Load(f.FullName, axis, patches?.FullName)).ToList();
             }
             catch (SuiteException ex)
             {
@@ -104,7 +112,8 @@ internal static class RegressCommand
             using var host = builder.Build();
             var settings = new LiveScenarioSettings
             {
-                QemuBinary = parse.GetResult(qemu) is { Implicit: false } ? parse.GetValue(qemu) : null, // null: the run picks
+                QemuBinary = parse.GetValue(qemu), // null: the run picks
+                Iommu = parse.GetValue(iommu),
                 Kernel = parse.GetValue(kernel)?.FullName,
                 Initrd = parse.GetValue(initrd)?.FullName,
                 Verbose = isVerbose,

@@ -3,6 +3,7 @@ using System.Globalization;
 using HilBridge.Control.Hosting;
 using HilBridge.Live.Hosting;
 using HilBridge.Live.Qemu;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -22,10 +23,11 @@ internal static class ServeCommand
             Description = "Accept guest memory that can shrink (memory-backend-file on hugetlbfs or /dev/shm); a front-end that truncates it kills the bridge",
         };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
+        var iommu = IommuOption.Create("The IOMMU of the QEMU command line printed: smmuv3 (default) or vtd");
         var command = new Command("serve", "Serve the vhost-user-blk device on a UNIX socket and print the QEMU arguments that attach to it; "
             + "the gRPC control plane listens on <socket>.control.sock unless told otherwise")
         {
-            socket, disk, sizeMiB, trustUnsealed, verbose,
+            socket, disk, sizeMiB, trustUnsealed, iommu, verbose,
         };
         var control = new CtlHostingOptions();
         control.AddTo(command);
@@ -56,10 +58,10 @@ internal static class ServeCommand
             }
 
             var options = host.Services.GetRequiredService<IOptions<ServeOptions>>().Value;
-            var qemu = new QemuOptions { Kernel = "YOUR_KERNEL", Initrd = "YOUR_INITRD" };
+            var qemu = new QemuOptions { Iommu = parse.GetValue(iommu) ?? IommuKind.SmmuV3, Kernel = "YOUR_KERNEL", Initrd = "YOUR_INITRD" };
             var args = QemuCommandLine.Build(qemu, new QemuEndpoints(options.Socket, Path.ChangeExtension(options.Socket, ".qmp"), null));
             Console.WriteLine("Serving " + options.Socket + ". Attach QEMU with:");
-            Console.WriteLine(QemuCommandLine.Render(qemu.Binary ?? QemuOptions.DefaultBinary, args));
+            Console.WriteLine(QemuCommandLine.Render(qemu.Binary ?? qemu.Profile.DefaultBinary, args));
             await host.StartAsync(ct);
             if (host.Services.GetService<ControlPlaneHostedService>()?.Address is { } address)
             {

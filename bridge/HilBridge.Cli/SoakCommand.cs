@@ -25,10 +25,11 @@ internal static class SoakCommand
         var blocks = new Option<int>("--blocks") { Description = "4 KiB blocks per guest round", DefaultValueFactory = _ => 256 };
         var guestKernel = new Option<string?>("--guest-kernel") { Description = "Guest kernel: stable (Debian stable's, default), unstable (Debian unstable's newest), build[@VERSION][:PATCH_DIR] (built from source with your patches) or the path of an arm64 Image" };
         var record = new Option<bool>("--record") { Description = "Record a replayable trace of each guest run (large)" };
+        var iommu = IommuOption.Create("The IOMMU every guest run is behind: smmuv3 (default) or vtd");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
         var command = new Command("soak", "Continuous guest I/O under changing fault policies (fence mode); reports violations, mismatches and memory growth")
         {
-            duration, output, seed, epochMin, epochMax, blocks, guestKernel, record, verbose,
+            duration, output, seed, epochMin, epochMax, blocks, guestKernel, record, iommu, verbose,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -49,7 +50,8 @@ internal static class SoakCommand
                 .Map(epochMax, "Soak:EpochMax", ConfigurationFlags.Seconds)
                 .Map(blocks, "Soak:Blocks")
                 .Map(guestKernel, "Soak:GuestKernel")
-                .Map(record, "Soak:Record");
+                .Map(record, "Soak:Record")
+                .Map(iommu, "Soak:Iommu", k => k!.Value.ToString());
             var defaults = new Dictionary<string, string?> { ["Soak:OutputDirectory"] = Path.Combine("out", "soak-" + DateTime.Now.ToString("yyyyMMdd-HHmmss")) };
             var builder = CliHost.CreateBuilder(parse.GetValue(verbose), flags, defaults);
             builder.Services.AddSingleton<IProgress<string>>(new ConsoleProgress());

@@ -53,11 +53,25 @@ public sealed record AtsPortStatistics
     public long SteFences { get; init; }
     public long SteUnfences { get; init; }
 
+    /// <summary>ATC_INV received since the guest's STE last unfenced the device (ATS working again after a
+    /// reset and re-attach), null when no STE unfenced it.</summary>
+    public long? AtcInvalidationsAfterSteUnfence { get; init; }
+
     /// <summary>
     /// From the SMMU's first ATC invalidation timeout to the first STE fence after it (a quarantine kernel's
     /// fence, or on a stock kernel whatever STE change came next, e.g. a reset's): null without both.
     /// </summary>
     public TimeSpan? SteFenceAfterSmmuTimeout { get; init; }
+
+    /// <summary>
+    /// The ordering rule: flushes the SMMU failed (CERROR_ATC_INV_SYNC), and how their completion (the first
+    /// error-free CMD_SYNC covering a later invalidation) found the device: fenced, or still able to use its
+    /// stale translations. <see cref="FenceLeadMin"/> is the shortest time a fence preceded such a completion.
+    /// </summary>
+    public long FailedFlushes { get; init; }
+    public long FlushesCompletedFenced { get; init; }
+    public long FlushesCompletedUnfenced { get; init; }
+    public TimeSpan? FenceLeadMin { get; init; }
 
     /// <summary>Malformed, short or unknown messages (counted, skipped).</summary>
     public long ProtocolErrors { get; init; }

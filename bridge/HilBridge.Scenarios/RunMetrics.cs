@@ -18,7 +18,12 @@ public static class RunMetrics
         ["smmuSyncErrors"] = s => s.AtsPort?.SyncErrors,
         ["steFences"] = s => s.AtsPort?.SteFences,
         ["steUnfences"] = s => s.AtsPort?.SteUnfences,
+        ["atsInvalidationsAfterUnfence"] = s => s.AtsPort?.AtcInvalidationsAfterSteUnfence,
         ["steFenceAfterSmmuTimeoutMs"] = s => s.AtsPort?.SteFenceAfterSmmuTimeout?.TotalMilliseconds,
+        ["failedFlushes"] = s => s.AtsPort?.FailedFlushes,
+        ["flushesCompletedFenced"] = s => s.AtsPort?.FlushesCompletedFenced,
+        ["flushesCompletedUnfenced"] = s => s.AtsPort?.FlushesCompletedUnfenced,
+        ["fenceLeadMs"] = s => s.AtsPort?.FenceLeadMin?.TotalMilliseconds,
         ["guestAtcTimeouts"] = s => s.GuestAtcInvalidateTimeouts,
         ["guestSyncTimeouts"] = s => s.GuestCmdSyncTimeouts,
         // The guest's witness (null when the workload had none, so an expectation on it fails without it).
@@ -33,8 +38,19 @@ public static class RunMetrics
         ["requestErrors"] = s => s.Bridge.RequestErrors,
         // Engine counters that are not in EngineCounterSnapshot.All by these names.
         ["stragglers"] = s => s.Bridge.Engine.StragglersIssued,
+        // Never reached memory: refused by the fence, or cancelled by the device reset of the recovery the fence
+        // forced (which of the two depends on how fast the guest recovers: ~0.1 s on a trimmed kernel).
+        ["stragglersStopped"] = s => s.Bridge.Engine.StragglersRefused + s.Bridge.Engine.StragglersCancelled,
         ["recoverySeconds"] = s => s.Bridge.Engine.LastRecoveryTime?.TotalSeconds,
-        ["steInvalidations"] = s => s.SmmuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE"),
+        ["steInvalidations"] = s => s.IommuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE"),
+        // IOMMU-neutral (IommuKind says what maps to what): CFGI_STE or VT-d context-cache invalidations, and so on.
+        ["contextInvalidations"] = s => s.IommuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE") + s.IommuCommands.GetValueOrDefault(VtdDescriptors.ContextCache),
+        ["deviceIotlbInvalidations"] = s => s.IommuCommands.GetValueOrDefault("SMMU_CMD_ATC_INV") + s.IommuCommands.GetValueOrDefault(VtdDescriptors.DeviceIotlb),
+        ["waitCommands"] = s => s.IommuCommands.GetValueOrDefault("SMMU_CMD_SYNC") + s.IommuCommands.GetValueOrDefault(VtdDescriptors.Wait),
+        // The guest's vCPU stall per invalidation (VT-d on stock QEMU; null when not measured).
+        ["invalidationStalls"] = s => s.InvalidationStall?.Count,
+        ["invalidationStallP50Ms"] = s => s.InvalidationStall?.P50?.TotalMilliseconds,
+        ["invalidationStallMaxMs"] = s => s.InvalidationStall?.Max.TotalMilliseconds,
     };
 
     static RunMetrics()

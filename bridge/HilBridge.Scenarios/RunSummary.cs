@@ -22,7 +22,32 @@ public sealed record RunSummary
     public double WallSeconds { get; init; }
     public uint? StreamId { get; init; }
     public required BridgeStatistics Bridge { get; init; }
-    public IReadOnlyDictionary<string, long> SmmuCommands { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>The IOMMU the guest ran behind (smmuv3, vtd); null in summaries written before there was a choice (SMMUv3).</summary>
+    public string? Iommu { get; init; }
+
+    /// <summary>
+    /// The guest's IOMMU commands seen in QEMU's trace, by name: SMMUv3 opcodes ("SMMU_CMD_CFGI_STE") or VT-d
+    /// invalidation descriptor types ("device-iotlb", "wait", "context-cache"; see <see cref="IommuKind"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, long> IommuCommands { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Summaries written before VT-d named <see cref="IommuCommands"/> "SmmuCommands": still read, never written.</summary>
+    [JsonPropertyName("SmmuCommands"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, long>? LegacySmmuCommands
+    {
+        get => null;
+        init
+        {
+            if (value is not null)
+            {
+                IommuCommands = value;
+            }
+        }
+    }
+
+    /// <summary>VT-d on stock QEMU: the guest's vCPU stall per device-IOTLB invalidation; null when not measured.</summary>
+    public InvalidationStallStatistics? InvalidationStall { get; init; }
     public string? Guest { get; init; }
 
     /// <summary>The guest kernel: release and source (stable, unstable, build, file, custom).</summary>
@@ -68,11 +93,12 @@ public sealed record RunSummary
 
         s.AppendLine($"guest I/O          {(DataVerified is true ? "verified" : DataVerified is false ? "NOT verified" : "no verdict")} ({RoundsVerified}/{Rounds} rounds, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries)");
         s.AppendLine($"boot               {Fmt(BootSeconds)} s to workload (guest uptime {Fmt(GuestUptimeAtStart)} s), run {WallSeconds:F1} s");
-        s.AppendLine($"device             StreamID {(StreamId is { } sid ? $"0x{sid:x}" : "unknown")}, {b.Requests} virtio-blk requests ({b.RequestErrors} IOERR), {b.BytesRead / 1024} KiB read, {b.BytesWritten / 1024} KiB written");
+        var iommu = IommuNames.TryParse(Iommu ?? "smmuv3", out var kind) ? kind : IommuKind.SmmuV3;
+        s.AppendLine($"device             {iommu.RequesterIdName()} {(StreamId is { } sid ? $"0x{sid:x}" : "unknown")}, {b.Requests} virtio-blk requests ({b.RequestErrors} IOERR), {b.BytesRead / 1024} KiB read, {b.BytesWritten / 1024} KiB written");
         s.AppendLine($"vhost-user         {b.Sessions} sessions, {b.DeviceStarts} device starts, {b.RequestsResubmitted} requests resubmitted after a takeover, {b.RequestsInFlight} in flight at the end");
         s.AppendLine($"ATC                {e.AtcMisses} misses, {e.AtcUpdates} updates, {e.AtcHits} hits, {e.Invalidations} invalidations");
         s.AppendLine($"invalidations      {e.InvalidationsAcked} acknowledged ({e.InvalidationsRefused} refused, {e.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)} (model delay p50 {Us(e.AckLatencyP50)} p99 {Us(e.AckLatencyP99)})");
-        s.AppendLine($"fencing            {e.Fences} fences, {e.Unfences} unfences, {e.RefusedAccesses} refused requests, recovery {Fmt(e.LastRecoveryTime?.TotalSeconds)} s");
+        s.AppendLine($"fencing            {e.Fences} fences ({FenceOrigins(e)}), {e.Unfences} unfences, {e.RefusedAccesses} refused requests, recovery {Fmt(e.LastRecoveryTime?.TotalSeconds)} s");
         s.AppendLine($"use-after-free     {e.Violations} violations ({e.StragglersIssued} stragglers, {e.StragglersRefused} refused, {e.StragglersCancelled} cancelled by a reset)");
         if (b.StragglerBytesWritten + b.StragglerBytesRead + b.StragglerFaults > 0)
         {
@@ -103,7 +129,12 @@ public sealed record RunSummary
         {
             var sizes = string.Join(" ", a.SpanSizes.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"));
             s.AppendLine($"ATS port           {a.AtcInvalidations} guest ATC_INV received ({a.OtherStreamInvalidations} for other StreamIDs; by size {sizes}), {a.CompletionsSent} completions sent ({a.FailedCompletionsSent} failed, {a.CompletionsWithheld} withheld: no device answer, {a.LateCompletions} late), delay p50 {Ms(a.CompletionDelayP50)} p99 {Ms(a.CompletionDelayP99)} max {Ms(a.CompletionDelayMax)}");
-            s.AppendLine($"SMMU with ATS      {a.Syncs} CMD_SYNCs waited for completions (p50 {Ms(a.SyncWaitP50)}, max {Ms(a.SyncWaitMax)}), {a.SyncErrors} reported CERROR_ATC_INV_SYNC, {a.SmmuTimeouts} hardware timeouts ({a.SmmuTimeoutMs} ms); STE {a.SteReports} reports, {a.SteFences} fences, {a.SteUnfences} unfences");
+            s.AppendLine($"SMMU with ATS      {a.Syncs} CMD_SYNCs waited for completions (p50 {Ms(a.SyncWaitP50)}, max {Ms(a.SyncWaitMax)}), {a.SyncErrors} reported CERROR_ATC_INV_SYNC, {a.SmmuTimeouts} hardware timeouts ({a.SmmuTimeoutMs} ms); STE {a.SteReports} reports, {a.SteFences} fences, {a.SteUnfences} unfences{(a.AtcInvalidationsAfterSteUnfence is { } after ? $" ({after} ATC_INV since the last)" : "")}");
+            if (a.FailedFlushes > 0)
+            {
+                s.AppendLine($"flush ordering     {a.FailedFlushes} failed flushes: {a.FlushesCompletedFenced} completed after a fence (shortest lead {Ms(a.FenceLeadMin)}), {a.FlushesCompletedUnfenced} completed with the device unfenced");
+            }
+
             s.AppendLine($"ATS port link      {a.Connections} connections, {a.ProtocolErrors} protocol errors, {a.CompletionsDropped} completions found no connection");
         }
         if (AtsPort is not null || GuestTimeoutMessages.Count > 0)
@@ -116,9 +147,14 @@ public sealed record RunSummary
             s.AppendLine($"  guest said       {m}");
         }
 
-        if (SmmuCommands.Count > 0)
+        if (IommuCommands.Count > 0)
         {
-            s.AppendLine($"SMMU commands      {string.Join(", ", SmmuCommands.OrderByDescending(p => p.Value).Select(p => $"{p.Key.Replace("SMMU_CMD_", "")} {p.Value}"))}");
+            s.AppendLine($"IOMMU commands     {iommu.Key()}: {string.Join(", ", IommuCommands.OrderByDescending(p => p.Value).Select(p => $"{p.Key.Replace("SMMU_CMD_", "")} {p.Value}"))}");
+        }
+
+        if (InvalidationStall is { } stall)
+        {
+            s.AppendLine($"guest stall        {stall}");
         }
 
         if (Guest is not null)
@@ -133,6 +169,17 @@ public sealed record RunSummary
         }
 
         return s.ToString();
+    }
+
+    /// <summary>Who fenced: "none", or e.g. "bridge 1, guest quarantine 1, guest block 1".</summary>
+    public static string FenceOrigins(EngineCounterSnapshot e)
+    {
+        var parts = new List<string>(4);
+        if (e.BridgeFences > 0) { parts.Add($"bridge {e.BridgeFences}"); }
+        if (e.GuestQuarantines > 0) { parts.Add($"guest quarantine {e.GuestQuarantines}"); }
+        if (e.GuestBlocks > 0) { parts.Add($"guest block {e.GuestBlocks}"); }
+        if (e.OperatorFences > 0) { parts.Add($"operator {e.OperatorFences}"); }
+        return parts.Count == 0 ? "none" : string.Join(", ", parts);
     }
 
     private static string Fmt(double? v) => v is { } x ? x.ToString("F2") : "-";

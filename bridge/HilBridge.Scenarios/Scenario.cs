@@ -41,6 +41,9 @@ public sealed record Scenario(
     /// </summary>
     public string? GuestKernel { get; init; }
 
+    /// <summary>The scenario's `iommu:` (smmuv3, the default, or vtd): the IOMMU it runs behind unless `--iommu` says otherwise.</summary>
+    public IommuKind Iommu { get; init; }
+
     /// <summary>The scenario of a plain `hilbridge run`: no faults, the guest must verify its data.</summary>
     public static Scenario Default(int rounds, int blocks) => new(
         "default", "no fault injection", new EngineOptions(), $"hb.mode=verify hb.rounds={rounds} hb.blocks={blocks}",

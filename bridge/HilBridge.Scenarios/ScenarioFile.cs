@@ -26,6 +26,9 @@ public sealed class ScenarioFile
     /// <summary>The guest kernel this scenario needs (stable, unstable, build[@VERSION][:PATCH_DIR], a path); the user's --guest-kernel wins.</summary>
     public string? GuestKernel { get; set; }
 
+    /// <summary>smmuv3 (aarch64 virt, the default) or vtd (x86_64 q35 with intel-iommu); the user's --iommu wins.</summary>
+    public string? Iommu { get; set; }
+
     public sealed class QemuSection
     {
         /// <summary>A qemu-system-aarch64 with qemu-scripts/patches applied (default: build-qemu.sh builds one).</summary>

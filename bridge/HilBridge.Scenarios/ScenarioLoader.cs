@@ -53,12 +53,24 @@ public static class ScenarioLoader
             throw new ScenarioException("the qemu: section applies only with guestVisibleAts: true");
         }
 
+        var iommu = IommuKind.SmmuV3;
+        if (file.Iommu is not null && !IommuNames.TryParse(file.Iommu, out iommu))
+        {
+            throw new ScenarioException($"iommu: '{file.Iommu}' is not {IommuNames.Choices}");
+        }
+
+        if (iommu != IommuKind.SmmuV3 && file.GuestVisibleAts)
+        {
+            throw new ScenarioException("guestVisibleAts: true is the patched SMMUv3's; it does not go with iommu: " + iommu.Key());
+        }
+
         return new Scenario(file.Name ?? fallbackName, file.Description, engine, WorkloadArguments(file.Workload),
             TimeSpan.FromSeconds(file.TimeoutSeconds ?? 300), expectations, sourcePath)
         {
             Control = file.Control.Select((c, i) => BuildControlAction(c, $"control[{i}]")).ToList(),
             GuestVisibleAts = file.GuestVisibleAts,
             GuestKernel = string.IsNullOrWhiteSpace(file.GuestKernel) ? null : file.GuestKernel.Trim(),
+            Iommu = iommu,
             QemuBinary = file.Qemu.Binary,
             Firmware = file.Qemu.Firmware,
             SmmuAtcTimeout = file.Qemu.AtsTimeout is { } ats ? ScenarioValues.ParseDuration(ats, "qemu.atsTimeout") : null,

@@ -24,7 +24,8 @@ public sealed class LiveRunTests(ITestOutputHelper output)
         Assert.NotNull(bridge.AckLatencyP50);
         // The StreamID comes from QEMU (query-pci), and the guest's SMMU command stream was tapped live.
         Assert.Equal(0x100u, summary.StreamId);
-        Assert.True(summary.SmmuCommands.GetValueOrDefault("SMMU_CMD_TLBI_NH_VA") > 500);
-        Assert.True(summary.SmmuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE") > 0);
+        Assert.Equal("smmuv3", summary.Iommu);
+        Assert.True(summary.IommuCommands.GetValueOrDefault("SMMU_CMD_TLBI_NH_VA") > 500);
+        Assert.True(summary.IommuCommands.GetValueOrDefault("SMMU_CMD_CFGI_STE") > 0);
     }
 }

@@ -29,6 +29,12 @@ public sealed class QuarantineKernelTests(ITestOutputHelper output)
         Assert.Equal((0L, 0L), (summary.Bridge.Engine.Violations, summary.Bridge.StragglerBytesWritten));
         Assert.True(summary.Bridge.Engine.StragglersRefused >= 1);
         Assert.True(summary.AtsPort!.SteFences >= 1 && summary.AtsPort.SteUnfences >= 1, "fenced by the guest's STE, unfenced by the re-attach");
+        Assert.True(summary.Bridge.Engine.GuestQuarantines >= 1, "the fence was a quarantine (EATS cleared), not a reset's block");
+        Assert.Equal(0, summary.Bridge.Engine.BridgeFences);
+        // The ordering rule, from the SMMU's own reports: the failed flush completed only after the fence.
+        Assert.True(summary.AtsPort.FailedFlushes >= 1);
+        Assert.Equal(summary.AtsPort.FailedFlushes, summary.AtsPort.FlushesCompletedFenced);
+        Assert.Equal(0, summary.AtsPort.FlushesCompletedUnfenced);
         // The guest's witness after the reset: ATS back on, data verified, nothing changed under it.
         Assert.True(summary.GuestRecoveries >= 1 && summary.RoundsVerified >= 1);
         Assert.True(summary.GuestWitnessRounds >= 1);

@@ -66,6 +66,42 @@ public class RunSummaryJsonTests
     }
 
     [Fact]
+    public void Deserialize_SmmuCommandsOfEarlierVersions_ReadAsIommuCommandsAndWrittenUnderTheNewName()
+    {
+        var summary = JsonSerializer.Deserialize<RunSummary>(FlatSummary)!;
+        var json = JsonSerializer.Serialize(summary);
+
+        Assert.Equal(4, summary.IommuCommands["SMMU_CMD_CFGI_STE"]);
+        Assert.Null(summary.Iommu);
+        Assert.Contains("\"IommuCommands\":{\"SMMU_CMD_CFGI_STE\":4}", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("SmmuCommands", json, StringComparison.Ordinal);
+        Assert.Contains("device             StreamID 0x100", summary.Render(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_VtdSummary_NamesSourceIdDescriptorsAndTheStall()
+    {
+        var summary = new RunSummary
+        {
+            Outcome = RunOutcome.Passed,
+            Bridge = new(),
+            Iommu = "vtd",
+            StreamId = 0x100,
+            IommuCommands = new Dictionary<string, long> { [VtdDescriptors.DeviceIotlb] = 4108, [VtdDescriptors.Wait] = 4200, [VtdDescriptors.ContextCache] = 3 },
+            InvalidationStall = new InvalidationStallStatistics { Count = 4108, P50 = TimeSpan.FromMilliseconds(0.2), P99 = TimeSpan.FromMilliseconds(1), Max = TimeSpan.FromSeconds(1), Total = TimeSpan.FromSeconds(2) },
+        };
+
+        var text = summary.Render();
+
+        Assert.Contains("device             source-id 0x100", text, StringComparison.Ordinal);
+        Assert.Contains("IOMMU commands     vtd: wait 4200, device-iotlb 4108, context-cache 3", text, StringComparison.Ordinal);
+        Assert.Contains("guest stall        4108 device-IOTLB invalidations, vCPU stalled p50 0.20 ms p99 1.00 ms max 1000.00 ms, 2.00 s in all", text, StringComparison.Ordinal);
+        Assert.Equal(4108, RunMetrics.Get(summary, "deviceIotlbInvalidations"));
+        Assert.Equal(3, RunMetrics.Get(summary, "contextInvalidations"));
+        Assert.Equal(1000, RunMetrics.Get(summary, "invalidationStallMaxMs"));
+    }
+
+    [Fact]
     public void Deserialize_SummaryOfEarlierVersions_NoKernel()
     {
         Assert.Null(JsonSerializer.Deserialize<RunSummary>(FlatSummary)!.Kernel);

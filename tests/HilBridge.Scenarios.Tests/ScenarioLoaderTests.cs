@@ -53,6 +53,19 @@ public class ScenarioLoaderTests
         Assert.Equal(expected, ScenarioLoader.Parse(yaml, "r").WorkloadArguments);
 
     [Fact]
+    public void Parse_Iommu_VtdOrDefaultSmmuV3()
+    {
+        Assert.Equal(IommuKind.Vtd, ScenarioLoader.Parse("iommu: vtd", "k").Iommu);
+        Assert.Equal(IommuKind.SmmuV3, ScenarioLoader.Parse("{}", "k").Iommu);
+    }
+
+    [Theory]
+    [InlineData("iommu: amd-vi", "iommu: 'amd-vi' is not smmuv3 or vtd")]
+    [InlineData("{ iommu: vtd, guestVisibleAts: true }", "guestVisibleAts: true is the patched SMMUv3's")]
+    public void Parse_BadIommu_NamesIt(string yaml, string message) =>
+        Assert.Contains(message, Assert.Throws<ScenarioException>(() => ScenarioLoader.Parse(yaml, "k")).Message, StringComparison.Ordinal);
+
+    [Fact]
     public void Parse_GuestKernel_KeptAsWritten()
     {
         Assert.Equal("build@7.1.8:patches", ScenarioLoader.Parse("guestKernel: ' build@7.1.8:patches '", "k").GuestKernel);

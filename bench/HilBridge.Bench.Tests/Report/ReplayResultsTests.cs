@@ -1,45 +1,44 @@
+using System.Text.Json;
 using HilBridge.Bench.Report;
 
 namespace HilBridge.Bench.Tests.Report;
 
 public class ReplayResultsTests
 {
-    private const string Output = """
-        machine: 2 cores, Debian GNU/Linux 12 (bookworm), .NET 10.0.12
-        trace:   10,000,002 records (10,000,001 engine events), 205.4 MB, $HILBRIDGE_BENCH_WORK/replay.hbt
-
-        round 1  replay (exact, engine + compare)     10,000,002 records in   5.87 s =  1.70 M/s, peak RSS 63 MB, allocated 464.1 MB, GCs gen0 27 gen2 0
-
-        best of 3 (events/s), worst (RSS)           events/s    peak RSS   alloc/event
-        replay (exact, engine + compare)              2.50 M       79 MB        46.4 B
-        decode only (TraceReader)                     9.07 M       72 MB         0.0 B
-        Google.Protobuf parse (peer)                 10.61 M       77 MB       139.3 B
-
-        replay / Google.Protobuf parse of the same file: 0.24x   (decode alone / Google.Protobuf: 0.85x)
-        constant memory: replay peak RSS 83 MB for 1,000,002 events, 79 MB for 10,000,002 events
-        target >= 1 M events/s on replay: met (2.50 M events/s)
+    // What bench/replay writes (--json): the same snake_case names the report reads.
+    private const string Json = """
+        {"sizes":[
+          {"inputs":1000008,"records":1115743,"trace_bytes":22800000,"round_inputs_per_second":[4100000,4300000,4200000],"median_inputs_per_second":4200000,"peak_rss_bytes":70000000,"allocated_bytes_per_input":0.1},
+          {"inputs":10000005,"records":11168438,"trace_bytes":229700000,"round_inputs_per_second":[5200000,5100000,4900000],"median_inputs_per_second":5100000,"peak_rss_bytes":73500000,"allocated_bytes_per_input":0.1}],
+         "passes":[{"name":"decode only (TraceReader)","records":11168438,"round_records_per_second":[9e6,1e7,11e6],"median_records_per_second":1e7}]}
         """;
 
     [Fact]
-    public void Parse_BenchReplayOutput_TableRowsAndNotes()
+    public void Deserialize_BenchReplayJson_MedianOfLargestAndRssGrowth()
     {
-        var r = ReplayResults.Parse(Output);
+        var r = JsonSerializer.Deserialize<ReplayResults>(Json, BenchJson.Options)!;
 
-        Assert.Equal(3, r.Rows.Count);
-        Assert.Equal(new ReplayRow("replay (exact, engine + compare)", 2.50, 79, 46.4), r.Rows[0]);
-        Assert.Equal(10.61, r.Rows[2].MillionEventsPerSecond);
-        Assert.Equal(2.50, r.ReplayMillionEventsPerSecond);
-        Assert.Contains(r.Notes, n => n.StartsWith("constant memory", StringComparison.Ordinal));
-        Assert.Equal(4, r.Notes.Count);
+        Assert.Equal(5.1, r.MedianMillionInputsPerSecond);
+        Assert.Equal(1.05, r.PeakRssGrowth!.Value, 6);
+        Assert.Equal(1e7, Assert.Single(r.Passes!).MedianRecordsPerSecond);
     }
 
     [Fact]
-    public void Parse_UnknownOutput_NoRowsRawKept()
+    public void Check_ReplayTargets_ThroughputAndFlatMemory()
     {
-        var r = ReplayResults.Parse("something else entirely");
+        var r = JsonSerializer.Deserialize<ReplayResults>(Json, BenchJson.Options)!;
 
-        Assert.Empty(r.Rows);
-        Assert.Null(r.ReplayMillionEventsPerSecond);
-        Assert.Equal("something else entirely", r.Raw);
+        var targets = BenchReport.Check(null, null, r);
+
+        Assert.True(targets.Single(t => t.Target.StartsWith("replay, million", StringComparison.Ordinal)).Met);
+        Assert.True(targets.Single(t => t.Target.StartsWith("replay peak RSS", StringComparison.Ordinal)).Met);
+    }
+
+    [Fact]
+    public void Check_SlowReplay_Missed()
+    {
+        var r = JsonSerializer.Deserialize<ReplayResults>(Json.Replace("5100000", "3600000"), BenchJson.Options)!;
+
+        Assert.False(BenchReport.Check(null, null, r).Single(t => t.Target.StartsWith("replay, million", StringComparison.Ordinal)).Met);
     }
 }

@@ -20,12 +20,13 @@ internal sealed class DpdkPeer(string testpmd) : IotlbPeer
     {
         string[] args =
         [
-            // Both lcores (and so the vhost-events control thread) may run on either CPU, like every other peer.
-            "--lcores", "0@(0,1),1@(0,1)", "--no-huge", "-m", "512", "--no-pci", "--file-prefix", "hbbench" + Environment.ProcessId,
+            // Both lcores (and so the vhost-events control thread) may run on any CPU the peer may use, like every
+            // other peer (EAL sets its threads' affinity itself, so a taskset alone would be overridden).
+            "--lcores", $"0@({Cpus ?? "0,1"}),1@({Cpus ?? "0,1"})", "--no-huge", "-m", "512", "--no-pci", "--file-prefix", "hbbench" + Environment.ProcessId,
             "--vdev", $"net_vhost0,iface={Socket},queues=1,iommu-support=1",
             "--", "-i", "--total-num-mbufs=8192",
         ];
-        Process = ChildProcess.Start(Name, testpmd, args, LogPath, logStdout: true);
+        Process = ChildProcess.Start(Name, testpmd, args, LogPath, logStdout: true, cpus: Cpus);
         WaitForSocket(Socket, Process, TimeSpan.FromSeconds(60));
     }
 }

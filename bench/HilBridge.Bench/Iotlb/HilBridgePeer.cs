@@ -3,19 +3,24 @@ using HilBridge.Bench.Processes;
 
 namespace HilBridge.Bench.Iotlb;
 
-/// <summary>The bridge (VhostBlkBridge, default engine: no fault policy) in a child process of its own; see BridgeServer.</summary>
-internal sealed class HilBridgePeer(string disk) : IotlbPeer
+/// <summary>
+/// The bridge (VhostBlkBridge, default engine: no fault policy) in a child process of its own; see BridgeServer.
+/// With <paramref name="build"/> (another build's hilbridge-bench.dll) it runs that build instead, under
+/// <paramref name="name"/>: a change's before and after measured in the same run, block by block.
+/// </summary>
+internal sealed class HilBridgePeer(string disk, string name = "hilbridge", string? build = null) : IotlbPeer
 {
     private AllocationWindow? _start;
 
-    public override string Name => "hilbridge";
+    public override string Name => name;
 
-    public override string Description => "HilBridge VhostBlkBridge (.NET " + Environment.Version + ", separate process)";
+    public override string Description => "HilBridge VhostBlkBridge (.NET " + Environment.Version + ", separate process" + (build is null ? ")" : ", build " + build + ")");
 
     public override void Start()
     {
-        var (file, args) = SelfCommand.For("bridge", "--socket", Socket, "--disk", disk, "--disk-size", "16");
-        Process = ChildProcess.Start(Name, file, args, LogPath);
+        string[] bridgeArgs = ["bridge", "--socket", Socket, "--disk", disk, "--disk-size", "16"];
+        var (file, args) = build is null ? SelfCommand.For(bridgeArgs) : ("dotnet", [build, .. bridgeArgs]);
+        Process = ChildProcess.Start(Name, file, args, LogPath, cpus: Cpus);
         Process.ReadLineStartingWith("listening", TimeSpan.FromSeconds(60));
     }
 

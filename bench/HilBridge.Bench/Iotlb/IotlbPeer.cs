@@ -16,6 +16,9 @@ internal abstract class IotlbPeer : IDisposable
 
     public required string LogPath { get; init; }
 
+    /// <summary>CPUs the peer is pinned to (taskset list), or null to let the scheduler place it.</summary>
+    public string? Cpus { get; init; }
+
     /// <summary>No vhost-user handshake (the ping-pong floor).</summary>
     public virtual bool Raw => false;
 
@@ -23,6 +26,9 @@ internal abstract class IotlbPeer : IDisposable
     public virtual int Rings => 1;
 
     public abstract void Start();
+
+    /// <summary>The running peer's process id (its CPU time is the benchmark's own, not foreign load).</summary>
+    public int? ProcessId => Process?.Id;
 
     /// <summary>Called right before the harness measures; the bridge reads its GC counters here.</summary>
     public virtual void BeginWindow()

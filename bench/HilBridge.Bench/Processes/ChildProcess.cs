@@ -25,8 +25,18 @@ internal sealed class ChildProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static ChildProcess Start(string name, string file, IEnumerable<string> args, string logPath, bool logStdout = false)
+    /// <summary>
+    /// Starts <paramref name="file"/>; with <paramref name="cpus"/> (a taskset list such as "1" or "0,1")
+    /// under `taskset -c`, which execs it: the process id stays the program's.
+    /// </summary>
+    public static ChildProcess Start(string name, string file, IEnumerable<string> args, string logPath, bool logStdout = false, string? cpus = null)
     {
+        if (cpus is not null)
+        {
+            args = ["-c", cpus, file, .. args];
+            file = "taskset";
+        }
+
         var info = new ProcessStartInfo(file)
         {
             RedirectStandardInput = true,

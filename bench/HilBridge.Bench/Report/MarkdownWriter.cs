@@ -16,13 +16,15 @@ public static class MarkdownWriter
         var md = new StringBuilder();
         md.AppendLine("# HilBridge benchmark results");
         md.AppendLine();
-        md.AppendLine($"Produced by `bench/run.sh` on {r.MachineAtStart.TakenAt:yyyy-MM-dd HH:mm} UTC. One machine's figures: compare the peers within this table, not across machines.");
+        md.AppendLine($"Produced by `bench/run.sh` on {r.MachineAtStart.TakenAt:yyyy-MM-dd HH:mm} UTC. One machine's figures: compare the peers within this table, not across machines. " +
+            "Rendered from the JSON next to it by `hilbridge-bench render` (bench/render.sh): edit the code, not this file.");
         md.AppendLine();
+        PublicationBanner(md, r.Publication);
         Machine(md, r);
         Targets(md, r.Targets);
         if (r.Iotlb is { } iotlb)
         {
-            Iotlb(md, iotlb);
+            Iotlb(md, iotlb, r.Comparisons ?? []);
         }
         else
         {
@@ -42,6 +44,24 @@ public static class MarkdownWriter
         return md.ToString();
     }
 
+    private static void PublicationBanner(StringBuilder md, Publication? p)
+    {
+        if (p is null)
+        {
+            md.AppendLine("Publication: not recorded (a run from before the load gate).");
+        }
+        else if (p.Clean)
+        {
+            md.AppendLine($"Publication: publishable (full run, every step ran, 1-min load average {p.LoadAtStart.ToString("0.00", Inv)} at start, gate {p.LoadThreshold.ToString("0.00", Inv)}).");
+        }
+        else
+        {
+            md.AppendLine($"**{(p.Publishable ? "Published against the load gate" : "Not publishable")}**: {string.Join("; ", p.Problems)}.");
+        }
+
+        md.AppendLine();
+    }
+
     private static void Machine(StringBuilder md, BenchReport r)
     {
         var m = r.MachineAtStart;
@@ -59,6 +79,16 @@ public static class MarkdownWriter
         md.AppendLine($"| C compiler | {m.Gcc} |");
         md.AppendLine($"| Load average (1/5/15 min) at start | {Load(m.LoadAverage)} |");
         md.AppendLine($"| Load average (1/5/15 min) at end | {(r.MachineAtEnd is { } e ? Load(e.LoadAverage) + $" ({e.TakenAt:HH:mm} UTC)" : "n/a")} |");
+        if (r.Iotlb?.Blocks is { Count: > 0 } blocks)
+        {
+            md.AppendLine($"| CPU used by other programs during the IOTLB blocks (median / max) | {SampleStats.Median(blocks.Select(b => b.ForeignCpus)).ToString("0.00", Inv)} / " +
+                $"{blocks.Max(b => b.ForeignCpus).ToString("0.00", Inv)} CPUs (hypervisor steal {SampleStats.Median(blocks.Select(b => b.StealCpus)).ToString("0.00", Inv)}) |");
+        }
+
+        if (r.Iotlb?.Settings is { PeerCpus: { } peerCpus } st)
+        {
+            md.AppendLine($"| CPU pinning | harnesses on CPU {st.HarnessCpus}, peers on CPU {peerCpus} |");
+        }
         md.AppendLine();
     }
 
@@ -77,7 +107,7 @@ public static class MarkdownWriter
         md.AppendLine();
     }
 
-    private static void Iotlb(StringBuilder md, IotlbResults iotlb)
+    private static void Iotlb(StringBuilder md, IotlbResults iotlb, IReadOnlyList<IotlbComparison> comparisons)
     {
         var s = iotlb.Settings;
         md.AppendLine("## 1. IOTLB invalidation round trip");
@@ -86,9 +116,14 @@ public static class MarkdownWriter
             "A front-end harness plays QEMU (full handshake, shared memfd memory table, running idle virtqueues), then times " +
             $"UPDATE and INVALIDATE of one 4 KiB page, one at a time ({s.Iterations} pairs per run after {s.Warmup} warm-up pairs), " +
             $"and bursts of {s.Burst} pipelined INVALIDATEs ({s.Bursts} bursts per run; figure = burst time / {s.Burst}). " +
-            $"{s.WarmupRounds} unrecorded warm-up round(s), then {s.Rounds} rounds; in each, the peers take turns in a rotating order; samples are pooled over rounds. " +
+            $"{s.WarmupRounds} unrecorded warm-up round(s), then {s.Rounds} rounds; a block is one harness against one peer, and within each round the blocks run " +
+            "in the order of a Williams design (every block in every position, and after every other block, equally often). " +
+            "A peer's figure is the median of its per-round medians; a ratio's 95% interval comes from resampling the rounds (paired); " +
+            "\"equal\" when it holds 1.0. The per-message cost in bursts is the headline: a single round trip (~40 µs here) is mostly the " +
+            "wake-up of the sleeping thread on this VM, which squeezes every ratio toward 1. " +
             "Times in µs; \"misses\" counts IOTLB misses the back-end sent (0: the measured path never waited for a translation).");
         md.AppendLine();
+        Headline(md, iotlb, comparisons);
         foreach (var harness in s.Harnesses)
         {
             var cells = iotlb.Cells.Where(c => c.Harness == harness).OrderBy(c => PeerOrder(c.Peer)).ToList();
@@ -97,7 +132,7 @@ public static class MarkdownWriter
                 continue;
             }
 
-            md.AppendLine(harness == "c" ? "### C harness (bench/iotlb/vhost_frontend.c)" : "### C# harness (VhostUserFrontend)");
+            md.AppendLine(harness == "c" ? "### All samples pooled, C harness (bench/iotlb/vhost_frontend.c)" : "### All samples pooled, C# harness (VhostUserFrontend)");
             md.AppendLine();
             md.AppendLine("| Back-end | INVALIDATE p50 | p90 | p99 | p99.9 | round p50 range | UPDATE p50 | UPDATE p99 | burst p50 | burst p99 | misses |");
             md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -113,7 +148,7 @@ public static class MarkdownWriter
             var floor = cells.FirstOrDefault(c => c.Peer == "floor");
             if (hb is not null)
             {
-                md.AppendLine("| Ratio | p50 | p99 | burst p50 |");
+                md.AppendLine("| Ratio of pooled percentiles | p50 | p99 | burst p50 |");
                 md.AppendLine("| --- | --- | --- | --- |");
                 if (dpdk is not null)
                 {
@@ -146,6 +181,47 @@ public static class MarkdownWriter
 
         md.AppendLine();
     }
+
+    /// <summary>Per harness: each peer's medians of per-round medians, then every ratio with its interval and verdict.</summary>
+    private static void Headline(StringBuilder md, IotlbResults iotlb, IReadOnlyList<IotlbComparison> comparisons)
+    {
+        foreach (var harness in iotlb.Settings.Harnesses)
+        {
+            var cells = iotlb.Cells.Where(c => c.Harness == harness).OrderBy(c => PeerOrder(c.Peer)).ToList();
+            if (cells.Count == 0)
+            {
+                continue;
+            }
+
+            md.AppendLine($"### {(harness == "c" ? "C harness" : "C# harness")}: medians of per-round medians");
+            md.AppendLine();
+            md.AppendLine("| Back-end | per message, bursts of " + iotlb.Settings.Burst + " | INVALIDATE round trip | UPDATE round trip | rounds |");
+            md.AppendLine("| --- | --- | --- | --- | --- |");
+            foreach (var c in cells)
+            {
+                string M(IReadOnlyList<long>? v) => v is { Count: > 0 } ? (SampleStats.Median(v.Select(x => (double)x)) / 1000).ToString("0.00", Inv) : "n/a";
+                md.AppendLine($"| {PeerName(c.Peer)} | **{M(c.RoundBurstP50)}** | {M(c.RoundInvalidateP50)} | {M(c.RoundUpdateP50)} | {c.RoundInvalidateP50.Count} |");
+            }
+
+            md.AppendLine();
+            var mine = comparisons.Where(c => c.Harness == harness).ToList();
+            if (mine.Count > 0)
+            {
+                md.AppendLine("| Ratio | figure | estimate | 95% interval | verdict |");
+                md.AppendLine("| --- | --- | --- | --- | --- |");
+                foreach (var c in mine)
+                {
+                    var verdict = c.BelowFloor ? $"**{c.Verdict}: under the floor, a measurement problem**" : c.Verdict;
+                    md.AppendLine($"| {PeerName(c.Numerator)} / {PeerName(c.Denominator)} | {(c.Metric == IotlbComparison.Burst ? "per message, bursts" : "INVALIDATE round trip")} | " +
+                        $"{Fixed(c.Estimate)}x | {Fixed(c.Low)}-{Fixed(c.High)} | {verdict} |");
+                }
+
+                md.AppendLine();
+            }
+        }
+    }
+
+    private static string Fixed(double? v) => v is { } x ? x.ToString("0.00", Inv) : "n/a";
 
     private static void Guest(StringBuilder md, GuestResults g)
     {
@@ -219,32 +295,62 @@ public static class MarkdownWriter
     {
         md.AppendLine("## 3. Replay throughput and peak memory");
         md.AppendLine();
-        md.AppendLine("| Pass | M events/s (best) | peak RSS MB (worst) | allocated B/event |");
-        md.AppendLine("| --- | --- | --- | --- |");
-        if (replay is null || replay.Rows.Count == 0)
+        if (replay?.Sizes is { Count: > 0 } sizes)
         {
-            md.AppendLine("| replay (bench/replay) | not available | | |");
+            md.AppendLine("Exact replay (`TraceReplayer`, engine + compare) of a synthetic trace (mixed faults), each size in a fresh process: " +
+                "engine inputs per second (effects are not counted), median over rounds, and the process's peak RSS (VmHWM).");
             md.AppendLine();
-            if (replay is not null)
+            md.AppendLine("| Trace | records | M inputs/s (median) | rounds (M inputs/s) | peak RSS MB | allocated B/input |");
+            md.AppendLine("| --- | --- | --- | --- | --- | --- |");
+            foreach (var z in sizes.OrderBy(z => z.Inputs))
             {
-                md.AppendLine("bench/replay printed no table this run; its output is in the run directory (replay.txt).\n");
+                md.AppendLine($"| {z.Inputs:N0} inputs, {(z.TraceBytes / 1e6).ToString("0", Inv)} MB | {z.Records:N0} | **{(z.MedianInputsPerSecond / 1e6).ToString("0.00", Inv)}** | " +
+                    $"{string.Join(", ", z.RoundInputsPerSecond.Select(v => (v / 1e6).ToString("0.00", Inv)))} | {(z.PeakRssBytes / 1e6).ToString("0", Inv)} | {z.AllocatedBytesPerInput.ToString("0.0", Inv)} |");
             }
 
+            md.AppendLine();
+            if (replay.Passes is { Count: > 0 } passes)
+            {
+                md.AppendLine("Reference passes over the largest trace (records per second, median over rounds):");
+                md.AppendLine();
+                md.AppendLine("| Pass | M records/s (median) | rounds |");
+                md.AppendLine("| --- | --- | --- |");
+                foreach (var p in passes)
+                {
+                    md.AppendLine($"| {p.Name} | {(p.MedianRecordsPerSecond / 1e6).ToString("0.00", Inv)} | {string.Join(", ", p.RoundRecordsPerSecond.Select(v => (v / 1e6).ToString("0.00", Inv)))} |");
+                }
+
+                md.AppendLine();
+            }
+
+            md.AppendLine("From `bench/replay` (its README explains the passes).");
+            md.AppendLine();
             return;
         }
-        foreach (var r in replay.Rows)
+
+        if (replay?.Rows is { Count: > 0 } rows)
         {
-            md.AppendLine($"| {r.Name} | {r.MillionEventsPerSecond.ToString("0.00", Inv)} | {r.PeakRssMegabytes.ToString("0", Inv)} | {r.AllocatedBytesPerEvent.ToString("0.0", Inv)} |");
+            // Results from before replay.json: bench/replay's own "best of N" table, as it printed it.
+            md.AppendLine("| Pass | M events/s (best) | peak RSS MB (worst) | allocated B/event |");
+            md.AppendLine("| --- | --- | --- | --- |");
+            foreach (var r in rows)
+            {
+                md.AppendLine($"| {r.Name} | {r.MillionEventsPerSecond.ToString("0.00", Inv)} | {r.PeakRssMegabytes.ToString("0", Inv)} | {r.AllocatedBytesPerEvent.ToString("0.0", Inv)} |");
+            }
+
+            md.AppendLine();
+            foreach (var note in replay.Notes ?? [])
+            {
+                md.AppendLine("- " + note);
+            }
+
+            md.AppendLine();
+            md.AppendLine("Older format: events (inputs and effects) per second, best of N, RSS measured in one process.");
+            md.AppendLine();
+            return;
         }
 
-        md.AppendLine();
-        foreach (var note in replay.Notes)
-        {
-            md.AppendLine("- " + note);
-        }
-
-        md.AppendLine();
-        md.AppendLine("From `bench/replay` (its README explains the passes).");
+        md.AppendLine("not run");
         md.AppendLine();
     }
 
@@ -257,7 +363,14 @@ public static class MarkdownWriter
 
     private static string Load(double[] l) => string.Join(" / ", l.Select(v => v.ToString("0.00", Inv)));
 
-    private static int PeerOrder(string peer) => peer switch { "floor" => 0, "dpdk" => 1, "hilbridge" => 2, _ => 3 };
+    private static int PeerOrder(string peer) => peer switch { "floor" => 0, "floor-batch" => 1, "dpdk" => 2, "hilbridge" => 3, _ => 4 };
 
-    private static string PeerName(string peer) => peer switch { "floor" => "socket floor", "dpdk" => "DPDK", "hilbridge" => "HilBridge", _ => peer };
+    private static string PeerName(string peer) => peer switch
+    {
+        "floor" => "socket floor",
+        "floor-batch" => "socket floor, batched reads",
+        "dpdk" => "DPDK",
+        "hilbridge" => "HilBridge",
+        _ => peer,
+    };
 }

@@ -1,54 +1,32 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-
 namespace HilBridge.Bench.Report;
 
-/// <summary>One pass of the replay benchmark (bench/replay): best throughput, worst peak RSS.</summary>
-public sealed record ReplayRow(string Name, double MillionEventsPerSecond, double PeakRssMegabytes, double AllocatedBytesPerEvent);
-
 /// <summary>
-/// The figures of bench/replay's output (it prints text): the "best of N" table and its summary lines.
-/// Unrecognised output still lands in <see cref="Raw"/>, so a format change loses structure, not data.
+/// bench/replay's figures (its replay.json): for each trace size, exact replay in a process of its own
+/// (so the peak RSS is that size's alone), engine inputs per second per round and their median.
 /// </summary>
-public sealed partial record ReplayResults(IReadOnlyList<ReplayRow> Rows, IReadOnlyList<string> Notes, string Raw)
+public sealed record ReplayResults(
+    IReadOnlyList<ReplaySize>? Sizes,
+    IReadOnlyList<ReplayPass>? Passes,
+    IReadOnlyList<ReplayRow>? Rows = null,
+    IReadOnlyList<string>? Notes = null)
 {
-    public double? ReplayMillionEventsPerSecond => Rows.FirstOrDefault(r => r.Name.StartsWith("replay", StringComparison.Ordinal))?.MillionEventsPerSecond;
+    /// <summary>Median inputs per second (millions) of the largest trace.</summary>
+    public double? MedianMillionInputsPerSecond => Largest?.MedianInputsPerSecond / 1e6;
 
-    public static ReplayResults Parse(string text)
-    {
-        var rows = new List<ReplayRow>();
-        var notes = new List<string>();
-        var inTable = false;
-        foreach (var raw in text.Split('\n'))
-        {
-            var line = raw.TrimEnd();
-            if (line.StartsWith("best of", StringComparison.Ordinal))
-            {
-                inTable = true;
-                continue;
-            }
-            if (inTable && Row().Match(line) is { Success: true } m)
-            {
-                rows.Add(new ReplayRow(m.Groups["name"].Value.Trim(), D(m, "eps"), D(m, "rss"), D(m, "alloc")));
-                continue;
-            }
-            if (inTable && line.Length == 0 && rows.Count > 0)
-            {
-                inTable = false;
-            }
+    /// <summary>Peak RSS of the largest trace's replay over that of the smallest: 1.0 is flat memory.</summary>
+    public double? PeakRssGrowth => Sizes is { Count: > 1 } s && s.MinBy(x => x.Inputs)!.PeakRssBytes > 0
+        ? (double)Largest!.PeakRssBytes / s.MinBy(x => x.Inputs)!.PeakRssBytes : null;
 
-            if (line.StartsWith("replay /", StringComparison.Ordinal) || line.StartsWith("constant memory", StringComparison.Ordinal) ||
-                line.StartsWith("recording hot path", StringComparison.Ordinal) || line.StartsWith("target", StringComparison.Ordinal) ||
-                line.StartsWith("trace:", StringComparison.Ordinal))
-            {
-                notes.Add(line);
-            }
-        }
-        return new ReplayResults(rows, notes, text);
-    }
-
-    private static double D(Match m, string group) => double.Parse(m.Groups[group].Value, CultureInfo.InvariantCulture);
-
-    [GeneratedRegex(@"^(?<name>\S.*?)\s+(?<eps>[0-9.]+) M\s+(?<rss>[0-9.]+) MB\s+(?<alloc>[0-9.]+) B$")]
-    private static partial Regex Row();
+    private ReplaySize? Largest => Sizes?.MaxBy(s => s.Inputs);
 }
+
+/// <summary>Exact replay of one trace in a fresh process: every round's inputs/s, their median, the process's peak RSS.</summary>
+public sealed record ReplaySize(
+    long Inputs, long Records, long TraceBytes, IReadOnlyList<double> RoundInputsPerSecond, double MedianInputsPerSecond,
+    long PeakRssBytes, double AllocatedBytesPerInput);
+
+/// <summary>A reference pass over the large trace (decode only, Google.Protobuf's parser, recording): records/s per round and median.</summary>
+public sealed record ReplayPass(string Name, long Records, IReadOnlyList<double> RoundRecordsPerSecond, double MedianRecordsPerSecond);
+
+/// <summary>A row of the "best of N" table that bench/replay printed before it wrote JSON (kept to render old results).</summary>
+public sealed record ReplayRow(string Name, double MillionEventsPerSecond, double PeakRssMegabytes, double AllocatedBytesPerEvent);

@@ -40,6 +40,7 @@ public static class DeviceMapping
         DeviceStopped = state.DeviceStopped,
         DeviceRestarted = state.DeviceRestarted,
         SteInvalidated = state.SteInvalidated,
+        Origin = state.IsFenced ? System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(state.Origin.ToString()) : "",
     };
 
     public static Proto.Counters ToProto(string name, BridgeStatistics s)

@@ -65,8 +65,15 @@ public static class KernelReportCard
         {
             Count(e.Violations, "violation"),
             s.GuestWitnessRounds > 0 ? Count(s.GuestCorruptions, "guest finding") : "no witness",
-            s.AtsPort is { } ats ? $"{Count(e.Fences, "fence")} ({ats.SteFences} by the guest's STE)" : Count(e.Fences, "fence"),
+            e.Fences == 0 ? "no fence" : $"{Count(e.Fences, "fence")} ({RunSummary.FenceOrigins(e)})",
         };
+        if (s.AtsPort is { FailedFlushes: > 0 } flushes)
+        {
+            figures.Add(flushes.FlushesCompletedUnfenced > 0
+                ? $"{Count(flushes.FlushesCompletedUnfenced, "failed flush", "failed flushes")} completed unfenced"
+                : $"failed flush completed {flushes.FenceLeadMin?.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture)} ms after the fence");
+        }
+
         if (s.AtsPort?.SteFenceAfterSmmuTimeout is { } latency)
         {
             figures.Add($"STE fence {latency.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture)} ms after the SMMU's timeout");
@@ -93,7 +100,8 @@ public static class KernelReportCard
         b.AppendLine("# Kernel report card");
         b.AppendLine();
         b.AppendLine("Each cell: the verdict against the case's expectations, then violations (the engine's use-after-free count), "
-            + "guest findings (the guest's witness), fences (and how many the guest's own STE made), stragglers refused, "
+            + "guest findings (the guest's witness), fences (by whom: the guest's quarantine, its reset block, the bridge), "
+            + "the flush ordering (a failed flush completed after the fence, or unfenced), stragglers refused, "
             + "recoveries (last recovery time), data. The verdict links to the run folder.");
         b.AppendLine();
         b.AppendLine("| kernel | " + string.Join(" | ", m.Scenarios.Select(Escape)) + " |");

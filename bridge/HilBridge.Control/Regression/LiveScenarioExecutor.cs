@@ -28,6 +28,7 @@ public sealed class LiveScenarioExecutor(LiveScenarioSettings settings, LiveRunP
             Kernel = settings.Kernel,
             Initrd = settings.Initrd,
             Qemu = new() { Binary = settings.QemuBinary },
+            Iommu = settings.Iommu,
         };
         ControlPlaneExtension.AddTo(options, settings.Control());
         var runner = new LiveRunner(planner, loggers, time, settings.Verbose ? progress : new ControlOnly(progress));
@@ -50,8 +51,11 @@ public sealed class LiveScenarioExecutor(LiveScenarioSettings settings, LiveRunP
 /// <summary>What every live run of a regression shares.</summary>
 public sealed class LiveScenarioSettings
 {
-    /// <summary>The user's QEMU; null: qemu-system-aarch64 from PATH, or the patched build for guest-visible ATS.</summary>
+    /// <summary>The user's QEMU; null: the IOMMU's from PATH (qemu-system-aarch64, qemu-system-x86_64), or the patched build for guest-visible ATS.</summary>
     public string? QemuBinary { get; set; }
+
+    /// <summary>`regress --iommu`: every scenario behind this IOMMU; null: each scenario's `iommu:`.</summary>
+    public IommuKind? Iommu { get; set; }
     public string? Kernel { get; set; }
     public string? Initrd { get; set; }
 

@@ -15,7 +15,9 @@ public static class SuiteLoader
 
     /// <param name="kernels">The kernel axis from the command line (--guest-kernel a,b, relative paths from the
     /// current folder); it replaces the suite's `kernels:`. Null or empty: the suite's.</param>
-    public static Suite Load(string path, IReadOnlyList<string>? kernels = null)
+    /// <param name="kernelPatches">`--kernel-patches DIR`: every kernel built from source on the axis (and in the
+    /// overrides) is built with DIR's patches instead, so one's own series takes the reference's place and expectations.</param>
+    public static Suite Load(string path, IReadOnlyList<string>? kernels = null, string? kernelPatches = null)
     {
         var full = System.IO.Path.GetFullPath(path);
         SuiteFile file;
@@ -57,19 +59,26 @@ public static class SuiteLoader
         var axis = kernels is { Count: > 0 }
             ? ParseKernels(kernels, Directory.GetCurrentDirectory(), "--guest-kernel")
             : ParseKernels(file.Kernels, root, $"{path}: kernels");
+        if (kernelPatches is not null)
+        {
+            axis = axis.Select(k => k.Spec.WithPatches(kernelPatches) is { } patched
+                ? new SuiteKernel("build" + (k.Spec.SourceVersion is null ? "" : "@" + k.Spec.SourceVersion) + ":" + kernelPatches, patched)
+                : k).ToList();
+        }
+
         if (axis.Count > 0)
         {
             cases = cases.SelectMany(c => axis.Select(k => c with { Kernel = k })).ToList();
         }
 
-        cases = ApplyOverrides(file.Overrides, cases, root, path);
+        cases = ApplyOverrides(file.Overrides, cases, root, path, kernelPatches);
         return new Suite(name, file.Description, full, cases);
     }
 
     /// <summary>Each override's expectations on the cases of its kernel (matched as resolved, so a path may be
     /// written either way) and scenario (by name); "any" drops the metric's expectation. An override that matches no case is an error: a typo would
     /// otherwise silently leave the stock expectations in place. Kernels the axis does not run are skipped.</summary>
-    private static List<SuiteCase> ApplyOverrides(List<SuiteFile.ExpectOverride> overrides, List<SuiteCase> cases, string root, string path)
+    private static List<SuiteCase> ApplyOverrides(List<SuiteFile.ExpectOverride> overrides, List<SuiteCase> cases, string root, string path, string? kernelPatches)
     {
         for (var i = 0; i < overrides.Count; i++)
         {
@@ -83,6 +92,11 @@ public static class SuiteLoader
             if (!GuestKernelSpec.TryParse(o.Kernel, out var kernel, out var error, root))
             {
                 throw new SuiteException($"{at}: {error}");
+            }
+
+            if (kernelPatches is not null && kernel.WithPatches(kernelPatches) is { } patched)
+            {
+                kernel = patched;
             }
 
             // "any" drops the scenario's expectation on that metric (e.g. the guest's witness when a kernel fails the round it ran in).

@@ -3,12 +3,20 @@ namespace HilBridge.Core.Engine;
 // Fencing and the recovery flow that ends it; the FenceController decides, the engine acts.
 public sealed partial class AtsEngine
 {
-    /// <summary>Fences the device now (control plane). Fencing again during recovery restarts the recovery.</summary>
-    public void Fence(string reason)
+    /// <summary>
+    /// Fences the device now from outside the engine: the control plane, or the guest's STE under
+    /// guest-visible ATS (<paramref name="origin"/> says which). Fencing again during recovery restarts the recovery.
+    /// </summary>
+    public void Fence(string reason, FenceOrigin origin = FenceOrigin.Operator)
     {
         ArgumentException.ThrowIfNullOrEmpty(reason);
+        if (!Enum.IsDefined(origin))
+        {
+            throw new ArgumentOutOfRangeException(nameof(origin), origin, "unknown fence origin");
+        }
+
         Advance();
-        FenceDevice(reason);
+        FenceDevice(reason, origin);
         Settle();
     }
 
@@ -70,10 +78,10 @@ public sealed partial class AtsEngine
     /// Blocks translated requests, then lets every outstanding flush complete: the ATC is flushed and
     /// every pending invalidation is acknowledged as soon as accesses in flight through it have ended.
     /// </summary>
-    private void FenceDevice(string reason)
+    private void FenceDevice(string reason, FenceOrigin origin)
     {
-        _fence.Fence(reason, _now);
-        Counters.Fences++;
+        _fence.Fence(reason, origin, _now);
+        Counters.CountFence(origin);
         Emit(EngineEffect.FencedBy(_now, reason));
 
         _ledger.FlushAtc();

@@ -179,7 +179,7 @@ public sealed partial class AtsEngine
         }
         else
         {
-            FenceDevice($"ATC invalidation {inv.RequestId} timed out after {_timeout.TotalMilliseconds:0.###} ms");
+            FenceDevice($"ATC invalidation {inv.RequestId} timed out after {_timeout.TotalMilliseconds:0.###} ms", FenceOrigin.Bridge);
         }
     }
 
@@ -194,7 +194,7 @@ public sealed partial class AtsEngine
         }
         else
         {
-            FenceDevice($"ATC invalidation {inv.RequestId} refused by the device");
+            FenceDevice($"ATC invalidation {inv.RequestId} refused by the device", FenceOrigin.Bridge);
         }
     }
 }

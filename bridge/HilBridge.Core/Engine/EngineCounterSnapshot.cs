@@ -21,6 +21,10 @@ public sealed record EngineCounterSnapshot
     public long NegativeCompletions { get; init; }
     public long InvalidationsDelayed { get; init; }
     public long Fences { get; init; }
+    public long BridgeFences { get; init; }
+    public long GuestQuarantines { get; init; }
+    public long GuestBlocks { get; init; }
+    public long OperatorFences { get; init; }
     public long Unfences { get; init; }
     public long RefusedAccesses { get; init; }
     public long Violations { get; init; }
@@ -56,7 +60,11 @@ public sealed record EngineCounterSnapshot
         new("invalidationsDropped", "invalidations the fault policy made the device lose", s => s.InvalidationsDropped),
         new("negativeCompletions", "negative completions the fault policy made the device send", s => s.NegativeCompletions),
         new("invalidationsDelayed", "invalidations the fault policy made the device answer late (completion or refusal after a delay)", s => s.InvalidationsDelayed),
-        new("fences", "times the device was fenced", s => s.Fences),
+        new("fences", "times the device was fenced, by anyone (the next four split it)", s => s.Fences),
+        new("bridgeFences", "fences by the bridge's own policy: an invalidation got no positive completion in time", s => s.BridgeFences),
+        new("guestQuarantines", "fences by the guest's quarantine: its STE still translates but refuses translated requests (EATS cleared)", s => s.GuestQuarantines),
+        new("guestBlocks", "fences by the guest parking the device: its STE aborts, bypasses or is invalid (a reset's blocking domain, a detach)", s => s.GuestBlocks),
+        new("operatorFences", "fences from the control plane (or traces recorded before fence origins)", s => s.OperatorFences),
         new("unfences", "times the device was unfenced", s => s.Unfences),
         new("refusedAccesses", "device accesses refused because the device was fenced", s => s.RefusedAccesses),
         new("violations", "use-after-free violations (stragglers and device accesses)", s => s.Violations),

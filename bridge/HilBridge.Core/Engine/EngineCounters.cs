@@ -31,7 +31,12 @@ public sealed class EngineCounters
     /// <summary>Invalidations the fault policy made the device answer late (a completion or refusal with a non-zero delay).</summary>
     public long InvalidationsDelayed { get; internal set; }
 
+    /// <summary>Every fence, whoever made it; the four counters below split it by <see cref="FenceOrigin"/>.</summary>
     public long Fences { get; internal set; }
+    public long BridgeFences { get; internal set; }
+    public long GuestQuarantines { get; internal set; }
+    public long GuestBlocks { get; internal set; }
+    public long OperatorFences { get; internal set; }
     public long Unfences { get; internal set; }
     /// <summary>Device accesses refused because the device was fenced.</summary>
     public long RefusedAccesses { get; internal set; }
@@ -57,6 +62,18 @@ public sealed class EngineCounters
 
     internal void RecordAckLatency(TimeSpan latency) => _ackLatency.Record(latency);
 
+    internal void CountFence(FenceOrigin origin)
+    {
+        Fences++;
+        switch (origin)
+        {
+            case FenceOrigin.Bridge: BridgeFences++; break;
+            case FenceOrigin.GuestQuarantine: GuestQuarantines++; break;
+            case FenceOrigin.GuestBlock: GuestBlocks++; break;
+            default: OperatorFences++; break;
+        }
+    }
+
     /// <summary>A frozen copy for everyone outside the engine lock (this object keeps changing).</summary>
     public EngineCounterSnapshot Snapshot() => new()
     {
@@ -74,6 +91,10 @@ public sealed class EngineCounters
         NegativeCompletions = NegativeCompletions,
         InvalidationsDelayed = InvalidationsDelayed,
         Fences = Fences,
+        BridgeFences = BridgeFences,
+        GuestQuarantines = GuestQuarantines,
+        GuestBlocks = GuestBlocks,
+        OperatorFences = OperatorFences,
         Unfences = Unfences,
         RefusedAccesses = RefusedAccesses,
         Violations = Violations,

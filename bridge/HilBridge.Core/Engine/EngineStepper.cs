@@ -97,7 +97,7 @@ public sealed class EngineStepper
             case EngineInputKind.DeviceStarted: engine.OnDeviceStarted(); break;
             case EngineInputKind.SteInvalidated: engine.OnSteInvalidated((uint)input.Id); break;
             case EngineInputKind.Timer: engine.OnTimer(); break;
-            case EngineInputKind.Fence: engine.Fence(input.Reason ?? "manual"); break;
+            case EngineInputKind.Fence: engine.Fence(input.Reason ?? "manual", (FenceOrigin)input.Id); break;
             case EngineInputKind.Unfence: engine.Unfence(input.Reason ?? "manual"); break;
             case EngineInputKind.SetPolicy: engine.SetPolicy(input.Policy ?? FaultPolicy.None); break;
             case EngineInputKind.SetStreamId: engine.SetStreamId((uint)input.Id); break;

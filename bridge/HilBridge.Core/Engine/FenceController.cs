@@ -40,7 +40,7 @@ internal sealed class FenceController
     public bool BlocksTranslated => _state.IsFenced;
 
     /// <summary>Fences at <paramref name="now"/>; fencing again during recovery restarts the recovery.</summary>
-    public void Fence(string reason, DateTimeOffset now) => _state = FenceState.FencedAt(reason, now);
+    public void Fence(string reason, FenceOrigin origin, DateTimeOffset now) => _state = FenceState.FencedAt(reason, origin, now);
 
     /// <summary>Lifts the fence; returns how long it lasted.</summary>
     public TimeSpan Unfence(DateTimeOffset now)

@@ -38,6 +38,20 @@ internal sealed class Invalidation
     public List<Capture> Held { get; } = new();
 
     /// <summary>
+    /// The IOVA span of every entry in <see cref="Held"/> (HeldFirst &gt; HeldLast while there is none): a
+    /// new invalidation outside it cannot inherit anything from this one, so the ledger skips its list.
+    /// Held only grows while the invalidation is live, and its captures keep their entries meanwhile.
+    /// </summary>
+    public ulong HeldFirst { get; private set; } = ulong.MaxValue;
+    public ulong HeldLast { get; private set; }
+
+    public void WidenHeldSpan(ulong first, ulong last)
+    {
+        HeldFirst = Math.Min(HeldFirst, first);
+        HeldLast = Math.Max(HeldLast, last);
+    }
+
+    /// <summary>
     /// Held[..CachedHeld] were in the device's ATC when the request arrived; the rest are inherited from
     /// earlier unacknowledged invalidations and were already out of the ATC.
     /// </summary>
@@ -72,6 +86,8 @@ internal sealed class Invalidation
         Outcome = default;
         DeviceDone = false;
         Held.Clear();
+        HeldFirst = ulong.MaxValue;
+        HeldLast = 0;
         CachedHeld = 0;
         PinnedHeld = 0;
         StragglingHeld = 0;

@@ -190,9 +190,9 @@ internal sealed class TranslationLedger
 
         foreach (var other in live)
         {
-            if (other == inv || other.State == InvalidationState.Acked)
+            if (other == inv || other.State == InvalidationState.Acked || other.HeldFirst > inv.Last || other.HeldLast < inv.First)
             {
-                continue;
+                continue; // acked, or nothing it holds overlaps (the check below, per capture, would fail for each)
             }
 
             foreach (var capture in other.Held)
@@ -361,6 +361,11 @@ internal sealed class TranslationLedger
     {
         capture.Holders.Add(inv);
         inv.Held.Add(capture);
+        if (capture.Entry.Size != 0)
+        {
+            inv.WidenHeldSpan(capture.Entry.Iova, capture.Entry.Last);
+        }
+
         if (IsPinned(capture.Entry.Id))
         {
             inv.PinnedHeld++;

@@ -22,11 +22,13 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
     private readonly InvalidationRequester _requester;
     private readonly AtsInvalidationTable _table;
     private readonly SteFenceTracker _ste = new();
+    private readonly FlushOrderingCheck _ordering = new();
     private readonly LatencyHistogram _completionDelay = new();
     private readonly LatencyHistogram _syncWait = new();
     private readonly Dictionary<int, long> _sizes = [];
     private AtsPortServer? _server;
     private AtsPortCounters _counters;
+    private long? _invalidationsAtUnfence; // ATC_INV received when the guest's STE last unfenced the device
     private uint _smmuTimeoutMs;
 
     // The first SMMU timeout since the last STE fence, and how long after one the guest's first STE fence came.
@@ -82,6 +84,11 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
                 SteFences = c.SteFences,
                 SteUnfences = c.SteUnfences,
                 SteFenceAfterSmmuTimeout = _steFenceAfterTimeout,
+                AtcInvalidationsAfterSteUnfence = c.AtcInvalidations - _invalidationsAtUnfence,
+                FailedFlushes = _ordering.Failed,
+                FlushesCompletedFenced = _ordering.CompletedFenced,
+                FlushesCompletedUnfenced = _ordering.CompletedUnfenced,
+                FenceLeadMin = _ordering.MinFenceLead,
                 ProtocolErrors = c.ProtocolErrors,
             };
         }
@@ -149,13 +156,14 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
             else if (decision.Action == SteAction.Unfence)
             {
                 _counters.SteUnfences++;
+                _invalidationsAtUnfence = _counters.AtcInvalidations;
             }
         }
         switch (decision.Action)
         {
             case SteAction.Fence:
                 LogSte(decision.Reason!);
-                _bridge.Fence(decision.Reason!);
+                _bridge.Fence(decision.Reason!, decision.Origin);
                 break;
             case SteAction.Unfence:
                 LogSte(decision.Reason!);
@@ -166,6 +174,9 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
 
     void IAtsPortHandler.OnSync(in SyncReport sync)
     {
+        // Read outside our lock: the engine lock is taken before ours (OnAnswer), never after.
+        var fence = _bridge.FenceState;
+        FlushCompletion? completion;
         lock (_gate)
         {
             _counters.Syncs++;
@@ -175,10 +186,21 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
             }
 
             _syncWait.Record(sync.Waited);
+            completion = _ordering.OnSync(sync, _time.GetUtcNow(), fence.IsFenced ? fence.Since : null);
         }
         if (sync.Error != 0)
         {
             LogSyncError(sync.LastTag, sync.Waited.TotalMilliseconds);
+        }
+
+        switch (completion)
+        {
+            case { FenceLead: { } lead } c:
+                LogFlushFenced(c.FailedTag, c.CompletedByTag, lead.TotalMilliseconds, fence.Origin);
+                break;
+            case { } c:
+                LogFlushUnfenced(c.FailedTag, c.CompletedByTag);
+                break;
         }
     }
 
@@ -281,6 +303,12 @@ public sealed partial class AtsPortEndpoint : IAtsPortHandler, IAsyncDisposable
 
     [LoggerMessage(EventId = 813, Level = LogLevel.Warning, Message = "ATS port: the SMMU timed out ATC invalidation tag {Tag} (StreamID 0x{StreamId:x})")]
     private partial void LogSmmuTimeout(uint tag, uint streamId);
+
+    [LoggerMessage(EventId = 815, Level = LogLevel.Information, Message = "ATS port: the flush that failed at tag {FailedTag} completed (CMD_SYNC after tag {Tag}) {LeadMs:F1} ms after the device was fenced ({Origin})")]
+    private partial void LogFlushFenced(uint failedTag, uint tag, double leadMs, FenceOrigin origin);
+
+    [LoggerMessage(EventId = 816, Level = LogLevel.Warning, Message = "ATS port: the flush that failed at tag {FailedTag} completed (CMD_SYNC after tag {Tag}) while the device was not fenced: it can still use its stale translations")]
+    private partial void LogFlushUnfenced(uint failedTag, uint tag);
 
     [LoggerMessage(EventId = 814, Level = LogLevel.Warning, Message = "ATS port: {Reason}")]
     private partial void LogMalformed(string reason);

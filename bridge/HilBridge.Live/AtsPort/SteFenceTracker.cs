@@ -1,9 +1,11 @@
 using System.Globalization;
 
+using HilBridge.Core.Engine;
+
 namespace HilBridge.Live.AtsPort;
 
 /// <summary>What the SMMU's STE report means for the device's engine.</summary>
-internal readonly record struct SteDecision(SteAction Action, string? Reason)
+internal readonly record struct SteDecision(SteAction Action, string? Reason, FenceOrigin Origin = FenceOrigin.Operator)
 {
     public static SteDecision None => default;
 }
@@ -48,7 +50,11 @@ internal sealed class SteFenceTracker
         if (!ste.TranslatedAllowed && accepted && !engineFenced && !_fencedBySte)
         {
             _fencedBySte = true;
-            return new SteDecision(SteAction.Fence, $"STE 0x{sid} refuses translated requests (config {ste.Config}, EATS {ste.Eats})");
+            // A translating STE that refuses translated requests is a quarantine (EATS cleared); any
+            // other config parks the device (Linux's blocking domain around a reset, or a detach).
+            var origin = ste.Config == SteConfig.Translate ? FenceOrigin.GuestQuarantine : FenceOrigin.GuestBlock;
+            var what = origin == FenceOrigin.GuestQuarantine ? "quarantine" : "block";
+            return new SteDecision(SteAction.Fence, $"STE 0x{sid} refuses translated requests (guest {what}: config {ste.Config}, EATS {ste.Eats})", origin);
         }
         if (ste.TranslatedAllowed && _fencedBySte)
         {

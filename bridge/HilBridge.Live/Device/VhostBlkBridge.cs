@@ -71,6 +71,13 @@ public sealed partial class VhostBlkBridge : IDisposable
     /// <summary>A CFGI_STE for this StreamID seen in the guest's SMMU command stream (the attach that may unfence).</summary>
     public void OnSteInvalidated(uint streamId) => _gate.Apply(EngineInputKind.SteInvalidated, streamId);
 
+    /// <summary>
+    /// The guest's IOMMU invalidated a device context (SMMUv3 CFGI_STE, VT-d context-cache): the engine's
+    /// STE input, which completes a recovery when it names the device. Null: every device's (a VT-d global
+    /// or domain-wide invalidation), given to the engine as the device's own requester ID.
+    /// </summary>
+    public void OnDeviceContextInvalidated(uint? requesterId) => OnSteInvalidated(requesterId ?? StreamId ?? 0);
+
     /// <summary>Where a requester other than vhost-user (the SMMU's ATS port) registers for the answers to its invalidations.</summary>
     public InvalidationCompletions Invalidations => _completions;
 
@@ -83,7 +90,8 @@ public sealed partial class VhostBlkBridge : IDisposable
 
     public void SetPolicy(FaultPolicy policy) => _gate.Apply(EngineInputKind.SetPolicy, policy: policy);
 
-    public void Fence(string reason) => _gate.Apply(EngineInputKind.Fence, reason: reason);
+    /// <summary>Fences the device from outside the engine: the control plane, or the guest's STE (<paramref name="origin"/>).</summary>
+    public void Fence(string reason, FenceOrigin origin = FenceOrigin.Operator) => _gate.Apply(EngineInputKind.Fence, (ulong)origin, reason);
 
     public void Unfence(string reason) => _gate.Apply(EngineInputKind.Unfence, reason: reason);
 

@@ -10,12 +10,21 @@ public static class GuestImageProvider
 {
     private const string Marker = "HILBRIDGE_GUEST_DIR=";
 
-    /// <summary>Debian stable's guest (setup.sh).</summary>
-    public static Task<GuestImage> EnsureAsync(string scriptsDirectory, Action<string> progress, CancellationToken ct) =>
-        EnsureAsync(scriptsDirectory, GuestKernelSpec.Default, progress, ct);
+    /// <summary>The SMMUv3 guest's architecture.</summary>
+    public const string DefaultArch = "arm64";
 
-    public static async Task<GuestImage> EnsureAsync(string scriptsDirectory, GuestKernelSpec kernel, Action<string> progress, CancellationToken ct)
+    /// <summary>Debian stable's guest (setup.sh).</summary>
+    public static Task<GuestImage> EnsureAsync(string scriptsDirectory, Action<string> progress, CancellationToken ct, string guestArch = DefaultArch) =>
+        EnsureAsync(scriptsDirectory, GuestKernelSpec.Default, progress, ct, guestArch);
+
+    /// <param name="guestArch">arm64 (the default) or amd64: setup.sh's HILBRIDGE_GUEST_ARCH, cached apart.</param>
+    public static async Task<GuestImage> EnsureAsync(string scriptsDirectory, GuestKernelSpec kernel, Action<string> progress, CancellationToken ct, string guestArch = DefaultArch)
     {
+        if (guestArch != DefaultArch && kernel.Kind != GuestKernelSpec.Stable)
+        {
+            throw new GuestImageException($"the {guestArch} guest comes with Debian stable's kernel only (not {kernel}); bring your own with --kernel/--initrd");
+        }
+
         var script = Path.Combine(scriptsDirectory, "guest-kernel.sh");
         if (!File.Exists(script))
         {
@@ -25,6 +34,7 @@ public static class GuestImageProvider
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(script);
         info.ArgumentList.Add(kernel.Value);
+        info.Environment["HILBRIDGE_GUEST_ARCH"] = guestArch;
         using var process = Process.Start(info) ?? throw new GuestImageException("cannot run bash");
         string? guestDir = null;
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { progress(e.Data); } };

@@ -69,6 +69,42 @@ public sealed record GuestKernelSpec
         return true;
     }
 
+    /// <summary>
+    /// A kernel built from source with <paramref name="patchDirectory"/> in place of its patches
+    /// (`--kernel-patches`: one's own series where the reference quarantine was); null unless this is a build.
+    /// </summary>
+    public GuestKernelSpec? WithPatches(string patchDirectory)
+    {
+        if (Kind != "build")
+        {
+            return null;
+        }
+
+        var full = Path.GetFullPath(patchDirectory);
+        return new GuestKernelSpec("build", "build" + (SourceVersion is null ? "" : "@" + SourceVersion) + ":" + full, full, SourceVersion);
+    }
+
+    /// <summary>
+    /// The kernel a run boots with `--kernel-patches DIR`: built from source (from <paramref name="guestKernel"/>'s
+    /// version when it names one) with DIR's patches. Null with an error when <paramref name="guestKernel"/> is not a build.
+    /// </summary>
+    public static string? WithPatches(string? guestKernel, string patchDirectory, out string? error)
+    {
+        error = null;
+        if (!TryParse(guestKernel ?? "build", out var spec, out error) || !TryParse("build:" + patchDirectory, out var patched, out error))
+        {
+            return null;
+        }
+
+        if (spec.WithPatches(patched.PatchDirectory!) is not { } built)
+        {
+            error = $"--kernel-patches builds a kernel from source, but --guest-kernel is '{guestKernel}': drop it or give build[@VERSION]";
+            return null;
+        }
+
+        return built.Value;
+    }
+
     public static GuestKernelSpec Parse(string text) =>
         TryParse(text, out var spec, out var error) ? spec : throw new ArgumentException(error, nameof(text));
 

@@ -3,13 +3,16 @@ namespace HilBridge.Live.Qemu;
 /// <summary>Paths of the per-run endpoints QEMU connects to or writes.</summary>
 public sealed record QemuEndpoints(string VhostSocket, string QmpSocket, string? TraceFile, string? AtsPortSocket = null);
 
-/// <summary>Builds QEMU's argument list: virt + SMMUv3, shared memfd RAM, a root port with the vhost-user-blk device.</summary>
+/// <summary>
+/// Builds QEMU's argument list: the machine with its IOMMU (<see cref="IommuProfile"/>), shared memfd RAM, a
+/// root port with the vhost-user-blk device (behind the port it gets its ATS capability).
+/// </summary>
 public static class QemuCommandLine
 {
     public static IReadOnlyList<string> Build(QemuOptions options, QemuEndpoints endpoints)
     {
-        var ats = options.GuestVisibleAts;
-        var kernelArgs = ats is null ? options.KernelCommandLine : options.KernelCommandLine + " acpi=force";
+        var profile = options.Profile;
+        var kernelArgs = profile.KernelCommandLine(options);
         var append = string.IsNullOrWhiteSpace(options.WorkloadArguments)
             ? kernelArgs
             : kernelArgs + " " + options.WorkloadArguments;
@@ -19,10 +22,9 @@ public static class QemuCommandLine
             device += ",iommu_platform=on,ats=on";
         }
 
-        var args = new List<string>
+        var args = new List<string>(profile.MachineArguments(options, endpoints))
         {
-            "-M", ats is null ? "virt,iommu=smmuv3" : "virt,iommu=smmuv3,ats=on", "-cpu", "max",
-            "-m", options.MemoryMiB + "M", "-smp", options.Cpus.ToString(),
+            "-m", options.MemoryMiB + "M", "-smp", (options.Cpus ?? profile.DefaultCpus).ToString(),
             // The back-end must map guest RAM, so it lives in a shared memfd.
             "-object", $"memory-backend-memfd,id=mem,size={options.MemoryMiB}M,share=on",
             "-numa", "node,memdev=mem",
@@ -33,14 +35,9 @@ public static class QemuCommandLine
             "-device", device,
             "-qmp", $"unix:{endpoints.QmpSocket},server=on,wait=off",
         };
-        if (ats is not null)
-        {
-            args.AddRange(AtsArguments(ats, endpoints, options.VhostReconnectSeconds));
-        }
-
         if (endpoints.TraceFile is not null)
         {
-            foreach (var name in options.TraceEvents)
+            foreach (var name in options.TraceEvents ?? profile.TraceEvents)
             {
                 args.AddRange(["-trace", name]);
             }
@@ -48,26 +45,6 @@ public static class QemuCommandLine
             args.AddRange(["-D", endpoints.TraceFile]);
         }
         return args;
-    }
-
-    /// <summary>UEFI boot, and the SMMU's ATS port as a chardev client of the bridge's socket.</summary>
-    private static IEnumerable<string> AtsArguments(GuestVisibleAtsOptions ats, QemuEndpoints endpoints, int? reconnectSeconds)
-    {
-        if (endpoints.AtsPortSocket is not { } socket)
-        {
-            throw new ArgumentException("guest-visible ATS needs the ATS port socket", nameof(endpoints));
-        }
-
-        var timeoutMs = (long)Math.Ceiling(Math.Max(0, ats.AtcInvalidationTimeout.TotalMilliseconds));
-        return
-        [
-            "-bios", ats.Firmware,
-            // The bridge serves both sockets: a QEMU that reconnects to one reconnects to the other (the SMMU
-            // then sends its outstanding ATC invalidations again).
-            "-chardev", "socket,id=hbats,path=" + socket + (reconnectSeconds is { } r ? ",reconnect=" + r : ""),
-            "-global", "arm-smmuv3.ats-port=hbats",
-            "-global", "arm-smmuv3.ats-timeout-ms=" + Math.Min(timeoutMs, uint.MaxValue),
-        ];
     }
 
     /// <summary>A shell-ready rendering, for `hilbridge serve` and logs.</summary>

@@ -1,3 +1,5 @@
+using HilBridge.Scenarios;
+
 namespace HilBridge.Live.Qemu;
 
 /// <summary>
@@ -6,11 +8,17 @@ namespace HilBridge.Live.Qemu;
 /// </summary>
 public sealed record QemuOptions
 {
-    /// <summary>QEMU from PATH when the user names none.</summary>
-    public const string DefaultBinary = "qemu-system-aarch64";
+    /// <summary>QEMU from PATH for the default IOMMU (SMMUv3) when the user names none; see <see cref="IommuProfile.DefaultBinary"/>.</summary>
+    public const string DefaultBinary = SmmuV3Profile.Binary;
 
-    /// <summary>The user's QEMU binary; null: not set, so the run picks one (<see cref="DefaultBinary"/>, or the patched build for guest-visible ATS).</summary>
+    /// <summary>The user's QEMU binary; null: not set, so the run picks one (the IOMMU's from PATH, or the patched build for guest-visible ATS).</summary>
     public string? Binary { get; init; }
+
+    /// <summary>The IOMMU in front of the device (set by the run's plan from --iommu or the scenario's iommu:).</summary>
+    public IommuKind Iommu { get; init; }
+
+    /// <summary>What QEMU's command line, the guest and the trace tap look like for <see cref="Iommu"/>.</summary>
+    public IommuProfile Profile => IommuProfile.For(Iommu);
 
     public string Kernel { get; init; } = "";
 
@@ -19,10 +27,11 @@ public sealed record QemuOptions
     /// <summary>Guest RAM in MiB; shared memfd so the bridge can map it.</summary>
     public int MemoryMiB { get; init; } = 1024;
 
-    public int Cpus { get; init; } = 2;
+    /// <summary>vCPUs; null: the IOMMU's (<see cref="IommuProfile.DefaultCpus"/>).</summary>
+    public int? Cpus { get; init; }
 
-    /// <summary>Kernel command line; iommu.strict=1 makes every unmap an immediate invalidation.</summary>
-    public string KernelCommandLine { get; init; } = "console=ttyAMA0 iommu.strict=1 panic=-1";
+    /// <summary>Kernel command line; null: the IOMMU's (<see cref="IommuProfile.DefaultKernelCommandLine"/>, with iommu.strict=1).</summary>
+    public string? KernelCommandLine { get; init; }
 
     /// <summary>Extra parameters for the guest workload (hb.mode=..., hb.rounds=...).</summary>
     public string WorkloadArguments { get; init; } = "";
@@ -47,10 +56,8 @@ public sealed record QemuOptions
     /// </summary>
     public GuestVisibleAtsOptions? GuestVisibleAts { get; init; }
 
-    /// <summary>Trace events tapped live for the SMMU command stream (QEMU's log trace backend).</summary>
-    public IReadOnlyList<string> TraceEvents { get; init; } =
-        ["smmuv3_cmdq_opcode", "smmuv3_cmdq_cfgi_ste", "smmuv3_cmdq_cfgi_ste_range", "smmuv3_s1_range_inval",
-         "smmuv3_cmdq_tlbi_nh_asid"];
+    /// <summary>Trace events tapped live for the guest's IOMMU commands; null: the IOMMU's (<see cref="IommuProfile.TraceEvents"/>).</summary>
+    public IReadOnlyList<string>? TraceEvents { get; init; }
 }
 
 /// <summary>

@@ -1,4 +1,3 @@
-using HilBridge.Traces.Import;
 using Microsoft.Extensions.Logging;
 
 namespace HilBridge.Live.Qemu;
@@ -10,15 +9,16 @@ namespace HilBridge.Live.Qemu;
 public sealed class TraceFileTap : IDisposable
 {
     private readonly string _path;
-    private readonly Action<SmmuTraceEvent> _onEvent;
+    private readonly Action<string> _onLine;
     private readonly ILogger _logger;
     private readonly Thread _thread;
     private volatile bool _stopping;
 
-    public TraceFileTap(string path, Action<SmmuTraceEvent> onEvent, ILogger logger)
+    /// <param name="onLine">Every line QEMU writes (the run's <see cref="IommuCommandStream"/> reads them).</param>
+    public TraceFileTap(string path, Action<string> onLine, ILogger logger)
     {
         _path = path;
-        _onEvent = onEvent;
+        _onLine = onLine;
         _logger = logger;
         if (!File.Exists(path) && Native.mkfifo(path, 0x180 /* 0600 */) != 0)
         {
@@ -29,8 +29,6 @@ public sealed class TraceFileTap : IDisposable
         _thread.Start();
     }
 
-    public long UnparsedLines { get; private set; }
-
     private void Run()
     {
         try
@@ -38,19 +36,12 @@ public sealed class TraceFileTap : IDisposable
             using var reader = new StreamReader(new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16));
             while (!_stopping && reader.ReadLine() is { } line)
             {
-                if (SmmuTraceParser.TryParse(line, out var e))
-                {
-                    _onEvent(e);
-                }
-                else
-                {
-                    UnparsedLines++;
-                }
+                _onLine(line);
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            _logger.LogWarning(ex, "SMMU trace tap on {Path} stopped", _path);
+            _logger.LogWarning(ex, "IOMMU trace tap on {Path} stopped", _path);
         }
     }
 

@@ -34,6 +34,10 @@ public sealed class LiveRunOptions
     public string? Kernel { get; set; }
     public string? Initrd { get; set; }
 
+    /// <summary>The IOMMU (smmuv3, vtd); null: the scenario's `iommu:`, else SMMUv3. `--iommu`, HILBRIDGE_RUN__IOMMU.</summary>
+    public IommuKind? Iommu { get; set; }
+
+    /// <summary>Tap QEMU's trace for the guest's IOMMU commands (counts, the context invalidations that unfence, the vCPU stall).</summary>
     public bool TapSmmuTrace { get; set; } = true;
 
     /// <summary>Trace file (relative to <see cref="OutputDirectory"/> unless rooted) for `hilbridge replay`; null = no recording.</summary>

@@ -1,4 +1,5 @@
 using HilBridge.Live.Guest;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Options;
 
 namespace HilBridge.Live.Run;
@@ -24,6 +25,11 @@ public sealed class LiveRunOptionsValidator : IValidateOptions<LiveRunOptions>
             {
                 failures.Add("--guest-kernel and --kernel/--initrd both choose the kernel: give one");
             }
+        }
+
+        if (options.Iommu is { } iommu && iommu != IommuKind.SmmuV3 && options.Scenario.GuestVisibleAts)
+        {
+            failures.Add($"--iommu {iommu.Key()}: scenario {options.Scenario.Name} has guestVisibleAts: true, which is the patched SMMUv3's");
         }
 
         if (string.IsNullOrWhiteSpace(options.OutputDirectory))

@@ -2,6 +2,7 @@ using HilBridge.Live.AtsPort;
 using HilBridge.Live.Guest;
 using HilBridge.Live.Hosting;
 using HilBridge.Live.Qemu;
+using HilBridge.Scenarios;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -26,8 +27,14 @@ public sealed class LiveRunPlanner(IGuestImageSource guests, IPatchedQemuSource 
     public async Task<LiveRunPlan> BuildAsync(LiveRunOptions options, IProgress<string> progress, CancellationToken ct)
     {
         var scenario = options.Scenario;
-        var guest = await ResolveGuestAsync(options, progress, ct);
-        var binary = options.Qemu.Binary ?? QemuOptions.DefaultBinary;
+        var profile = IommuProfile.For(options.Iommu ?? scenario.Iommu);
+        if (scenario.GuestVisibleAts && profile.Kind != IommuKind.SmmuV3)
+        {
+            throw new ScenarioException($"{scenario.Name}: guest-visible ATS is the patched SMMUv3's; not with --iommu {profile.Kind.Key()}");
+        }
+
+        var guest = await ResolveGuestAsync(options, profile, progress, ct);
+        var binary = options.Qemu.Binary ?? profile.DefaultBinary;
         GuestVisibleAtsOptions? ats = null;
         if (scenario.GuestVisibleAts)
         {
@@ -43,6 +50,7 @@ public sealed class LiveRunPlanner(IGuestImageSource guests, IPatchedQemuSource 
             Qemu = options.Qemu with
             {
                 Binary = binary,
+                Iommu = profile.Kind,
                 Kernel = guest.Kernel,
                 Initrd = guest.Initrd,
                 WorkloadArguments = scenario.WorkloadArguments,
@@ -61,7 +69,7 @@ public sealed class LiveRunPlanner(IGuestImageSource guests, IPatchedQemuSource 
         };
     }
 
-    private async Task<GuestImage> ResolveGuestAsync(LiveRunOptions options, IProgress<string> progress, CancellationToken ct)
+    private async Task<GuestImage> ResolveGuestAsync(LiveRunOptions options, IommuProfile profile, IProgress<string> progress, CancellationToken ct)
     {
         if (options.Kernel is not null && options.Initrd is not null)
         {
@@ -69,8 +77,8 @@ public sealed class LiveRunPlanner(IGuestImageSource guests, IPatchedQemuSource 
         }
 
         var kernel = ChooseKernel(options);
-        progress.Report($"preparing the guest image, kernel {kernel} (qemu-scripts/guest-kernel.sh)");
-        return await guests.EnsureAsync(kernel, progress, ct);
+        progress.Report($"preparing the guest image, kernel {kernel}{(profile.GuestArch == GuestImageProvider.DefaultArch ? "" : " " + profile.GuestArch)} (qemu-scripts/guest-kernel.sh)");
+        return await guests.EnsureAsync(kernel, profile.GuestArch, progress, ct);
     }
 
     /// <summary>The user's --guest-kernel, else the scenario's guestKernel:, else Debian stable's.</summary>

@@ -39,9 +39,9 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
         var runtimeDir = RepositoryLayout.CreatePrivateRuntimeDirectory(plan.RuntimeRoot);
         var endpoints = new QemuEndpoints(
             Path.Combine(runtimeDir, "vhost.sock"), Path.Combine(runtimeDir, "qmp.sock"),
-            plan.TapSmmuTrace ? Path.Combine(runtimeDir, "smmu-trace.fifo") : null,
+            plan.TapSmmuTrace ? Path.Combine(runtimeDir, "iommu-trace.fifo") : null,
             scenario.GuestVisibleAts ? Path.Combine(runtimeDir, "ats-port.sock") : null);
-        var smmu = new SmmuCommandStream();
+        var commands = new IommuCommandStream(plan.Qemu.Profile);
         var outcome = new GuestOutcome();
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var consoleLog = new ConsoleLog(Path.Combine(plan.OutputDirectory, "console.log"));
@@ -54,15 +54,22 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
         var context = new LiveRunContext(bridge, scenario, runtimeDir, plan.OutputDirectory, progress, loggers) { TracePath = recorder?.Path, GuestVersions = guest.Versions };
         // The tap lets the control plane attach a trace segment mid-run (the observer is fixed at start).
         bridge.Observer = recorder is null ? context.EngineTap : new TeeObserver(recorder, context.EngineTap);
-        smmu.SteInvalidated += bridge.OnSteInvalidated;
+        // A fresh attach rewrites the device's context (CFGI_STE, VT-d context-cache invalidation): the last step of a recovery.
+        commands.ContextInvalidated += bridge.OnDeviceContextInvalidated;
         bridge.Start(endpoints.VhostSocket);
         await using var atsPort = _atsPort = endpoints.AtsPortSocket is { } atsSocket ? AtsPortEndpoint.Start(bridge, atsSocket, time, loggers) : null;
-        using var tap = endpoints.TraceFile is { } fifo ? new TraceFileTap(fifo, e => { smmu.Apply(e); recorder?.RecordSmmu(e.Name, e.Message); }, _logger) : null;
+        using var tap = endpoints.TraceFile is { } fifo ? new TraceFileTap(fifo, line =>
+        {
+            if (commands.Apply(line) is { } e)
+            {
+                recorder?.RecordSmmu(e.Name, e.Message);
+            }
+        }, _logger) : null;
         context.GuestReported += r => recorder?.RecordGuest(r.Kind, r.Fields, r.ReceivedAfterLaunch);
         await using var extensions = await LiveRunExtensions.StartAsync(plan.Extensions, context, _logger, ct);
         if (context.Failure is { } notStarted)
         {
-            return Summarize(RunOutcome.Aborted, notStarted, outcome, bridge, smmu, guest, wall);
+            return Summarize(RunOutcome.Aborted, notStarted, outcome, bridge, commands, guest, wall);
         }
 
         var args = QemuCommandLine.Build(plan.Qemu, endpoints);
@@ -77,7 +84,7 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
         }
         catch (QemuLaunchException ex)
         {
-            return Summarize(RunOutcome.Aborted, ex.Message, outcome, bridge, smmu, guest, wall);
+            return Summarize(RunOutcome.Aborted, ex.Message, outcome, bridge, commands, guest, wall);
         }
         using var _ = qemu;
         var streamIdTask = LearnStreamIdAsync(endpoints.QmpSocket, bridge, ct);
@@ -109,7 +116,7 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
         await extensions.DisposeAsync();
         reason ??= context.Failure;
 
-        var summary = Summarize(reason is null ? RunOutcome.Completed : RunOutcome.Aborted, reason, outcome, bridge, smmu, guest, wall);
+        var summary = Summarize(reason is null ? RunOutcome.Completed : RunOutcome.Aborted, reason, outcome, bridge, commands, guest, wall);
         summary = Judge.Run(summary, scenario);
         recorder?.RecordRunEnd(summary.Outcome.ToText(), summary.Reason, JsonSerializer.Serialize(summary), summary.StreamId);
         if (recorder?.Failure is { } recordError)
@@ -148,7 +155,10 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
         }
     }
 
-    /// <summary>The StreamID is only known once the guest numbered the root port's bus; poll QMP until then.</summary>
+    /// <summary>
+    /// The device's requester ID (SMMUv3 StreamID, VT-d source-id: the same bus/devfn) is only known once the
+    /// guest numbered the root port's bus; poll QMP until then.
+    /// </summary>
     private async Task LearnStreamIdAsync(string qmpSocket, VhostBlkBridge bridge, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 600 && !ct.IsCancellationRequested; attempt++)
@@ -183,7 +193,7 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
             progress.Report($"{wall.Elapsed.TotalSeconds,5:F0} s  {phase}; {s.Requests} requests, {s.Engine.Invalidations} invalidations, {s.Engine.AtcMisses} ATC misses");
         }, null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
 
-    private RunSummary Summarize(RunOutcome verdict, string? reason, GuestOutcome outcome, VhostBlkBridge bridge, SmmuCommandStream smmu, GuestImage guest, Stopwatch wall) =>
+    private RunSummary Summarize(RunOutcome verdict, string? reason, GuestOutcome outcome, VhostBlkBridge bridge, IommuCommandStream commands, GuestImage guest, Stopwatch wall) =>
         new()
         {
             Outcome = verdict,
@@ -198,7 +208,9 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory loggers, T
             WallSeconds = wall.Elapsed.TotalSeconds,
             StreamId = bridge.StreamId,
             Bridge = bridge.Statistics(),
-            SmmuCommands = smmu.OpcodeCounts,
+            Iommu = commands.Profile.Kind.Key(),
+            IommuCommands = commands.CommandCounts,
+            InvalidationStall = commands.Stalls,
             ViolationDetails = bridge.Violations.Select(ViolationRecord.From).ToList(),
             AtsPort = _atsPort?.Statistics(),
             GuestAtcInvalidateTimeouts = outcome.AtcInvalidateTimeouts,

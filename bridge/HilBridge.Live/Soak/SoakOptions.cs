@@ -1,4 +1,5 @@
 using System.Globalization;
+using HilBridge.Scenarios;
 
 namespace HilBridge.Live.Soak;
 
@@ -34,6 +35,9 @@ public sealed class SoakOptions
 
     /// <summary>Record a replayable trace of each guest run (large for a long soak).</summary>
     public bool Record { get; set; }
+
+    /// <summary>The IOMMU every guest run is behind (`soak --iommu`); null: SMMUv3.</summary>
+    public IommuKind? Iommu { get; set; }
 
     /// <summary>"30m", "1h", "90s", "45min", "600" (seconds).</summary>
     public static TimeSpan ParseDuration(string text)

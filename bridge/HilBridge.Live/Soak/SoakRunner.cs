@@ -37,6 +37,7 @@ public sealed class SoakRunner(SoakOptions options, LiveRunner runner, IProgress
                 OutputDirectory = Path.Combine(options.OutputDirectory, $"run-{runs.Count + 1}"),
                 RecordPath = options.Record ? "trace.hbt" : null,
                 GuestKernel = options.GuestKernel,
+                Iommu = options.Iommu,
             };
             live.Extensions.Add(new SoakController(policies, tally, rss, clock, options.SampleInterval));
             progress.Report($"soak: guest run {runs.Count + 1}, {left.TotalMinutes:F1} min of I/O to go");

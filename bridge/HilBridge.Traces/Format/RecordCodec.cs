@@ -197,10 +197,24 @@ internal static class RecordCodec
             policy ??= FaultPolicy.None;
         }
 
+        if ((EngineInputKind)kind == EngineInputKind.Fence && id == 0)
+        {
+            id = (ulong)RecordedFenceOrigin(reason);
+        }
+
         entry.Input = new EngineInput((EngineInputKind)kind, entry.At, iova, size, uaddr, (AccessKind)access, (DmaPurpose)purpose, id,
             string.IsNullOrEmpty(reason) ? null : reason, policy);
         entry.Result = result == 0 ? null : (AccessResult)(result - 1);
     }
+
+    /// <summary>
+    /// A fence input recorded before fence origins (id 0) was the control plane's, or the guest's STE under
+    /// guest-visible ATS, whose reason always read "STE 0x... refuses translated requests (config C, ...)".
+    /// </summary>
+    private static FenceOrigin RecordedFenceOrigin(string? reason) =>
+        reason is null || !reason.StartsWith("STE 0x", StringComparison.Ordinal) || !reason.Contains(" refuses translated requests", StringComparison.Ordinal)
+            ? FenceOrigin.Operator
+            : reason.Contains("config Translate", StringComparison.Ordinal) ? FenceOrigin.GuestQuarantine : FenceOrigin.GuestBlock;
 
     private static FaultPolicy DecodePolicy(ReadOnlySpan<byte> bytes)
     {

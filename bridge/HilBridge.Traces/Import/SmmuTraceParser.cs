@@ -6,11 +6,17 @@ namespace HilBridge.Traces.Import;
 /// </summary>
 public static class SmmuTraceParser
 {
-    public static bool TryParse(string line, out SmmuTraceEvent traceEvent)
+    public static bool TryParse(string line, out SmmuTraceEvent traceEvent) => TryParse(line, "smmu", out traceEvent);
+
+    /// <summary>
+    /// The same for another device's events: <paramref name="eventPrefix"/> starts their names ("vtd_" for
+    /// QEMU's intel-iommu). The record keeps its SMMU name: it holds any QEMU log trace event.
+    /// </summary>
+    public static bool TryParse(string line, string eventPrefix, out SmmuTraceEvent traceEvent)
     {
         traceEvent = null!;
         var text = line.AsSpan().Trim();
-        var nameStart = text.IndexOf("smmu", StringComparison.Ordinal);
+        var nameStart = text.IndexOf(eventPrefix, StringComparison.Ordinal);
         if (nameStart < 0)
         {
             return false;

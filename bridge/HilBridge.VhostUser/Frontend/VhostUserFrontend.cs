@@ -224,7 +224,8 @@ public sealed class VhostUserFrontend : IDisposable
         header = default;
         iotlb = default;
         Span<bool> ready = stackalloc bool[1];
-        if (FdPoll.WaitReadable([channel.Socket], ready, timeoutMilliseconds) == 0)
+        // A message already read ahead is not in the socket any more: polling would not see it.
+        if (!channel.HasBufferedBytes && FdPoll.WaitReadable([channel.Socket], ready, timeoutMilliseconds) == 0)
         {
             return false;
         }

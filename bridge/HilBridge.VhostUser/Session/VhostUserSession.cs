@@ -55,6 +55,8 @@ public sealed partial class VhostUserSession : IDisposable
         _logger = logger ?? NullLogger.Instance;
         _options = options ?? VhostUserSessionOptions.Default;
         _endpoint.SetSendTimeout(ReplySendTimeout);
+        // Only replies go out on this channel (the back-end never waits for an answer here), so collecting them is safe.
+        _endpoint.CoalesceReplies = true;
     }
 
     /// <summary>Completes when the read loop has stopped and the back-end was told.</summary>

@@ -32,13 +32,22 @@ public class KernelReportCardTests
             GuestCorruptions = guestFindings,
             GuestRecoveries = recoveries,
             Kernel = new GuestKernelInfo(release, "stable"),
-            AtsPort = new AtsPortStatistics { SteFences = steFences, SteFenceAfterSmmuTimeout = steFences > 0 ? TimeSpan.FromMilliseconds(512.4) : null },
+            AtsPort = new AtsPortStatistics
+            {
+                SteFences = steFences,
+                SteFenceAfterSmmuTimeout = steFences > 0 ? TimeSpan.FromMilliseconds(512.4) : null,
+                FailedFlushes = 1,
+                FlushesCompletedFenced = steFences,
+                FlushesCompletedUnfenced = 1 - steFences,
+                FenceLeadMin = steFences > 0 ? TimeSpan.FromMilliseconds(7.5) : null,
+            },
             Bridge = new BridgeStatistics
             {
                 Engine = new()
                 {
                     Violations = violations,
                     Fences = fences,
+                    GuestQuarantines = steFences,
                     StragglersIssued = 1,
                     StragglersRefused = refused,
                     LastRecoveryTime = recovery is { } r ? TimeSpan.FromSeconds(r) : null,
@@ -63,7 +72,7 @@ public class KernelReportCardTests
         Assert.Equal(["ats-stragglers-timeout", "ats-drop"], m.Scenarios);
         var q = m.Cells[("build:quarantine", "ats-stragglers-timeout")];
         Assert.Equal(("FAILED", false, "kernels/ats-stragglers-timeout/build:quarantine/attempt-1"), (q.Verdict, q.Succeeded, q.Link));
-        Assert.Equal(["0 violations", "0 guest findings", "1 fence (1 by the guest's STE)", "STE fence 512 ms after the SMMU's timeout", "1/1 stragglers refused", "1 recovery, 2.4 s", "data verified"], q.Figures);
+        Assert.Equal(["0 violations", "0 guest findings", "1 fence (guest quarantine 1)", "failed flush completed 7.5 ms after the fence", "STE fence 512 ms after the SMMU's timeout", "1/1 stragglers refused", "1 recovery, 2.4 s", "data verified"], q.Figures);
         Assert.False(m.Cells.ContainsKey(("build:quarantine", "ats-drop")));
     }
 
@@ -75,7 +84,7 @@ public class KernelReportCardTests
 
         Assert.Contains("| kernel | ats-stragglers-timeout | ats-drop |", lines);
         var stock = Assert.Single(lines, l => l.StartsWith("| `stable`", StringComparison.Ordinal));
-        Assert.Contains("[passed](kernels/ats-stragglers-timeout/stable/attempt-1)<br>1 violation<br>1 guest finding<br>0 fences (0 by the guest's STE)", stock);
+        Assert.Contains("[passed](kernels/ats-stragglers-timeout/stable/attempt-1)<br>1 violation<br>1 guest finding<br>no fence<br>1 failed flush completed unfenced", stock);
         Assert.Contains("[**ERROR**](kernels/ats-drop/stable/attempt-1)<br>run aborted: guest did not finish \\| in 240 s", stock);
         var quarantine = Assert.Single(lines, l => l.StartsWith("| `build:quarantine`<br>7.2.8", StringComparison.Ordinal));
         Assert.EndsWith("| - |", quarantine.TrimEnd('\r'));
@@ -89,7 +98,7 @@ public class KernelReportCardTests
         Assert.StartsWith("<!DOCTYPE html>", html);
         Assert.Contains("<th>ats-stragglers-timeout</th><th>ats-drop</th>", html);
         Assert.Contains("<td class=\"bad\"><b><a href=\"kernels/ats-stragglers-timeout/build%3Aquarantine/attempt-1\">FAILED</a></b><ul><li>0 violations</li>", html);
-        Assert.Contains("<li>1 fence (1 by the guest&#39;s STE)</li>", html);
+        Assert.Contains("<li>1 fence (guest quarantine 1)</li><li>failed flush completed 7.5 ms after the fence</li><li>STE fence 512 ms after the SMMU&#39;s timeout</li>", html);
         Assert.Contains("<td class=\"ok\"><b><a href=\"kernels/ats-stragglers-timeout/stable/attempt-1\">passed</a></b>", html);
         Assert.Equal(2, html.Split("<tr><th><code>").Length - 1);
     }

@@ -103,14 +103,32 @@ public class SuiteLoaderTests
         dir.File("b.yaml", "name: b\n" + Scenario);
         dir.File("fix/series", "");
         var suite = dir.File("s.yaml", "scenarios: [a.yaml, b.yaml]\nkernels: [stable, 'build:fix']\n"
-            + "overrides:\n  - { kernel: 'build:./fix', scenario: a, expect: { violations: '== 0', steFences: '>= 1', fences: any } }\n");
+            + "overrides:\n  - { kernel: 'build:./fix', scenario: a, expect: { violations: '== 0', guestQuarantines: '>= 1', fences: any } }\n");
 
         var loaded = SuiteLoader.Load(suite);
 
         string Expect(string name) => string.Join(", ", loaded.Cases.Single(c => c.Name == name).Scenario!.Expectations.Select(e => $"{e.Metric} {e.Expected}"));
         Assert.Equal("fences == 0, violations >= 1", Expect("a [stable]"));
-        Assert.Equal("violations == 0, steFences >= 1", Expect("a [build:fix]"));
+        Assert.Equal("violations == 0, guestQuarantines >= 1", Expect("a [build:fix]"));
         Assert.Equal("fences == 0", Expect("b [build:fix]"));
+    }
+
+    [Fact]
+    public void Load_KernelPatches_OwnSeriesTakesTheBuiltKernelsPlaceAndItsOverrides()
+    {
+        using var dir = new TempDirectory();
+        dir.File("a.yaml", "name: a\nexpect:\n  fences: '== 0'\n  violations: '>= 1'\n");
+        dir.File("fix/series", "");
+        var mine = Path.GetDirectoryName(dir.File("mine/series", ""))!;
+        var suite = dir.File("s.yaml", "scenarios: [a.yaml]\nkernels: [stable, 'build:fix']\n"
+            + "overrides:\n  - { kernel: 'build:./fix', scenario: a, expect: { violations: '== 0' } }\n");
+
+        var loaded = SuiteLoader.Load(suite, kernelPatches: mine);
+
+        Assert.Equal(["a [stable]", $"a [build:{mine}]"], loaded.Cases.Select(c => c.Name));
+        var built = loaded.Cases[1];
+        Assert.Equal((mine, "build:" + mine), (built.Kernel!.Spec.PatchDirectory, built.Kernel.Spec.Value));
+        Assert.Equal("fences == 0, violations == 0", string.Join(", ", built.Scenario!.Expectations.Select(e => $"{e.Metric} {e.Expected}")));
     }
 
     [Theory]
@@ -192,5 +210,15 @@ public class SuiteLoaderTests
         var controlled = suite.Cases.Where(c => c.Scenario!.Control.Count > 0).ToList();
         Assert.Contains(controlled, c => c.Scenario!.Control.Any(a => a.Kind == HilBridge.Scenarios.ControlActionKind.SetPolicy));
         Assert.Contains(controlled, c => c.Scenario!.Control.Any(a => a.Kind == HilBridge.Scenarios.ControlActionKind.Fence));
+    }
+
+    [Fact]
+    public void Load_ShippedVtdSuite_TheFourVtdScenariosBehindVtd()
+    {
+        var suite = SuiteLoader.Load(Path.Combine(Hilbridge.RepositoryRoot(), "suites", "vtd.yaml"));
+
+        Assert.All(suite.Cases, c => Assert.Null(c.LoadError));
+        Assert.Equal(["vtd-delay-below-timeout", "vtd-drop-fence", "vtd-stragglers-fence", "vtd-stragglers-hope"], suite.Cases.Select(c => c.Name).Order());
+        Assert.All(suite.Cases, c => Assert.Equal(HilBridge.Scenarios.IommuKind.Vtd, c.Scenario!.Iommu));
     }
 }

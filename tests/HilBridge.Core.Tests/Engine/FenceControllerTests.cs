@@ -11,7 +11,7 @@ public class FenceControllerTests
     private static FenceController Fenced(FenceMode mode = FenceMode.BlockTranslated)
     {
         var fence = new FenceController(FencePolicy.Fence, mode);
-        fence.Fence("test", T0);
+        fence.Fence("test", FenceOrigin.Bridge, T0);
         return fence;
     }
 
@@ -50,7 +50,7 @@ public class FenceControllerTests
     {
         var fence = Fenced();
 
-        Assert.Equal(FenceState.FencedAt("test", T0), fence.State);
+        Assert.Equal(FenceState.FencedAt("test", FenceOrigin.Bridge, T0), fence.State);
     }
 
     [Fact]

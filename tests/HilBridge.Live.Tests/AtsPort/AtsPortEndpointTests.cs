@@ -119,10 +119,52 @@ public sealed class AtsPortEndpointTests
         smmu.SendSte(new SteState(0x100, SteConfig.Abort, 1, false));
         await WaitFor(port, s => s.SteFences == 1);
         Assert.True(h.Bridge.FenceState.IsFenced);
+        Assert.Equal(FenceOrigin.GuestBlock, h.Bridge.FenceState.Origin); // an abort STE parks the device
 
         smmu.SendSte(new SteState(0x100, SteConfig.Translate, 1, true));
         await WaitFor(port, s => s.SteUnfences == 1);
         Assert.False(h.Bridge.FenceState.IsFenced);
+        smmu.SendAtcInvalidate(tag: 9, sid: 0x100, Page, 4096);
+        await WaitFor(port, s => s.AtcInvalidationsAfterSteUnfence == 1); // ATS flowing again after the re-attach
+
+        smmu.SendSte(new SteState(0x100, SteConfig.Translate, 0, false)); // EATS cleared: a quarantine
+        await WaitFor(port, s => s.SteFences == 2);
+        Assert.Equal(FenceOrigin.GuestQuarantine, h.Bridge.FenceState.Origin);
+        var engine = h.Bridge.Statistics().Engine;
+        Assert.Equal((2, 1, 1, 0, 0), (engine.Fences, engine.GuestQuarantines, engine.GuestBlocks, engine.BridgeFences, engine.OperatorFences));
+    }
+
+    [Fact]
+    public async Task Sync_FailedFlushCompletedAfterTheGuestsQuarantine_OrderingCountsTheFenceFirst()
+    {
+        using var h = new FrontendHarness();
+        h.Bridge.SetStreamId(0x100);
+        await using var port = StartPort(h, out var path);
+        using var smmu = SmmuSide.Connect(path);
+        smmu.SendSte(new SteState(0x100, SteConfig.Translate, 1, true));
+        smmu.SendSync(lastTag: 4, SyncReport.AtcInvalidationFailed);
+        smmu.SendSync(lastTag: 4, 0);
+        smmu.SendSte(new SteState(0x100, SteConfig.Translate, 0, false));
+        smmu.SendSync(lastTag: 5, 0);
+
+        var stats = await WaitFor(port, s => s.FlushesCompletedFenced == 1);
+        Assert.Equal((1, 0), (stats.FailedFlushes, stats.FlushesCompletedUnfenced));
+        Assert.NotNull(stats.FenceLeadMin);
+    }
+
+    [Fact]
+    public async Task Sync_FailedFlushCompletedWithoutAFence_CountedUnfenced()
+    {
+        using var h = new FrontendHarness();
+        h.Bridge.SetStreamId(0x100);
+        await using var port = StartPort(h, out var path);
+        using var smmu = SmmuSide.Connect(path);
+        smmu.SendSync(lastTag: 4, SyncReport.AtcInvalidationFailed);
+        smmu.SendSync(lastTag: 4, 0);
+        smmu.SendSync(lastTag: 6, 0);
+
+        var stats = await WaitFor(port, s => s.FlushesCompletedUnfenced == 1);
+        Assert.Equal((1, 0), (stats.FailedFlushes, stats.FlushesCompletedFenced));
     }
 
     [Fact]
@@ -235,6 +277,14 @@ public sealed class AtsPortEndpointTests
             var payload = new byte[SteState.Size];
             ste.Write(payload);
             Send(AtsPortMessageType.Ste, payload);
+        }
+
+        public void SendSync(uint lastTag, uint error)
+        {
+            var payload = new byte[SyncReport.Size];
+            BinaryPrimitives.WriteUInt32LittleEndian(payload, lastTag);
+            BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(4), error);
+            Send(AtsPortMessageType.Sync, payload);
         }
 
         public AtcInvalidationDone ReadDone(TimeSpan timeout) =>

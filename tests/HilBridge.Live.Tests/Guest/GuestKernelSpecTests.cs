@@ -60,4 +60,36 @@ public sealed class GuestKernelSpecTests : IDisposable
 
         Assert.Equal(("file", Path.Combine(_dir, "Image")), (spec.Kind, spec.Value));
     }
+
+    [Theory]
+    [InlineData(null, "build:")]
+    [InlineData("build", "build:")]
+    [InlineData("build:other", "build:")]
+    [InlineData("build@7.1.8", "build@7.1.8:")]
+    public void WithPatches_BuildOrNothing_BuildsWithThePatchDirectory(string? guestKernel, string prefix)
+    {
+        var series = Directory.CreateDirectory(Path.Combine(_dir, "mine")).FullName;
+        Directory.CreateDirectory(Path.Combine(Directory.GetCurrentDirectory(), "other"));
+
+        Assert.Equal(prefix + series, GuestKernelSpec.WithPatches(guestKernel, series, out var error));
+        Assert.Null(error);
+    }
+
+    [Theory]
+    [InlineData("stable", "--guest-kernel is 'stable'")]
+    [InlineData("unstable", "--guest-kernel is 'unstable'")]
+    public void WithPatches_NotABuild_ErrorNamingTheConflict(string guestKernel, string expected)
+    {
+        var series = Directory.CreateDirectory(Path.Combine(_dir, "mine")).FullName;
+
+        Assert.Null(GuestKernelSpec.WithPatches(guestKernel, series, out var error));
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WithPatches_MissingDirectory_ErrorNamingIt()
+    {
+        Assert.Null(GuestKernelSpec.WithPatches(null, Path.Combine(_dir, "nope"), out var error));
+        Assert.Contains("patch directory", error, StringComparison.Ordinal);
+    }
 }

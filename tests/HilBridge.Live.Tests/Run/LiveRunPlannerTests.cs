@@ -179,6 +179,35 @@ public sealed class LiveRunPlannerTests : IDisposable
     }
 
     [Fact]
+    public async Task BuildAsync_ScenarioIommuVtd_AmdGuestAndX86Qemu()
+    {
+        var plan = await PlanAsync(new LiveRunOptions { OutputDirectory = _dir, Scenario = Scenario.Default(1, 16) with { Iommu = IommuKind.Vtd } });
+
+        Assert.Equal(["amd64"], _guests.Archs);
+        Assert.Equal(VtdProfile.Binary, plan.QemuBinary);
+        Assert.Equal(IommuKind.Vtd, plan.Qemu.Iommu);
+    }
+
+    [Fact]
+    public async Task BuildAsync_UserIommuOverScenario_UserWins()
+    {
+        var plan = await PlanAsync(new LiveRunOptions { OutputDirectory = _dir, Iommu = IommuKind.SmmuV3, Scenario = Scenario.Default(1, 16) with { Iommu = IommuKind.Vtd } });
+
+        Assert.Equal(["arm64"], _guests.Archs);
+        Assert.Equal(SmmuV3Profile.Binary, plan.QemuBinary);
+        Assert.Equal(IommuKind.SmmuV3, plan.Qemu.Iommu);
+    }
+
+    [Fact]
+    public async Task BuildAsync_VtdWithGuestVisibleAts_FailsBeforeAnything()
+    {
+        var error = await Assert.ThrowsAsync<ScenarioException>(() => PlanAsync(new LiveRunOptions { OutputDirectory = _dir, Iommu = IommuKind.Vtd, Scenario = AtsScenario("/q") }));
+
+        Assert.Contains("patched SMMUv3", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, _guests.Calls);
+    }
+
+    [Fact]
     public async Task BuildAsync_GuestVisibleAtsFirmwareMissing_FailsNamingIt()
     {
         var scenario = AtsScenario("/scenario/qemu") with { Firmware = Path.Combine(_dir, "missing.fd") };
@@ -196,10 +225,13 @@ public sealed class LiveRunPlannerTests : IDisposable
 
         public List<GuestKernelSpec> Kernels { get; } = [];
 
-        public Task<GuestImage> EnsureAsync(GuestKernelSpec kernel, IProgress<string> progress, CancellationToken ct)
+        public List<string> Archs { get; } = [];
+
+        public Task<GuestImage> EnsureAsync(GuestKernelSpec kernel, string guestArch, IProgress<string> progress, CancellationToken ct)
         {
             Calls++;
             Kernels.Add(kernel);
+            Archs.Add(guestArch);
             return Task.FromResult(Image);
         }
     }

@@ -104,7 +104,7 @@ internal sealed class LiveGuest : IDisposable
             _qemuOptions = _qemuOptions with { WorkloadArguments = workload };
         }
 
-        TraceFile = _qemuOptions.TraceEvents.Count > 0 ? Path.Combine(_runtimeDir, $"qemu-trace-{_launches}.log") : null;
+        TraceFile = _qemuOptions.TraceEvents is { Count: > 0 } ? Path.Combine(_runtimeDir, $"qemu-trace-{_launches}.log") : null;
         var qmp = Path.Combine(_runtimeDir, $"qmp-{_launches}.sock");
         var args = QemuCommandLine.Build(_qemuOptions, new QemuEndpoints(SocketPath, qmp, TraceFile, AtsPortPath));
         lock (_reports)

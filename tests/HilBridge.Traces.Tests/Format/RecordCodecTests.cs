@@ -24,6 +24,7 @@ public class RecordCodecTests
         { new EngineInput(EngineInputKind.SteInvalidated, At, Id: 0x100), null },
         { new EngineInput(EngineInputKind.Timer, At), null },
         { new EngineInput(EngineInputKind.Fence, At, Reason: "manual fence ü"), null },
+        { new EngineInput(EngineInputKind.Fence, At, Id: (ulong)FenceOrigin.GuestQuarantine, Reason: "STE 0x100 refuses translated requests (guest quarantine: config Translate, EATS 0)"), null },
         { new EngineInput(EngineInputKind.Unfence, At, Reason: "operator"), null },
         { new EngineInput(EngineInputKind.SetStreamId, At, Id: 0x100), null },
     };
@@ -42,6 +43,22 @@ public class RecordCodecTests
         Assert.Equal(result, entry.Result);
         Assert.Equal(At, entry.At);
         Assert.Equal(At.UtcTicks, last);
+    }
+
+    [Theory]
+    [InlineData("STE 0x100 refuses translated requests (config Translate, EATS 0)", FenceOrigin.GuestQuarantine)]
+    [InlineData("STE 0x100 refuses translated requests (config Abort, EATS 1)", FenceOrigin.GuestBlock)]
+    [InlineData("STE 0x100 refuses translated requests (config Invalid, EATS 0)", FenceOrigin.GuestBlock)]
+    [InlineData("operator says STE 0x100", FenceOrigin.Operator)]
+    public void DecodeInput_FenceRecordedBeforeOrigins_OriginReadFromTheStesReason(string reason, FenceOrigin expected)
+    {
+        // Traces before fence origins recorded every fence with id 0; the guest's STE fences had this reason.
+        var payload = EncodeInput(new EngineInput(EngineInputKind.Fence, At, Reason: reason), null);
+        long last = TestTraces.Start.UtcTicks;
+
+        var entry = RecordCodec.Decode(payload, ref last, 5, 99);
+
+        Assert.Equal(expected, (FenceOrigin)entry.Input.Id);
     }
 
     [Theory]

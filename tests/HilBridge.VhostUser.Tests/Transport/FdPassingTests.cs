@@ -141,6 +141,56 @@ public class FdPassingTests
         Assert.Equal(baseline, FdCount.Current());
     }
 
+    [Fact]
+    public void Receive_PlainMessagesQueuedBeforeOneWithFds_FdsGoToTheirOwnMessage()
+    {
+        // Queued messages arrive in one read; the fds must still land on the message they came with.
+        var (a, b) = Pair();
+        using var sender = a;
+        using var receiver = b;
+        using var e0 = EventFd.Create();
+        sender.Send(VhostUserHeader.ForRequest(VhostUserRequest.SetFeatures, 8), new byte[8]);
+        sender.Send(VhostUserHeader.ForRequest(VhostUserRequest.SetOwner, 0), ReadOnlySpan<byte>.Empty);
+        sender.Send(VhostUserHeader.ForRequest(VhostUserRequest.SetVringKick, 8), new byte[8], [e0.Handle]);
+        sender.Send(VhostUserHeader.ForRequest(VhostUserRequest.GetFeatures, 0), ReadOnlySpan<byte>.Empty);
+
+        var counts = new List<(uint, int)>();
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(receiver.TryReceive(out var header, out _, out var fds));
+            counts.Add((header.Request, fds.Count));
+            fds.Dispose();
+        }
+
+        Assert.Equal(
+            [((uint)VhostUserRequest.SetFeatures, 0), ((uint)VhostUserRequest.SetOwner, 0), ((uint)VhostUserRequest.SetVringKick, 1), ((uint)VhostUserRequest.GetFeatures, 0)],
+            counts);
+    }
+
+    [Fact]
+    public void Receive_BurstOfQueuedIotlbMessages_AllInOrderAndWhole()
+    {
+        var (a, b) = Pair();
+        using var sender = a;
+        using var receiver = b;
+        for (var i = 0; i < 100; i++)
+        {
+            var payload = new byte[IotlbMessage.Length];
+            IotlbMessage.Invalidate(0x1000UL * (ulong)i, 4096).Write(payload);
+            sender.Send(VhostUserHeader.ForRequest(VhostUserRequest.IotlbMsg, payload.Length, needReply: true), payload);
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.True(receiver.TryReceive(out var header, out var payload, out var fds));
+            fds.Dispose();
+            Assert.Equal((uint)VhostUserRequest.IotlbMsg, header.Request);
+            Assert.Equal(0x1000UL * (ulong)i, IotlbMessage.Read(payload).Iova);
+        }
+
+        Assert.False(receiver.HasBufferedBytes);
+    }
+
     private static ReceivedFds ReceiveWithFds(int count)
     {
         var (sender, receiver) = Pair();

@@ -89,6 +89,101 @@ public class VhostUserEndpointTests
     }
 
     [Fact]
+    public void Send_CoalescingWithIotlbMessagesQueued_RepliesHeldUntilTheLastThenAllInOrder()
+    {
+        var (frontend, backend) = FdPassingTests.Pair();
+        using (frontend)
+        using (backend)
+        {
+            backend.CoalesceReplies = true;
+            for (var i = 0; i < 3; i++)
+            {
+                SendIotlb(frontend, i);
+            }
+
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.True(backend.TryReceive(out var header, out _, out var fds));
+                fds.Dispose();
+                backend.Send(VhostUserHeader.ForReply(header.Request, U64Payload.Length), U64Bytes((ulong)i));
+                // Held while another IOTLB message waits in the buffer; all out with the last one's reply.
+                Assert.Equal(i < 2 ? 0 : 1, Readable(frontend));
+            }
+
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.True(frontend.TryReceive(out _, out var payload, out var fds));
+                fds.Dispose();
+                Assert.Equal((ulong)i, U64Payload.Read(payload));
+            }
+        }
+    }
+
+    [Fact]
+    public void Send_CoalescingAndAnotherThreadSends_CollectedRepliesGoFirst()
+    {
+        var (frontend, backend) = FdPassingTests.Pair();
+        using (frontend)
+        using (backend)
+        {
+            backend.CoalesceReplies = true;
+            SendIotlb(frontend, 0);
+            SendIotlb(frontend, 1);
+            Assert.True(backend.TryReceive(out var header, out _, out var fds));
+            fds.Dispose();
+            backend.Send(VhostUserHeader.ForReply(header.Request, U64Payload.Length), U64Bytes(7));
+            Assert.Equal(0, Readable(frontend));
+
+            Task.Run(() => backend.Send(VhostUserHeader.ForReply(header.Request, U64Payload.Length), U64Bytes(8))).Wait();
+
+            Assert.True(frontend.TryReceive(out _, out var first, out var f1));
+            Assert.Equal(7UL, U64Payload.Read(first));
+            Assert.True(frontend.TryReceive(out _, out var second, out var f2));
+            Assert.Equal(8UL, U64Payload.Read(second));
+            f1.Dispose();
+            f2.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Send_NotCoalescing_ReplyGoesOutAtOnce()
+    {
+        var (frontend, backend) = FdPassingTests.Pair();
+        using (frontend)
+        using (backend)
+        {
+            SendIotlb(frontend, 0);
+            SendIotlb(frontend, 1);
+            Assert.True(backend.TryReceive(out var header, out _, out var fds));
+            fds.Dispose();
+
+            backend.Send(VhostUserHeader.ForReply(header.Request, U64Payload.Length), U64Bytes(1));
+
+            Assert.Equal(1, Readable(frontend));
+        }
+    }
+
+    private static void SendIotlb(VhostUserEndpoint frontend, int page)
+    {
+        var payload = new byte[IotlbMessage.Length];
+        IotlbMessage.Invalidate(0x1000UL * (ulong)page, 4096).Write(payload);
+        frontend.Send(VhostUserHeader.ForRequest(VhostUserRequest.IotlbMsg, payload.Length, needReply: true), payload);
+    }
+
+    private static byte[] U64Bytes(ulong value)
+    {
+        var bytes = new byte[U64Payload.Length];
+        U64Payload.Write(value, bytes);
+        return bytes;
+    }
+
+    private static int Readable(VhostUserEndpoint endpoint)
+    {
+        Span<bool> ready = stackalloc bool[1];
+        return FdPoll.WaitReadable([endpoint.Socket], ready, 0);
+    }
+
+    [Fact]
     public void TryReceive_OversizedHeader_ThrowsWithoutWaitingForPayload()
     {
         var (sender, receiver) = FdPassingTests.Pair();
