@@ -23,6 +23,7 @@ internal static class SoakCommand
         var epochMin = new Option<int>("--epoch-min") { Description = "Shortest time (s) a policy holds", DefaultValueFactory = _ => 20 };
         var epochMax = new Option<int>("--epoch-max") { Description = "Longest time (s) a policy holds", DefaultValueFactory = _ => 60 };
         var blocks = new Option<int>("--blocks") { Description = "4 KiB blocks per guest round", DefaultValueFactory = _ => 256 };
+        var guestKernel = new Option<string?>("--guest-kernel") { Description = "Guest kernel: stable (Debian stable's, default), unstable (Debian unstable's newest), build[@VERSION][:PATCH_DIR] (built from source with your patches) or the path of an arm64 Image" };
         var record = new Option<bool>("--record-traces") { Description = "Record a replayable trace of each guest run (large)" };
         // run's --record is a path; soak's switch had the same name. The old spelling still works, with a warning.
         var oldRecord = new Option<bool>("--record") { Description = "Deprecated: --record-traces", Hidden = true };
@@ -30,7 +31,7 @@ internal static class SoakCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
         var command = new Command("soak", "Continuous guest I/O under changing fault policies (fence mode); reports violations, mismatches and memory growth")
         {
-            duration, output, seed, epochMin, epochMax, blocks, record, oldRecord, iommu, verbose,
+            duration, output, seed, epochMin, epochMax, blocks, guestKernel, record, oldRecord, iommu, verbose,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -50,6 +51,7 @@ internal static class SoakCommand
                 .Map(epochMin, "Soak:EpochMin", ConfigurationFlags.Seconds)
                 .Map(epochMax, "Soak:EpochMax", ConfigurationFlags.Seconds)
                 .Map(blocks, "Soak:Blocks")
+                .Map(guestKernel, "Soak:GuestKernel")
                 .Map(record, "Soak:Record")
                 .Map(iommu, "Soak:Iommu", k => k!.Value.ToString());
             if (parse.GetValue(oldRecord))

@@ -12,11 +12,16 @@ public sealed record Expectation(string Metric, string Operator, double Value)
 
     public string Expected => $"{Operator} {Value.ToString(CultureInfo.InvariantCulture)}";
 
-    public static Expectation Parse(string metric, string condition)
+    public static Expectation Parse(string metric, string? condition)
     {
         if (!RunMetrics.IsKnown(metric))
         {
             throw new ScenarioException($"unknown metric '{metric}' (known: {string.Join(", ", RunMetrics.Names)})");
+        }
+
+        if (condition is null)
+        {
+            throw new ScenarioException($"expectation {metric} has no condition (e.g. '== 0', '>= 1', 'true')");
         }
 
         var text = condition.Trim();

@@ -37,15 +37,7 @@ public static class ScenarioLoader
 
     public static Scenario Parse(string yaml, string fallbackName, string? sourcePath = null)
     {
-        ScenarioFile file;
-        try
-        {
-            file = Yaml.Deserialize<ScenarioFile>(yaml) ?? new ScenarioFile();
-        }
-        catch (YamlException ex)
-        {
-            throw ScenarioYamlErrors.Translate(ex, yaml);
-        }
+        var file = Complete(Deserialize<ScenarioFile>(yaml) ?? new ScenarioFile());
         var engine = new EngineOptions
         {
             InvalidationTimeout = ScenarioValues.ParseTimeout(file.Engine.Timeout),
@@ -92,18 +84,73 @@ public static class ScenarioLoader
     /// </summary>
     public static FaultPolicy ParseRules(string yaml)
     {
+        bool sequence;
         try
         {
-            if (!RootIsSequence(yaml))
-            {
-                return BuildPolicy((Yaml.Deserialize<ScenarioFile>(yaml) ?? new ScenarioFile()).Rules);
-            }
-
-            return BuildPolicy(Yaml.Deserialize<List<ScenarioFile.RuleSection>>(yaml) ?? []);
+            sequence = RootIsSequence(yaml);
         }
-        catch (YamlException ex)
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException or ArgumentException)
         {
-            throw ScenarioYamlErrors.Translate(ex, yaml);
+            throw NotYaml(ex, yaml);
+        }
+
+        return sequence
+            ? BuildPolicy(Deserialize<List<ScenarioFile.RuleSection>>(yaml) ?? [])
+            : BuildPolicy(Complete(Deserialize<ScenarioFile>(yaml) ?? new ScenarioFile()).Rules);
+    }
+
+    /// <summary>
+    /// YamlDotNet reports most malformed input as YamlException, but some as InvalidOperationException
+    /// (text after the document end, e.g. "...\0") or ArgumentException (a tag that is no URI, e.g.
+    /// "!!+9"): found by coverage-guided fuzzing. All are the file's fault: a ScenarioException.
+    /// </summary>
+    private static T? Deserialize<T>(string yaml)
+    {
+        try
+        {
+            return Yaml.Deserialize<T>(yaml);
+        }
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException or ArgumentException)
+        {
+            throw NotYaml(ex, yaml);
+        }
+    }
+
+    private static ScenarioException NotYaml(Exception ex, string yaml) => ex is YamlException y
+        ? ScenarioYamlErrors.Translate(y, yaml)
+        : new ScenarioException($"not valid YAML: {ex.Message}", ex);
+
+    /// <summary>
+    /// A section written but left empty ("rules:", "engine: ~") is the section's default, as if absent;
+    /// an empty item of a list ("rules: [~]") or an expectation without a condition is an error.
+    /// </summary>
+    private static ScenarioFile Complete(ScenarioFile file)
+    {
+        file.Engine ??= new ScenarioFile.EngineSection();
+        file.Rules ??= [];
+        file.Workload ??= new ScenarioFile.WorkloadSection();
+        file.Qemu ??= new ScenarioFile.QemuSection();
+        file.Expect ??= [];
+        file.Control ??= [];
+        RefuseEmptyItems(file.Rules, "rules");
+        RefuseEmptyItems(file.Control, "control");
+        foreach (var control in file.Control)
+        {
+            if (control.SetPolicy is { } policy)
+            {
+                RefuseEmptyItems(policy, "control.setPolicy");
+            }
+        }
+
+        return file;
+    }
+
+    private static void RefuseEmptyItems<T>(List<T> items, string section) where T : class
+    {
+        var empty = items.FindIndex(i => i is null);
+        if (empty >= 0)
+        {
+            throw new ScenarioException($"{section}[{empty}] is empty");
         }
     }
 
@@ -156,6 +203,7 @@ public static class ScenarioLoader
 
     private static FaultPolicy BuildPolicy(List<ScenarioFile.RuleSection> rules)
     {
+        RefuseEmptyItems(rules, "rules");
         var built = rules.Select((r, i) => BuildRule(r, $"rules[{i}]")).ToArray();
         try
         {

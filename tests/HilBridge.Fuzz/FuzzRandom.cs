@@ -4,13 +4,42 @@ namespace HilBridge.Fuzz;
 /// SplitMix64: tiny, fast, and the same stream on every .NET version, so a case is named by its seed
 /// for ever. Helpers lean towards the values that break code: 0, 1, powers of two and their
 /// neighbours, the top of each integer range, page boundaries.
+/// A random can also be driven by bytes (<see cref="FromBytes"/>): then a coverage-guided fuzzer's
+/// input makes the generator's choices, so mutating the input steers the structure it builds.
 /// </summary>
 public sealed class FuzzRandom(ulong seed)
 {
     private ulong _state = seed;
+    private byte[]? _choices;
+    private int _position;
+
+    /// <summary>
+    /// A random whose first draws are the bytes of <paramref name="input"/> (8 per draw, little-endian);
+    /// once they run out it goes on as SplitMix seeded by a hash of the input, so every input still
+    /// builds a whole, deterministic case (the same input is always the same case).
+    /// </summary>
+    public static FuzzRandom FromBytes(ReadOnlySpan<byte> input)
+    {
+        var hash = 0xcbf29ce484222325UL;
+        foreach (var b in input)
+        {
+            hash = (hash ^ b) * 0x100000001b3UL;
+        }
+
+        return new FuzzRandom(hash) { _choices = input.ToArray() };
+    }
 
     public ulong NextUInt64()
     {
+        if (_choices is { } choices && _position < choices.Length)
+        {
+            Span<byte> draw = stackalloc byte[8];
+            var take = Math.Min(8, choices.Length - _position);
+            choices.AsSpan(_position, take).CopyTo(draw);
+            _position += take;
+            return System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(draw);
+        }
+
         var z = _state += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;

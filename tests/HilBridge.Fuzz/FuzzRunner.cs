@@ -58,7 +58,7 @@ public static class FuzzRunner
     /// <summary>Replays a serialized case (from the corpus).</summary>
     public static Finding? Replay(IFuzzTarget target, string json) => Check(target, 0, target.Deserialize(json));
 
-    private static Finding? Check(IFuzzTarget target, ulong seed, object input)
+    internal static Finding? Check(IFuzzTarget target, ulong seed, object input)
     {
         string? problem;
         try

@@ -15,6 +15,9 @@ public interface IFuzzTarget : IDisposable
     /// <summary>Generates the case for <paramref name="seed"/>.</summary>
     object Generate(ulong seed);
 
+    /// <summary>Generates a case from <paramref name="random"/> (a byte-driven one under a coverage-guided fuzzer).</summary>
+    object Generate(FuzzRandom random);
+
     /// <summary>Runs one case; null when every oracle held, otherwise what went wrong.</summary>
     string? Execute(object input);
 
@@ -35,6 +38,8 @@ public abstract class FuzzTarget<TCase> : IFuzzTarget where TCase : class
     public abstract string? Execute(TCase input);
 
     object IFuzzTarget.Generate(ulong seed) => Generate(new FuzzRandom(seed));
+
+    object IFuzzTarget.Generate(FuzzRandom random) => Generate(random);
 
     string? IFuzzTarget.Execute(object input) => Execute((TCase)input);
 

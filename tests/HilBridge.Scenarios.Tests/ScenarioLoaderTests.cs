@@ -122,6 +122,37 @@ public class ScenarioLoaderTests
         }
     }
 
+    // Inputs coverage-guided fuzzing (tests/fuzz/run.sh scenario) found escaping the loader as
+    // NullReferenceException, ArgumentNullException, InvalidOperationException and ArgumentException.
+    [Theory]
+    [InlineData("expect:\n  violations:\n", "expectation violations has no condition")]
+    [InlineData("rules: [ ~ ]", "rules[0] is empty")]
+    [InlineData("control: [ ~ ]", "control[0] is empty")]
+    [InlineData("control: [ { when: start, setPolicy: [ ~ ] } ]", "control.setPolicy[0] is empty")]
+    [InlineData("...\0\u007f", "not valid YAML")]
+    [InlineData("!!+9", "not valid YAML")]
+    public void Parse_FuzzFindings_RefusedWithAScenarioError(string yaml, string message)
+    {
+        var ex = Assert.Throws<ScenarioException>(() => ScenarioLoader.Parse(yaml, "fuzz"));
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Theory]
+    [InlineData("\nrules:")]
+    [InlineData("engine: ~\nworkload: ~\nqemu: ~\nexpect: ~\ncontrol: ~")]
+    public void Parse_SectionsLeftEmpty_AreTheirDefaults(string yaml)
+    {
+        var scenario = ScenarioLoader.Parse(yaml, "empty");
+        Assert.Equal(ScenarioLoader.Parse("", "empty").WorkloadArguments, scenario.WorkloadArguments);
+        Assert.Empty(scenario.Expectations);
+    }
+
+    [Theory]
+    [InlineData("!!+9")]
+    [InlineData("- ~")]
+    public void ParseRules_FuzzFindings_RefusedWithAScenarioError(string yaml) =>
+        Assert.Throws<ScenarioException>(() => ScenarioLoader.ParseRules(yaml));
+
     private static string FindScenarios()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)

@@ -13,6 +13,9 @@ public sealed class ControlPlane(IReadOnlyList<ControlDevice> devices, RunProgre
 
     public DateTimeOffset StartedAt => startedAt;
 
+    /// <summary>Callers' protocol errors and refused calls (GetStatus: Status.control).</summary>
+    public ControlPlaneCounters Counters { get; } = new();
+
     /// <summary>The device a request names; an empty name means the only one.</summary>
     public ControlDevice? Find(string name, out string error)
     {

@@ -36,7 +36,14 @@ public sealed class ControlServer : IAsyncDisposable
     /// <summary>What a client connects to: the socket path, or http://HOST:PORT (the bound port).</summary>
     public string Address { get; }
 
-    public static async Task<ControlServer> StartAsync(ControlEndpoint endpoint, ControlPlane plane, ILoggerFactory loggers, CancellationToken ct)
+    /// <summary>
+    /// How long a connection may stay without an active call before it is closed (Kestrel's default is
+    /// 130 s), and how long a new one has to send the HTTP/2 preface: peers that connect and stall must
+    /// not pile up.
+    /// </summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(15);
+
+    public static async Task<ControlServer> StartAsync(ControlEndpoint endpoint, ControlPlane plane, ILoggerFactory loggers, CancellationToken ct, TimeSpan? idleTimeout = null)
     {
         string? token = null;
         if (endpoint is ControlEndpoint.Tcp tcpEndpoint)
@@ -57,26 +64,29 @@ public sealed class ControlServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggers); // the run's logging, not a second console logger
+        // The run's logging, not a second console logger; Kestrel's protocol-error events are counted on the way.
+        builder.Services.AddSingleton<ILoggerFactory>(new ProtocolErrorCounting.KestrelEventCounter(loggers, plane.Counters));
         builder.Services.AddSingleton<IHostLifetime, CallerOwnedLifetime>();
         builder.Services.AddSingleton(plane);
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc(o => o.Interceptors.Add<ProtocolErrorCounting.ReachedInterceptor>());
         builder.Services.AddGrpcReflection();
         builder.WebHost.ConfigureKestrel(k =>
         {
+            k.Limits.KeepAliveTimeout = idleTimeout ?? DefaultIdleTimeout;
             switch (endpoint)
             {
                 case ControlEndpoint.UnixSocket unix:
                     // A bridge killed hard leaves its socket file behind; a live one keeps it (refused below).
                     UnixSocket.RemoveStale(unix.Path);
-                    k.ListenUnixSocket(unix.Path, l => l.Protocols = HttpProtocols.Http2);
+                    k.ListenUnixSocket(unix.Path, l => Http2Only(l, plane.Counters, idleTimeout ?? DefaultIdleTimeout));
                     break;
                 case ControlEndpoint.Tcp tcp:
-                    k.Listen(tcp.Address, tcp.Port, l => l.Protocols = HttpProtocols.Http2);
+                    k.Listen(tcp.Address, tcp.Port, l => Http2Only(l, plane.Counters, idleTimeout ?? DefaultIdleTimeout));
                     break;
             }
         });
         var app = builder.Build();
+        app.Use(next => ProtocolErrorCounting.Middleware(next, plane.Counters));
         if (token is not null)
         {
             // Before routing, so reflection and unknown methods are refused too (401 reaches a gRPC client as Unauthenticated).
@@ -109,6 +119,12 @@ public sealed class ControlServer : IAsyncDisposable
                 ?? throw new InvalidOperationException("Kestrel reported no address");
         }
         return new ControlServer(app, endpoint, address, token);
+    }
+
+    private static void Http2Only(ListenOptions listen, ControlPlaneCounters counters, TimeSpan prefaceDeadline)
+    {
+        listen.Protocols = HttpProtocols.Http2;
+        listen.Use(ProtocolErrorCounting.PrefaceCheck(counters, prefaceDeadline));
     }
 
     public async ValueTask DisposeAsync()

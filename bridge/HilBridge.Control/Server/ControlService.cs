@@ -22,6 +22,11 @@ public sealed partial class ControlService(ControlPlane plane, ILogger<ControlSe
             ServerVersion = typeof(ControlService).Assembly.GetName().Version?.ToString() ?? "",
             StartedAt = Timestamp.FromDateTimeOffset(plane.StartedAt),
             Recording = ToProto(plane.Recording.Status),
+            Control = new Proto.ControlPlaneCounters
+            {
+                ProtocolErrors = plane.Counters.ProtocolErrors,
+                Unauthenticated = plane.Counters.Unauthenticated,
+            },
         };
         if (plane.Run is { } run)
         {

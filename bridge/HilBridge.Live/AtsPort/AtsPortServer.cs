@@ -16,11 +16,17 @@ internal sealed partial class AtsPortServer : IAsyncDisposable
     private readonly IAtsPortHandler _handler;
     private readonly ILogger _logger;
     private readonly Socket _listener;
-    private readonly Channel<AtcInvalidationDone> _outgoing = Channel.CreateUnbounded<AtcInvalidationDone>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private readonly Task _writing;
-    private volatile Socket? _current;
+    private readonly Channel<(AtcInvalidationDone Done, long Generation)> _outgoing =
+        Channel.CreateUnbounded<(AtcInvalidationDone, long)>(new UnboundedChannelOptions { SingleReader = true });
+    private Connection? _current;
+    private long _generations;
+
+    // The connection whose messages the handler is being given: a completion belongs to it, and goes
+    // to no later connection (a replaying SMMU would take it for the answer to its replayed tag).
+    private long _servingGeneration;
     private long _dropped;
 
     private AtsPortServer(string path, Socket listener, IAtsPortHandler handler, ILogger logger)
@@ -35,7 +41,7 @@ internal sealed partial class AtsPortServer : IAsyncDisposable
 
     public string Path { get; }
 
-    /// <summary>Completions that found no connection to go to.</summary>
+    /// <summary>Completions that found no connection to go to (or only a newer one than theirs).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Binds <paramref name="path"/> (owner-only) and starts accepting.</summary>
@@ -61,35 +67,54 @@ internal sealed partial class AtsPortServer : IAsyncDisposable
         return new AtsPortServer(path, listener, handler, logger);
     }
 
-    /// <summary>Queues a completion for the connected SMMU; safe from any thread, never blocks.</summary>
-    public void Send(AtcInvalidationDone done) => _outgoing.Writer.TryWrite(done);
+    /// <summary>
+    /// Queues a completion for the connection whose invalidation it answers (the one being served);
+    /// safe from any thread, never blocks.
+    /// </summary>
+    public void Send(AtcInvalidationDone done) => _outgoing.Writer.TryWrite((done, Volatile.Read(ref _servingGeneration)));
 
     private async Task AcceptLoopAsync()
     {
+        var serving = Task.CompletedTask;
         while (!_stop.IsCancellationRequested)
         {
-            Socket connection;
+            Socket socket;
             try
             {
-                connection = await _listener.AcceptAsync(_stop.Token);
+                socket = await _listener.AcceptAsync(_stop.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
             {
-                return;
+                break;
             }
-            var previous = Interlocked.Exchange(ref _current, connection);
-            previous?.Dispose();
-            LogConnected(Path);
-            _handler.OnConnected();
-            var reason = await ReadLoopAsync(connection);
-            if (Interlocked.CompareExchange(ref _current, null, connection) == connection)
-            {
-                connection.Dispose();
-            }
-
-            LogDisconnected(reason);
-            _handler.OnDisconnected(reason);
+            // The newest connection takes over at once (QEMU reconnecting, or a peer that connected and
+            // stalls): the old one is closed, and its disconnection handled before this one is served,
+            // so the handler sees connections one after the other and in order.
+            var connection = new Connection(socket, Interlocked.Increment(ref _generations));
+            Interlocked.Exchange(ref _current, connection)?.Socket.Dispose();
+            await serving.ConfigureAwait(false);
+            serving = ServeAsync(connection);
         }
+        await serving.ConfigureAwait(false);
+    }
+
+    private async Task ServeAsync(Connection connection)
+    {
+        Volatile.Write(ref _servingGeneration, connection.Generation);
+        LogConnected(Path);
+        _handler.OnConnected();
+        var reason = await ReadLoopAsync(connection.Socket);
+        if (Interlocked.CompareExchange(ref _current, null, connection) == connection)
+        {
+            connection.Socket.Dispose();
+        }
+        else if (!_stop.IsCancellationRequested)
+        {
+            reason = "replaced by a new connection";
+        }
+
+        LogDisconnected(reason);
+        _handler.OnDisconnected(reason);
     }
 
     private async Task<string> ReadLoopAsync(Socket connection)
@@ -138,17 +163,17 @@ internal sealed partial class AtsPortServer : IAsyncDisposable
         new AtsPortHeader(AtsPortMessageType.AtcInvalidateDone, 0, AtcInvalidationDone.Size).Write(buffer);
         try
         {
-            await foreach (var done in _outgoing.Reader.ReadAllAsync(_stop.Token))
+            await foreach (var (done, generation) in _outgoing.Reader.ReadAllAsync(_stop.Token))
             {
                 done.Write(buffer.AsSpan(AtsPortHeader.Size));
-                if (_current is not { } socket)
+                if (Volatile.Read(ref _current) is not { } connection || connection.Generation != generation)
                 {
                     Interlocked.Increment(ref _dropped);
                     continue;
                 }
                 try
                 {
-                    await socket.SendAsync(buffer, SocketFlags.None, _stop.Token);
+                    await connection.Socket.SendAsync(buffer, SocketFlags.None, _stop.Token);
                 }
                 catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
                 {
@@ -165,11 +190,13 @@ internal sealed partial class AtsPortServer : IAsyncDisposable
     {
         _stop.Cancel();
         _listener.Dispose();
-        Interlocked.Exchange(ref _current, null)?.Dispose();
+        Interlocked.Exchange(ref _current, null)?.Socket.Dispose();
         await Task.WhenAll(_accepting, _writing).ConfigureAwait(false);
         _stop.Dispose();
         try { File.Delete(Path); } catch (IOException) { }
     }
+
+    private sealed record Connection(Socket Socket, long Generation);
 
     [LoggerMessage(EventId = 800, Level = LogLevel.Information, Message = "ATS port: SMMU connected on {Path}")]
     private partial void LogConnected(string path);

@@ -42,9 +42,10 @@ public sealed record QemuOptions
     public bool IommuPlatform { get; init; } = true;
 
     /// <summary>
-    /// Seconds after which QEMU reconnects to a bridge it lost (<c>-chardev socket,...,reconnect=N</c>):
-    /// the guest's requests stall meanwhile and resume on the new connection. Null: QEMU never
-    /// reconnects and the device stays dead once the bridge goes away.
+    /// Seconds after which QEMU reconnects to a bridge it lost (<c>-chardev socket,...,reconnect=N</c>,
+    /// on the vhost-user socket and, with guest-visible ATS, on the ATS port's): the guest's requests
+    /// stall meanwhile and resume on the new connection. Null: QEMU never reconnects and the device
+    /// stays dead once the bridge goes away.
     /// </summary>
     public int? VhostReconnectSeconds { get; init; }
 

@@ -34,7 +34,7 @@ public sealed class SmmuV3Profile : IommuProfile
     {
         var ats = options.GuestVisibleAts;
         IEnumerable<string> machine = ["-M", ats is null ? "virt,iommu=smmuv3" : "virt,iommu=smmuv3,ats=on", "-cpu", "max"];
-        return ats is null ? machine : machine.Concat(AtsArguments(ats, endpoints));
+        return ats is null ? machine : machine.Concat(AtsArguments(ats, endpoints, options.VhostReconnectSeconds));
     }
 
     /// <summary>Debian's 6.1 kernel takes "root complex supports ATS" only from ACPI (IORT).</summary>
@@ -42,7 +42,7 @@ public sealed class SmmuV3Profile : IommuProfile
         options.GuestVisibleAts is null ? base.KernelCommandLine(options) : base.KernelCommandLine(options) + " acpi=force";
 
     /// <summary>UEFI boot, and the SMMU's ATS port as a chardev client of the bridge's socket.</summary>
-    private static IEnumerable<string> AtsArguments(GuestVisibleAtsOptions ats, QemuEndpoints endpoints)
+    private static IEnumerable<string> AtsArguments(GuestVisibleAtsOptions ats, QemuEndpoints endpoints, int? reconnectSeconds)
     {
         if (endpoints.AtsPortSocket is not { } socket)
         {
@@ -53,7 +53,9 @@ public sealed class SmmuV3Profile : IommuProfile
         return
         [
             "-bios", ats.Firmware,
-            "-chardev", "socket,id=hbats,path=" + socket,
+            // The bridge serves both sockets: a QEMU that reconnects to one reconnects to the other (the SMMU
+            // then sends its outstanding ATC invalidations again).
+            "-chardev", "socket,id=hbats,path=" + socket + (reconnectSeconds is { } r ? ",reconnect=" + r : ""),
             "-global", "arm-smmuv3.ats-port=hbats",
             "-global", "arm-smmuv3.ats-timeout-ms=" + Math.Min(timeoutMs, uint.MaxValue),
         ];

@@ -27,6 +27,12 @@ public sealed class SoakOptions
     /// <summary>How often the bridge's memory is sampled.</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The guest kernel, spelled as run's --guest-kernel (<see cref="Guest.GuestKernelSpec"/>: stable,
+    /// unstable, build[@VERSION][:PATCH_DIR] or an Image's path); null: stable.
+    /// </summary>
+    public string? GuestKernel { get; set; }
+
     /// <summary>Record a replayable trace of each guest run (large for a long soak).</summary>
     public bool Record { get; set; }
 

@@ -18,6 +18,11 @@ public sealed class SoakOptionsValidator : IValidateOptions<SoakOptions>
             failures.Add("need 1 <= --epoch-min <= --epoch-max and --blocks >= 1");
         }
 
+        if (options.GuestKernel is { } kernel && !Guest.GuestKernelSpec.TryParse(kernel, out _, out var error))
+        {
+            failures.Add("--guest-kernel (Soak:GuestKernel): " + error);
+        }
+
         if (options.SampleInterval <= TimeSpan.Zero)
         {
             failures.Add("Soak:SampleInterval must be positive");

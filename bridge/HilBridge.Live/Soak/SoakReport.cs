@@ -19,6 +19,9 @@ public sealed record SoakReport
     public required int GuestRuns { get; init; }
     public required IReadOnlyList<string> RunOutcomes { get; init; }
 
+    /// <summary>The guest kernels the runs booted: release (source).</summary>
+    public IReadOnlyList<string> GuestKernels { get; init; } = [];
+
     public int Rounds { get; init; }
     public int RoundsVerified { get; init; }
     public int DataMismatches { get; init; }
@@ -93,6 +96,7 @@ public sealed record SoakReport
         s.AppendLine("== HilBridge soak ==");
         s.AppendLine($"verdict            {(Passed ? "passed" : "FAILED: " + string.Join("; ", Failures))}");
         s.AppendLine($"duration           {WallSeconds / 60:F1} min wall ({RequestedSeconds / 60:F1} min of guest I/O asked), {GuestRuns} guest run(s): {string.Join(", ", RunOutcomes)}");
+        s.AppendLine($"guest kernel       {(GuestKernels.Count == 0 ? "unknown" : string.Join(", ", GuestKernels))}");
         s.AppendLine($"policies           {string.Join(", ", Epochs.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value}"))} epochs (fence policy, 1 s timeout)");
         s.AppendLine($"guest              {Rounds} rounds, {RoundsVerified} verified, {DataMismatches} data mismatches, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries ({RecoveryFailures} failed)");
         s.AppendLine($"device             {Requests} virtio-blk requests ({RequestErrors} IOERR), {RefusedAccesses} refused while fenced");

@@ -37,6 +37,7 @@ public sealed class SoakRunner(SoakOptions options, LiveRunner runner, IProgress
                 Scenario = Scenario(left, runs.Count),
                 OutputDirectory = Path.Combine(options.OutputDirectory, $"run-{runs.Count + 1}"),
                 RecordPath = options.Record ? "trace.hbt" : null,
+                GuestKernel = options.GuestKernel,
                 Iommu = options.Iommu,
             };
             live.Extensions.Add(new SoakController(policies, tally, rss, clock, options.SampleInterval));
@@ -85,6 +86,7 @@ public sealed class SoakRunner(SoakOptions options, LiveRunner runner, IProgress
             RequestedSeconds = options.Duration.TotalSeconds,
             WallSeconds = wall.TotalSeconds,
             GuestRuns = runs.Count,
+            GuestKernels = runs.Select(r => r.Kernel is { } k ? $"{k.Release} ({k.Source})" : "unknown").Distinct().ToList(),
             RunOutcomes = runs.Select(r => r.Reason is null ? r.Outcome.ToText() : $"{r.Outcome.ToText()} ({r.Reason})").ToList(),
             Rounds = tally.Rounds,
             RoundsVerified = tally.RoundsVerified,

@@ -28,6 +28,16 @@ public sealed class GuestVisibleAtsConfigTests
     }
 
     [Fact]
+    public void Build_GuestVisibleAtsWithReconnect_BothSocketsReconnect()
+    {
+        var options = new QemuOptions { Kernel = "/k", Initrd = "/i", VhostReconnectSeconds = 1, GuestVisibleAts = new GuestVisibleAtsOptions() };
+        var args = QemuCommandLine.Build(options, new QemuEndpoints("/run/v.sock", "/run/q.sock", null, "/run/ats.sock"));
+
+        Assert.Contains("socket,id=vhost0,path=/run/v.sock,reconnect=1", args);
+        Assert.Contains("socket,id=hbats,path=/run/ats.sock,reconnect=1", args);
+    }
+
+    [Fact]
     public void Build_StockQemu_NoAtsArguments()
     {
         var args = QemuCommandLine.Build(new QemuOptions { Kernel = "/k", Initrd = "/i" }, new QemuEndpoints("/v", "/q", null));

@@ -24,4 +24,21 @@ public sealed class SoakOptionsValidatorTests
 
         Assert.Equal("need 1 <= --epoch-min <= --epoch-max and --blocks >= 1", Assert.Single(result.Failures!));
     }
+
+    [Theory]
+    [InlineData("stable")]
+    [InlineData("unstable")]
+    [InlineData("build")]
+    public void Validate_GuestKernelByName_Succeeds(string kernel)
+    {
+        Assert.True(Validator.Validate(null, new SoakOptions { GuestKernel = kernel }).Succeeded);
+    }
+
+    [Fact]
+    public void Validate_UnknownGuestKernel_FailsNamingTheFlag()
+    {
+        var result = Validator.Validate(null, new SoakOptions { GuestKernel = "sid-ish" });
+
+        Assert.StartsWith("--guest-kernel (Soak:GuestKernel): ", Assert.Single(result.Failures!));
+    }
 }

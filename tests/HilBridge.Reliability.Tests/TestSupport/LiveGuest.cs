@@ -1,3 +1,4 @@
+using HilBridge.Live.AtsPort;
 using HilBridge.Live.Device;
 using HilBridge.Live.Guest;
 using HilBridge.Live.Hosting;
@@ -9,8 +10,11 @@ namespace HilBridge.Reliability.Tests.TestSupport;
 /// <summary>
 /// The real aarch64 guest under QEMU 7.2 against a bridge this test controls: unlike LiveRunner, the
 /// test may kill QEMU, or dispose the bridge and start a new one on the same socket and disk while
-/// QEMU keeps running. Console reports are collected as they arrive.
+/// QEMU keeps running. Console reports are collected as they arrive. With <see cref="LiveGuestAts"/>
+/// the guest sees ATS through the patched QEMU, and the bridge serves the SMMU's ATS port too.
 /// </summary>
+internal sealed record LiveGuestAts(string QemuBinary, GuestVisibleAtsOptions Options, IReadOnlyList<string> TraceEvents);
+
 internal sealed class LiveGuest : IDisposable
 {
     private readonly List<GuestReport> _reports = [];
@@ -20,20 +24,33 @@ internal sealed class LiveGuest : IDisposable
     private readonly string _runtimeDir;
     private readonly BridgeOptions _bridgeOptions;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly LiveGuestAts? _ats;
+    private string _qemuBinary = QemuOptions.DefaultBinary;
+    private QemuOptions _qemuOptions = null!;
+    private int _launches;
 
-    private LiveGuest(ITestOutputHelper output, ILoggerFactory loggers, string runtimeDir, BridgeOptions bridgeOptions, Func<LiveGuest, Task>? startBridge)
+    private LiveGuest(ITestOutputHelper output, ILoggerFactory loggers, string runtimeDir, BridgeOptions bridgeOptions, Func<LiveGuest, Task>? startBridge, LiveGuestAts? ats)
     {
         _output = output;
         _loggers = loggers;
         _runtimeDir = runtimeDir;
         _bridgeOptions = bridgeOptions;
+        _ats = ats;
         SocketPath = Path.Combine(runtimeDir, "vhost.sock");
+        AtsPortPath = ats is null ? null : Path.Combine(runtimeDir, "ats-port.sock");
         if (startBridge is null)
         {
-            _bridge = new VhostBlkBridge(bridgeOptions, loggers, TimeProvider.System);
-            _bridge.Start(SocketPath);
+            StartBridge();
         }
     }
+
+    /// <summary>The ATS port the bridge serves (guest-visible ATS only).</summary>
+    public AtsPortEndpoint? AtsPort { get; private set; }
+
+    public string? AtsPortPath { get; }
+
+    /// <summary>QEMU's trace log (-D) of the current launch, when trace events were asked for.</summary>
+    public string? TraceFile { get; private set; }
 
     private VhostBlkBridge? _bridge;
 
@@ -52,29 +69,67 @@ internal sealed class LiveGuest : IDisposable
     /// Boots the guest with <paramref name="workload"/> (hb.* kernel parameters) against a fresh bridge and
     /// disk; with <paramref name="startBridge"/>, the test starts the bridge itself (on SocketPath and DiskPath) before QEMU.
     /// </summary>
-    public static async Task<LiveGuest> BootAsync(ITestOutputHelper output, string workload, int? reconnectSeconds = null, BridgeOptions? bridge = null, Func<LiveGuest, Task>? startBridge = null)
+    public static async Task<LiveGuest> BootAsync(ITestOutputHelper output, string workload, int? reconnectSeconds = null, BridgeOptions? bridge = null, Func<LiveGuest, Task>? startBridge = null, LiveGuestAts? ats = null)
     {
         var image = await GuestImageProvider.EnsureAsync(new RepositoryLayout(new HostPathsOptions()).FindScriptsDirectory(), _ => { }, CancellationToken.None);
         var runtimeDir = RepositoryLayout.CreatePrivateRuntimeDirectory(Path.GetTempPath());
         bridge = (bridge ?? new BridgeOptions()) with { DiskImage = Path.Combine(runtimeDir, "disk.img") };
         var loggers = OutputLoggerProvider.Factory(output);
-        var guest = new LiveGuest(output, loggers, runtimeDir, bridge, startBridge);
+        var guest = new LiveGuest(output, loggers, runtimeDir, bridge, startBridge, ats);
         if (startBridge is not null)
         {
             await startBridge(guest);
         }
 
-        var qemu = new QemuOptions
+        guest._qemuOptions = new QemuOptions
         {
             Kernel = image.Kernel,
             Initrd = image.Initrd,
             WorkloadArguments = workload,
             VhostReconnectSeconds = reconnectSeconds,
+            GuestVisibleAts = ats?.Options,
+            TraceEvents = ats?.TraceEvents ?? [],
         };
-        var args = QemuCommandLine.Build(qemu, new QemuEndpoints(guest.SocketPath, Path.Combine(runtimeDir, "qmp.sock"), null));
-        guest.Qemu = QemuProcess.Start(qemu.Binary ?? QemuOptions.DefaultBinary, args, guest.OnConsole, line => guest.Log("[qemu] " + line));
+        guest._qemuBinary = ats?.QemuBinary ?? QemuOptions.DefaultBinary;
+        guest.LaunchQemu();
         return guest;
     }
+
+    /// <summary>Starts QEMU (again, after <see cref="KillQemuAsync"/>): a fresh guest against the same bridge and disk, with another workload if given.</summary>
+    public void LaunchQemu(string? workload = null)
+    {
+        _launches++;
+        if (workload is not null)
+        {
+            _qemuOptions = _qemuOptions with { WorkloadArguments = workload };
+        }
+
+        TraceFile = _qemuOptions.TraceEvents is { Count: > 0 } ? Path.Combine(_runtimeDir, $"qemu-trace-{_launches}.log") : null;
+        var qmp = Path.Combine(_runtimeDir, $"qmp-{_launches}.sock");
+        var args = QemuCommandLine.Build(_qemuOptions, new QemuEndpoints(SocketPath, qmp, TraceFile, AtsPortPath));
+        lock (_reports)
+        {
+            _reports.Clear();
+        }
+
+        Qemu = QemuProcess.Start(_qemuBinary, args, OnConsole, line => Log("[qemu] " + line));
+        Log($"== QEMU launch {_launches} ==");
+    }
+
+    /// <summary>SIGKILL to QEMU; waits until it is gone.</summary>
+    public async Task KillQemuAsync()
+    {
+        Qemu.Kill();
+        await Qemu.WaitForExitAsync(CancellationToken.None);
+        Qemu.Dispose();
+        Log("== QEMU killed ==");
+    }
+
+    /// <summary>Lines of QEMU's trace log of the current launch naming <paramref name="traceEvent"/>.</summary>
+    public IReadOnlyList<string> TraceLines(string traceEvent) =>
+        TraceFile is { } file && File.Exists(file)
+            ? File.ReadLines(file).Where(l => l.Contains(traceEvent + " ", StringComparison.Ordinal) || l.Contains(traceEvent + "(", StringComparison.Ordinal)).ToList()
+            : [];
 
     public IReadOnlyList<GuestReport> Reports
     {
@@ -125,11 +180,27 @@ internal sealed class LiveGuest : IDisposable
     public VhostBlkBridge RestartBridge()
     {
         Log("== bridge stopped ==");
+        StopAtsPort();
         Bridge.Dispose();
+        StartBridge();
+        Log("== bridge restarted ==");
+        return _bridge!;
+    }
+
+    private void StartBridge()
+    {
         _bridge = new VhostBlkBridge(_bridgeOptions, _loggers, TimeProvider.System);
         _bridge.Start(SocketPath);
-        Log("== bridge restarted ==");
-        return _bridge;
+        if (AtsPortPath is { } ats)
+        {
+            AtsPort = AtsPortEndpoint.Start(_bridge, ats, TimeProvider.System, _loggers);
+        }
+    }
+
+    private void StopAtsPort()
+    {
+        AtsPort?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        AtsPort = null;
     }
 
     public void Log(string line)
@@ -168,6 +239,7 @@ internal sealed class LiveGuest : IDisposable
     public void Dispose()
     {
         Qemu?.Dispose();
+        StopAtsPort();
         _bridge?.Dispose();
         _loggers.Dispose();
         try { Directory.Delete(_runtimeDir, recursive: true); } catch (IOException) { }

@@ -20,6 +20,9 @@ public sealed class CodecTarget : FuzzTarget<CodecCase>
         ("inflight", InflightDescription.Length), ("log", LogDescription.Length),
     ];
 
+    /// <summary>The decoders' names, in a fixed order (a byte-level input picks one by its first byte).</summary>
+    public static IReadOnlyList<string> DecoderNames { get; } = Decoders.Select(d => d.Name).ToArray();
+
     public override string Name => "codec";
 
     public override CodecCase Generate(FuzzRandom r)
