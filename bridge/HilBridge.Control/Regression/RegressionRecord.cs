@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using HilBridge.Scenarios;
+using HilBridge.Scenarios.Json;
 
 namespace HilBridge.Control.Regression;
 
@@ -14,7 +15,8 @@ public sealed record RegressionRecord
     public const string FileName = "regress.json";
     public const int CurrentVersion = 1;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    // The tool's one result shape: the summaries inside read like summary.json.
+    private static readonly JsonSerializerOptions Json = ResultJson.Options;
 
     public int Version { get; init; } = CurrentVersion;
     public required string Shard { get; init; }
