@@ -3,6 +3,7 @@ using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Proto = HilBridge.Control.V1;
+using HilBridge.Scenarios.Json;
 
 namespace HilBridge.Cli;
 
@@ -11,7 +12,7 @@ internal static class CtlOutput
 {
     /// <summary>The response as a result (<see cref="ResultOutput"/>): result is the message's name, e.g. "ctl.Counters".</summary>
     public static string Json(IMessage message, bool indented = true) =>
-        ResultOutput.Json("ctl." + message.Descriptor.Name, ProtoResultJson.ToNode(message), indented);
+        ResultJson.SerializeHeaded("ctl." + message.Descriptor.Name, ProtoResultJson.ToNode(message), indented);
 
     public static string Status(Proto.Status s)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -7,7 +8,7 @@ namespace HilBridge.Cli;
 
 /// <summary>
 /// A control-plane response in the tool's result shape rather than canonical protobuf JSON: 64-bit counters as
-/// numbers (not strings), durations as microseconds named *Us, timestamps as ISO 8601, enums as their names,
+/// numbers (not strings), durations as microseconds named *Us, timestamps as ISO 8601, enums as camelCase words (an unknown value as its number),
 /// every field present (defaults included).
 /// </summary>
 internal static class ProtoResultJson
@@ -59,7 +60,8 @@ internal static class ProtoResultJson
         Duration d => JsonValue.Create(d.ToTimeSpan().Ticks / (double)TimeSpan.TicksPerMicrosecond),
         IMessage m => ToNode(m),
         ByteString b => JsonValue.Create(b.ToBase64()),
-        System.Enum e when field.FieldType == FieldType.Enum => JsonValue.Create(field.EnumType.FindValueByNumber(Convert.ToInt32(e, System.Globalization.CultureInfo.InvariantCulture))?.Name ?? e.ToString()),
+        // EVENT_KIND_GUEST_CORRUPTION is EventKind.GuestCorruption in C#: "guestCorruption", as ResultJson writes every enum.
+        System.Enum e => System.Enum.IsDefined(e.GetType(), e) ? JsonValue.Create(JsonNamingPolicy.CamelCase.ConvertName(e.ToString())) : JsonValue.Create(Convert.ToInt32(e, System.Globalization.CultureInfo.InvariantCulture)),
         long l => JsonValue.Create(l),
         ulong u => JsonValue.Create(u),
         int i => JsonValue.Create(i),

@@ -20,8 +20,6 @@ internal static class RegressCommand
     {
         var suites = new Argument<FileInfo[]>("SUITE") { Description = "Suite files (suites/*.yaml): scenario paths relative to the suite, directories or globs", Arity = ArgumentArity.OneOrMore };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output folder: junit.xml, summary.md, report-card.md/.html (the kernel x scenario matrix) and every attempt's run folder (default out/regress-<time>)" };
-        var junit = new Option<FileInfo?>("--junit") { Description = "JUnit XML path (default <out>/junit.xml)" };
-        var markdown = new Option<FileInfo?>("--markdown") { Description = "Markdown summary path (default <out>/summary.md), e.g. \"$GITHUB_STEP_SUMMARY\"" };
         var retries = new Option<int>("--retries") { Description = "Re-run a scenario that did not pass up to N times; passing then marks it flaky", DefaultValueFactory = _ => 0 };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Scenarios run in parallel on this machine", DefaultValueFactory = _ => 1 };
         var shard = new Option<string>("--shard") { Description = "Run only shard I of N (1-based, e.g. 2/4): a stable split over CI machines", DefaultValueFactory = _ => "1/1" };
@@ -38,9 +36,11 @@ internal static class RegressCommand
         var failFast = new Option<bool>("--fail-fast") { Description = "Start no further case after the first one that fails (after its retries); the rest count as not run" };
         var command = new Command("regress", "Run suites of live scenarios (or replays of recorded traces) with expectations; JUnit XML, KTAP, Markdown, report card; non-zero exit on any failure")
         {
-            suites, output, junit, markdown, retries, jobs, shard, list, guestKernels, kernelPatches, kernel, initrd, qemu, iommu, verbose, pattern, lastFailed, failFast,
+            suites, output, retries, jobs, shard, list, guestKernels, kernelPatches, kernel, initrd, qemu, iommu, verbose, pattern, lastFailed, failFast,
         };
         command.Subcommands.Add(RegressMergeCommand.Create());
+        var report = new RegressReportOptions();
+        report.AddTo(command);
         var control = new CtlHostingOptions();
         control.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -49,6 +49,11 @@ internal static class RegressCommand
             if (!Shard.TryParse(parse.GetValue(shard)!, out var selected, out var shardError))
             {
                 return Usage("--shard: " + shardError);
+            }
+
+            if (report.Validate(parse) is { } outputError)
+            {
+                return Usage(outputError);
             }
 
             if (parse.GetValue(retries) < 0 || parse.GetValue(jobs) < 1)
@@ -165,12 +170,7 @@ internal static class RegressCommand
                 Shard = selected,
                 FailFast = parse.GetValue(failFast),
             }, new ConsoleProgress(), TimeProvider.System);
-            var report = await runner.RunAsync(loaded, ct);
-
-            var written = RegressionOutputs.Write(report, outDir, parse.GetValue(junit)?.FullName, parse.GetValue(markdown)?.FullName, loaded);
-            Console.Write(RegressOutput.Render(report));
-            Console.WriteLine($"JUnit XML {written.JUnit}, KTAP {written.Ktap}, summary {written.Markdown}, kernel report card {written.CardMarkdown} (.html); `regress merge` reads {written.Record}");
-            return report.Succeeded ? 0 : 1;
+            return report.Finish(parse, await runner.RunAsync(loaded, ct), outDir, loaded);
         });
         return command;
     }

@@ -14,11 +14,16 @@ internal static class RegressMergeCommand
     {
         var folders = new Argument<DirectoryInfo[]>("DIR") { Description = "The shards' --out folders (each holds regress.json)", Arity = ArgumentArity.OneOrMore };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for the merged report", Required = true };
-        var junit = new Option<FileInfo?>("--junit") { Description = "JUnit XML path (default <out>/junit.xml)" };
-        var markdown = new Option<FileInfo?>("--markdown") { Description = "Markdown summary path (default <out>/summary.md), e.g. \"$GITHUB_STEP_SUMMARY\"" };
-        var command = new Command("merge", "Merge the output folders of regress shards into one JUnit, KTAP, Markdown and HTML report") { folders, output, junit, markdown };
+        var command = new Command("merge", "Merge the output folders of regress shards into one JUnit, KTAP, Markdown and HTML report") { folders, output };
+        var outputs = new RegressReportOptions();
+        outputs.AddTo(command);
         command.SetAction(parse =>
         {
+            if (outputs.Validate(parse) is { } outputError)
+            {
+                return CliHost.Usage("regress merge", outputError);
+            }
+
             RegressionReport report;
             try
             {
@@ -35,11 +40,7 @@ internal static class RegressMergeCommand
                 return CliHost.Usage("regress merge", ex.Message);
             }
 
-            var outDir = parse.GetValue(output)!.FullName;
-            var written = RegressionOutputs.Write(report, outDir, parse.GetValue(junit)?.FullName, parse.GetValue(markdown)?.FullName, null);
-            Console.Write(RegressOutput.Render(report));
-            Console.WriteLine($"JUnit XML {written.JUnit}, KTAP {written.Ktap}, summary {written.Markdown}, kernel report card {written.CardMarkdown} (.html)");
-            return report.Succeeded ? 0 : 1;
+            return outputs.Finish(parse, report, parse.GetValue(output)!.FullName, null);
         });
         return command;
     }

@@ -8,6 +8,7 @@ using HilBridge.Scenarios;
 using HilBridge.Traces.Analysis;
 using HilBridge.Traces.Format;
 using HilBridge.Traces.Replay;
+using HilBridge.Scenarios.Json;
 
 namespace HilBridge.Cli;
 
@@ -90,7 +91,7 @@ internal static class ReplayCommand
         return result.Mismatch is null && verdict?.Same != false ? (int)ExitCode.Ok : (int)ExitCode.Failed;
     }
 
-    private static string Json(ReplayResult r, TraceVerdict? verdict, TraceReader reader, double seconds) => ResultOutput.Json("replay", new
+    private static string Json(ReplayResult r, TraceVerdict? verdict, TraceReader reader, double seconds) => ResultJson.SerializeHeaded("replay", new
     {
         mode = r.IsWhatIf ? "what-if" : "exact",
         records = r.Records,

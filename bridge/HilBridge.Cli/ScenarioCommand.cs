@@ -1,5 +1,6 @@
 using System.CommandLine;
 using HilBridge.Scenarios;
+using HilBridge.Scenarios.Json;
 
 namespace HilBridge.Cli;
 
@@ -47,7 +48,7 @@ internal static class ScenarioCommand
 
             if (parse.GetValue(json))
             {
-                Console.WriteLine(ResultOutput.Json("scenario.check", new { valid = bad == 0, files = results }));
+                Console.WriteLine(ResultJson.SerializeHeaded("scenario.check", new { valid = bad == 0, files = results }));
             }
 
             return (int)(bad == 0 ? ExitCode.Ok : ExitCode.Usage);

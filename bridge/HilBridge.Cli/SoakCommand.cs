@@ -4,6 +4,7 @@ using HilBridge.Live.Hosting;
 using HilBridge.Live.Soak;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using HilBridge.Scenarios.Json;
 
 namespace HilBridge.Cli;
 
@@ -29,9 +30,10 @@ internal static class SoakCommand
         var oldRecord = new Option<bool>("--record") { Description = "Deprecated: --record-traces", Hidden = true };
         var iommu = IommuOption.Create("The IOMMU every guest run is behind: smmuv3 (default) or vtd");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log debug messages to stderr" };
+        var json = ResultOutput.JsonOption("the soak's result (soak.json's content) instead of the text");
         var command = new Command("soak", "Continuous guest I/O under changing fault policies (fence mode); reports violations, mismatches and memory growth")
         {
-            duration, output, seed, epochMin, epochMax, blocks, guestKernel, record, oldRecord, iommu, verbose,
+            duration, output, seed, epochMin, epochMax, blocks, guestKernel, record, oldRecord, iommu, verbose, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -72,8 +74,10 @@ internal static class SoakCommand
 
             var options = host.Services.GetRequiredService<IOptions<SoakOptions>>().Value;
             var report = await host.Services.GetRequiredService<SoakRunner>().RunAsync(ct);
-            Console.Write(report.Render());
-            Console.WriteLine($"results in {options.OutputDirectory}");
+            // With --json stdout holds soak.json's content alone; where the files went is for the person, on stderr.
+            var asJson = parse.GetValue(json);
+            Console.Write(asJson ? ResultJson.SerializeHeaded("soak", report) + "\n" : report.Render());
+            (asJson ? Console.Error : Console.Out).WriteLine($"results in {options.OutputDirectory}");
             return report.Passed ? 0 : 1;
         });
         return command;

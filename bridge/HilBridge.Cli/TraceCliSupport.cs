@@ -9,18 +9,19 @@ internal static class TraceCliSupport
     public const int ExitUsage = (int)ExitCode.Usage;
     public const int ExitUnusable = (int)ExitCode.Environment;
 
-    public static Argument<FileInfo> TraceArgument() => new("FILE") { Description = "Trace file (.hbt) recorded by `hilbridge run` or written by `trace import`" };
+    public static Argument<FileInfo> TraceArgument() => new("FILE") { Description = "Trace file (.hbt) recorded by `hilbridge run` or written by `trace import`; - reads standard input" };
 
     /// <summary>Opens the trace, or prints why it cannot be used and returns null.</summary>
     public static TraceReader? Open(FileInfo file, string command)
     {
         try
         {
-            return TraceReader.Open(file.FullName);
+            // The reader only reads forward, so a pipe serves as well as a file.
+            return StandardStreams.IsDash(file) ? new TraceReader(Console.OpenStandardInput()) : TraceReader.Open(file.FullName);
         }
         catch (TraceFormatException ex)
         {
-            Console.Error.WriteLine($"hilbridge {command}: {file.FullName}: {ex.Message}");
+            Console.Error.WriteLine($"hilbridge {command}: {StandardStreams.Name(file, output: false)}: {ex.Message}");
             return null;
         }
     }

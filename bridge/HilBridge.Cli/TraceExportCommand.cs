@@ -9,7 +9,7 @@ internal static class TraceExportCommand
     public static Command Create()
     {
         var file = TraceCliSupport.TraceArgument();
-        var perfetto = new Option<FileInfo>("--perfetto") { Description = "Chrome/Perfetto trace-event JSON to write", Required = true };
+        var perfetto = new Option<FileInfo>("--perfetto") { Description = "Chrome/Perfetto trace-event JSON to write; - writes it to standard output", Required = true };
         var accesses = new Option<bool>("--accesses") { Description = "Also show every access and IOTLB update (large)" };
         var command = new Command("export", "Export a trace as a Chrome/Perfetto timeline (JSON)") { file, perfetto, accesses };
         command.SetAction((parse, ct) =>
@@ -24,7 +24,9 @@ internal static class TraceExportCommand
             var exporter = new PerfettoExporter { IncludeAccesses = parse.GetValue(accesses) };
             try
             {
-                using var stream = new FileStream(output.FullName, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+                using var stream = StandardStreams.IsDash(output)
+                    ? Console.OpenStandardOutput()
+                    : new FileStream(output.FullName, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
                 exporter.Export(reader, stream);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -33,7 +35,7 @@ internal static class TraceExportCommand
                 return Task.FromResult(TraceCliSupport.ExitUsage);
             }
 
-            Console.WriteLine($"wrote {exporter.EventsWritten} events from {reader.RecordsRead} records to {output.FullName} (open in https://ui.perfetto.dev)");
+            StandardStreams.Notes(output).WriteLine($"wrote {exporter.EventsWritten} events from {reader.RecordsRead} records to {StandardStreams.Name(output, output: true)} (open in https://ui.perfetto.dev)");
             return Task.FromResult(TraceCliSupport.ReportEnd(reader, "trace export"));
         });
         return command;

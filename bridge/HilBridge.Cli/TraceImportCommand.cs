@@ -3,6 +3,7 @@ using System.Globalization;
 using HilBridge.Core.Engine;
 using HilBridge.Traces.Analysis;
 using HilBridge.Traces.Import;
+using HilBridge.Scenarios.Json;
 
 namespace HilBridge.Cli;
 
@@ -82,7 +83,7 @@ internal static class TraceImportCommand
 
         if (json)
         {
-            Console.WriteLine(ResultOutput.Json("trace.import", new
+            Console.WriteLine(ResultJson.SerializeHeaded("trace.import", new
             {
                 log = log.FullName,
                 output = output.FullName,

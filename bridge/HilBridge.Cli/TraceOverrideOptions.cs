@@ -9,7 +9,7 @@ internal sealed class TraceOverrideOptions
 {
     public Option<FileInfo?> Policy { get; } = new("--policy")
     {
-        Description = "Scenario YAML whose engine (rules, timeout, fencePolicy, fenceMode; seed only if it states engine.seed) replaces the recorded one",
+        Description = "Scenario YAML whose rules replace the recorded ones, with the engine keys it states (timeout, fencePolicy, fenceMode, seed); the recorded values of the others stay",
     };
 
     public Option<string?> Timeout { get; } = new("--invalidation-timeout") { Description = "Invalidation timeout: 1s, 100ms, arm-smmu-v3, amd-vi, pcie" };
@@ -46,15 +46,21 @@ internal sealed class TraceOverrideOptions
                 timeoutText ??= old;
             }
 
+            // A policy file replaces the rules and only the engine keys it states; defaults it did not ask for stay out.
+            var stated = scenario?.EngineKeysStated ?? StatedEngineKeys.None;
             var options = new Traces.Replay.ReplayOptions
             {
                 Policy = scenario?.Engine.Policy,
-                Timeout = timeoutText is { } t ? ScenarioValues.ParseTimeout(t, "--invalidation-timeout") : scenario?.Engine.InvalidationTimeout,
-                FencePolicy = Parse<FencePolicy>(parse.GetValue(FencePolicy), "--fence-policy") ?? scenario?.Engine.FencePolicy,
-                FenceMode = Parse<FenceMode>(parse.GetValue(FenceMode), "--fence-mode") ?? scenario?.Engine.FenceMode,
-                // A policy file without engine.seed says nothing about the seed: the recorded one stays.
-                Seed = parse.GetValue(Seed) ?? (scenario is { SeedGiven: true } ? scenario.Engine.Seed : null),
+                Timeout = timeoutText is { } t ? ScenarioValues.ParseTimeout(t, "--invalidation-timeout") : Stated(scenario, StatedEngineKeys.Timeout, e => e.InvalidationTimeout),
+                FencePolicy = Parse<FencePolicy>(parse.GetValue(FencePolicy), "--fence-policy") ?? Stated(scenario, StatedEngineKeys.FencePolicy, e => e.FencePolicy),
+                FenceMode = Parse<FenceMode>(parse.GetValue(FenceMode), "--fence-mode") ?? Stated(scenario, StatedEngineKeys.FenceMode, e => e.FenceMode),
+                Seed = parse.GetValue(Seed) ?? Stated(scenario, StatedEngineKeys.Seed, e => e.Seed),
             };
+            if (scenario is not null && KeptRecorded(stated) is { Length: > 0 } kept)
+            {
+                Console.Error.WriteLine($"hilbridge {parse.CommandResult.Command.Name}: --policy {parse.GetValue(Policy)!.Name} replaces the rules; it states no {kept}, so the recorded ones stay");
+            }
+
             if (options.Timeout is { } timeout && timeout <= TimeSpan.Zero)
             {
                 return (null, null, "--invalidation-timeout must be positive");
@@ -99,6 +105,13 @@ internal sealed class TraceOverrideOptions
 
         return string.Join(", ", parts);
     }
+
+    private static T? Stated<T>(Scenario? scenario, StatedEngineKeys key, Func<EngineOptions, T> value) where T : struct =>
+        scenario is not null && scenario.EngineKeysStated.HasFlag(key) ? value(scenario.Engine) : null;
+
+    private static string KeptRecorded(StatedEngineKeys stated) => string.Join(", ",
+        new[] { (StatedEngineKeys.Timeout, "engine.timeout"), (StatedEngineKeys.FencePolicy, "engine.fencePolicy"), (StatedEngineKeys.FenceMode, "engine.fenceMode"), (StatedEngineKeys.Seed, "engine.seed") }
+            .Where(k => !stated.HasFlag(k.Item1)).Select(k => k.Item2));
 
     private static T? Parse<T>(string? text, string option) where T : struct, Enum
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using HilBridge.Core.Engine;
 using HilBridge.Traces.Analysis;
 using HilBridge.Traces.Format;
+using HilBridge.Scenarios.Json;
 
 namespace HilBridge.Cli;
 
@@ -53,7 +54,7 @@ internal static class TraceStatsCommand
     private static string Json(TraceReader reader, TraceStatistics stats)
     {
         var t = stats.Tally;
-        return ResultOutput.Json("trace.stats", new
+        return ResultJson.SerializeHeaded("trace.stats", new
         {
             scenario = reader.Header.Scenario,
             source = reader.Header.Source,

@@ -45,10 +45,10 @@ public sealed record Scenario(
     public IommuKind Iommu { get; init; }
 
     /// <summary>
-    /// The file states `engine.seed` (else the seed is 1): a what-if replay with this file as --policy
-    /// keeps the recorded seed unless the file asks for another one.
+    /// The `engine:` keys the file states (the others took their defaults): a what-if replay with this file as
+    /// --policy replaces only these, and the recorded values of the rest stay.
     /// </summary>
-    public bool SeedGiven { get; init; }
+    public StatedEngineKeys EngineKeysStated { get; init; }
 
     /// <summary>The scenario of a plain `hilbridge run`: no faults, the guest must verify its data.</summary>
     public static Scenario Default(int rounds, int blocks) => new(

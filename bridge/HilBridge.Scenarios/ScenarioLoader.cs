@@ -69,7 +69,7 @@ public static class ScenarioLoader
         {
             Control = file.Control.Select((c, i) => BuildControlAction(c, $"control[{i}]")).ToList(),
             GuestVisibleAts = file.GuestVisibleAts,
-            SeedGiven = file.Engine.Seed is not null,
+            EngineKeysStated = StatedEngineKeysOf(file.Engine),
             GuestKernel = string.IsNullOrWhiteSpace(file.GuestKernel) ? null : file.GuestKernel.Trim(),
             Iommu = iommu,
             QemuBinary = file.Qemu.Binary,
@@ -77,6 +77,12 @@ public static class ScenarioLoader
             SmmuAtcTimeout = file.Qemu.AtsTimeout is { } ats ? ScenarioValues.ParseDuration(ats, "qemu.atsTimeout") : null,
         };
     }
+
+    private static StatedEngineKeys StatedEngineKeysOf(ScenarioFile.EngineSection e) =>
+        (e.Timeout is null ? 0 : StatedEngineKeys.Timeout)
+        | (e.FencePolicy is null ? 0 : StatedEngineKeys.FencePolicy)
+        | (e.FenceMode is null ? 0 : StatedEngineKeys.FenceMode)
+        | (e.Seed is null ? 0 : StatedEngineKeys.Seed);
 
     /// <summary>
     /// A fault policy from YAML: a list of rules as in a scenario's `rules:` section, or a whole

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using HilBridge.Scenarios;
 using HilBridge.Scenarios.Json;
 
@@ -31,9 +30,9 @@ public sealed record RegressionRecord
     public sealed record SuiteEntry(int Index, string Name, string? Description, string Path, IReadOnlyList<CaseEntry> Cases);
 
     public sealed record CaseEntry(int Index, string RelativePath, string Path, string Name, string? LoadError, string? KernelLabel,
-        [property: JsonConverter(typeof(JsonStringEnumConverter<CaseStatus>))] CaseStatus Status, IReadOnlyList<AttemptEntry> Attempts);
+        CaseStatus Status, IReadOnlyList<AttemptEntry> Attempts);
 
-    public sealed record AttemptEntry(int Attempt, [property: JsonConverter(typeof(JsonStringEnumConverter<CaseStatus>))] CaseStatus Status,
+    public sealed record AttemptEntry(int Attempt, CaseStatus Status,
         string Message, string Details, double DurationSeconds, string? OutputDirectory, RunSummary? Summary);
 
     public static RegressionRecord From(RegressionReport report, IReadOnlyList<Suite> suitesRun) => new()

@@ -55,7 +55,7 @@ public sealed class SoakRunner(SoakOptions options, LiveRunner runner, IProgress
 
         var report = Build(tally, rss.Samples, runs, clock.Elapsed);
         await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "soak.json"),
-            ResultJson.Serialize(report), ct);
+            ResultJson.SerializeHeaded("soak", report), ct);
         await File.WriteAllLinesAsync(Path.Combine(options.OutputDirectory, "memory.tsv"),
             ["seconds\tvmrss_kb\trssanon_kb", .. rss.Samples.Select(s => $"{s.At.TotalSeconds:F0}\t{s.VmRssKb}\t{s.RssAnonKb}")], ct);
         return report;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
@@ -23,6 +24,26 @@ public static class ResultJson
     public static JsonSerializerOptions Compact { get; } = Create(indented: false);
 
     public static string Serialize<T>(T value, bool indented = true) => JsonSerializer.Serialize(value, indented ? Options : Compact);
+
+    /// <summary>
+    /// <paramref name="result"/> as one object whose first fields are `schemaVersion` and `result` (what it is:
+    /// "replay", "soak", "ctl.Counters"), so that a script can tell which result it holds.
+    /// </summary>
+    public static string SerializeHeaded(string resultName, object result, bool indented = true)
+    {
+        var body = JsonSerializer.SerializeToNode(result, result.GetType(), Options)!.AsObject();
+        var headed = new JsonObject { ["schemaVersion"] = SchemaVersion, ["result"] = resultName };
+        foreach (var (name, value) in body.ToList())
+        {
+            if (name is not ("schemaVersion" or "result"))
+            {
+                body.Remove(name);
+                headed[name] = value;
+            }
+        }
+
+        return headed.ToJsonString(indented ? Options : Compact);
+    }
 
     /// <summary>
     /// A run summary written by any version: summaries with a schemaVersion are this shape; older ones

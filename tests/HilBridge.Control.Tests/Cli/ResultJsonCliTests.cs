@@ -27,5 +27,11 @@ public sealed class ResultJsonCliTests
         Assert.Equal("ctl.Counters", root.GetProperty("result").GetString());
         Assert.Equal(JsonValueKind.Number, root.GetProperty("fences").ValueKind);
         Assert.Equal(JsonValueKind.Number, root.GetProperty("invalidations").ValueKind);
+
+        // Enums as camelCase words, as in summary.json, not protobuf's FENCE_POLICY_FENCE.
+        using var devices = await Hilbridge.RunAsync(TimeSpan.FromSeconds(60), "ctl", "--socket", Path.ChangeExtension(socket, ".control.sock"), "devices", "--json");
+        Assert.True(devices.ExitCode == 0, devices.Describe());
+        var device = JsonDocument.Parse(devices.Stdout).RootElement.GetProperty("devices")[0];
+        Assert.Equal(("fence", "blockTranslated"), (device.GetProperty("fencePolicy").GetString(), device.GetProperty("fenceMode").GetString()));
     }
 }

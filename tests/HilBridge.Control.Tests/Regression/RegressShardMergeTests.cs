@@ -44,6 +44,28 @@ public sealed class RegressShardMergeTests : IDisposable
     }
 
     [Fact]
+    public async Task Regress_JunitDashAndJson_StdoutHoldsTheOutputAlone()
+    {
+        var shard = Path.Combine(_dir, "one");
+        using var junit = await Hilbridge.RunAsync(Limit, "regress", "suites/ci/replay.yaml", "-k", "drop-fence", "--out", shard, "--junit", "-");
+        Assert.True(junit.ExitCode == 0, junit.Describe());
+        // The same XML as the file kept in the folder (merge and --last-failed read it there); the table went to stderr.
+        Assert.Equal(File.ReadAllText(Path.Combine(shard, "junit.xml")).TrimEnd(), junit.Stdout.TrimEnd());
+        Assert.Single(XDocument.Parse(junit.Stdout).Descendants("testcase"));
+        Assert.Contains("regress passed: 1 of 1 scenarios passed", junit.Stderr);
+
+        using var merged = await Hilbridge.RunAsync(Limit, "regress", "merge", shard, "--out", Path.Combine(_dir, "merged"), "--json");
+        Assert.True(merged.ExitCode == 0, merged.Describe());
+        using var json = System.Text.Json.JsonDocument.Parse(merged.Stdout);
+        Assert.Equal(("regress", 1), (json.RootElement.GetProperty("result").GetString(), json.RootElement.GetProperty("schemaVersion").GetInt32()));
+        Assert.Equal("passed", json.RootElement.GetProperty("suites")[0].GetProperty("cases")[0].GetProperty("attempts")[0].GetProperty("status").GetString());
+
+        using var both = await Hilbridge.RunAsync(Limit, "regress", "merge", shard, "--out", Path.Combine(_dir, "merged2"), "--markdown", "-", "--json");
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("hilbridge regress merge: --markdown and --json cannot all be '-' (standard output)", both.Stderr);
+    }
+
+    [Fact]
     public async Task Merge_SameShardTwice_UsageErrorNamingTheCase()
     {
         var shard = Path.Combine(_dir, "one");

@@ -139,6 +139,58 @@ public sealed class TraceCliErrorTests : IDisposable
     }
 
     [Fact]
+    public void WhatIf_PolicyWithRulesOnly_KeepsTheRecordedEngineAndSaysSo()
+    {
+        // The live run hoped. A rules-only file used to bring the default fence policy (fence) along unasked,
+        // and the what-if fenced every straggler away.
+        var policy = Path.Combine(_dir, "rules-only.yaml");
+        File.WriteAllText(policy, "rules:\n  - name: late\n    everyNth: 2\n    limit: 5\n"
+            + "    stragglers:\n      count: 1\n      after: fixed 1.1s\n      kind: write\n      bytes: 64\n      target: payload\n");
+
+        var (_, stdout, stderr) = Run("replay", Trace("stragglers-hope"), "--policy", policy);
+
+        Assert.Contains("--policy rules-only.yaml replaces the rules; it states no engine.timeout, engine.fencePolicy, engine.fenceMode, engine.seed, so the recorded ones stay", stderr);
+        Assert.DoesNotContain("fence policy", stdout.Split('\n')[1]);
+        Assert.Contains("violations 3 -> 5", stdout);
+    }
+
+    [Fact]
+    public void Stats_DashReadsTheTraceFromStandardInput()
+    {
+        var (exit, fromFile, _) = Run("trace", "stats", Trace("stragglers-fence"), "--json");
+        var (pipedExit, piped, stderr) = RunWithInput(Trace("stragglers-fence"), "trace", "stats", "-", "--json");
+
+        Assert.Equal((0, 0), (exit, pipedExit));
+        Assert.Equal("", stderr);
+        Assert.Equal(fromFile, piped);
+    }
+
+    [Fact]
+    public void Export_PerfettoDashWritesTheJsonAloneToStandardOutput()
+    {
+        var (exit, stdout, stderr) = Run("trace", "export", Trace("stragglers-fence"), "--perfetto", "-");
+
+        Assert.Equal(0, exit);
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
+        Assert.True(json.RootElement.GetProperty("traceEvents").GetArrayLength() > 100);
+        Assert.Contains("events from", stderr);
+        Assert.Contains("to standard output", stderr);
+    }
+
+    [Fact]
+    public void Dump_EmptyStandardInput_SaysWhatIsWrong()
+    {
+        var empty = Path.Combine(_dir, "empty");
+        File.WriteAllBytes(empty, []);
+
+        var (exit, stdout, stderr) = RunWithInput(empty, "trace", "dump", "-");
+
+        Assert.Equal(3, exit);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("hilbridge trace dump: standard input: ", stderr);
+    }
+
+    [Fact]
     public void WhatIf_SeedFlag_IsNamedInTheHeader()
     {
         var (_, stdout, _) = Run("replay", Trace("stragglers-hope"), "--seed", "7");
@@ -196,9 +248,12 @@ public sealed class TraceCliErrorTests : IDisposable
         return path;
     }
 
-    private static (int Exit, string Stdout, string Stderr) Run(params string[] args)
+    private static (int Exit, string Stdout, string Stderr) Run(params string[] args) => RunWithInput(null, args);
+
+    /// <summary>The built hilbridge with <paramref name="stdinFile"/> (if any) as its standard input.</summary>
+    private static (int Exit, string Stdout, string Stderr) RunWithInput(string? stdinFile, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdinFile is not null };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hilbridge.dll"));
         foreach (var arg in args)
         {
@@ -206,6 +261,17 @@ public sealed class TraceCliErrorTests : IDisposable
         }
 
         using var process = Process.Start(start)!;
+        if (stdinFile is not null)
+        {
+            // Written while stdout is read below: a trace is larger than a pipe holds.
+            _ = Task.Run(() =>
+            {
+                using var input = File.OpenRead(stdinFile);
+                input.CopyTo(process.StandardInput.BaseStream);
+                process.StandardInput.Close();
+            });
+        }
+
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
