@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs `hilbridge` as a command: publishes the CLI as one framework-dependent file (needs the .NET 10
 # runtime, which the SDK brings), puts a `hilbridge` wrapper on the PATH that finds this checkout's
-# qemu-scripts/, and installs bash completion. Run it again after pulling to update.
+# qemu-scripts/, and installs completion for bash, zsh and fish. Run it again after pulling to update.
 #
 #   bash qemu-scripts/install.sh            # root: /usr/local; otherwise ~/.local (PREFIX=... to choose)
 #
@@ -32,11 +32,16 @@ exec "$lib/hilbridge" "\$@"
 WRAPPER
 chmod 755 "$prefix/bin/hilbridge"
 
+# bash and fish load these folders by themselves (under /usr/local or ~/.local); zsh's compctl script is sourced.
 completions="$prefix/share/bash-completion/completions"
-mkdir -p "$completions"
+fish="$prefix/share/fish/vendor_completions.d"
+zsh="$prefix/share/hilbridge"
+mkdir -p "$completions" "$fish" "$zsh"
 "$prefix/bin/hilbridge" completion bash > "$completions/hilbridge"
+"$prefix/bin/hilbridge" completion fish > "$fish/hilbridge.fish"
+"$prefix/bin/hilbridge" completion zsh > "$zsh/hilbridge.zsh"
 
-echo "installed $prefix/bin/hilbridge (completion: $completions/hilbridge)" >&2
+echo "installed $prefix/bin/hilbridge (completion: $completions/hilbridge, $fish/hilbridge.fish; zsh: add 'source $zsh/hilbridge.zsh' to ~/.zshrc)" >&2
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;
   *) echo "note: $prefix/bin is not on PATH; add it, e.g. export PATH=\"$prefix/bin:\$PATH\"" >&2 ;;

@@ -19,6 +19,12 @@ bash qemu-scripts/guest-kernel.sh build >/dev/null
 # ...and with the reference quarantine series (issue 14): a second build, cached the same way.
 bash qemu-scripts/guest-kernel.sh build:qemu-scripts/kernel-patches/quarantine >/dev/null
 
+# The completion tests run the scripts in the real zsh and fish (Debian packages, ~6 MB; a no-op once installed).
+command -v zsh >/dev/null && command -v fish >/dev/null || {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends zsh fish >/dev/null || { apt-get update >/dev/null && apt-get install -y --no-install-recommends zsh fish >/dev/null; }
+}
+
 # Headless Chromium renders report.html in the report tests (issue 17): ~16 s cold, cached after.
 echo "== headless Chromium for the report tests (tests/install-chromium.sh) ==" >&2
 bash tests/install-chromium.sh
