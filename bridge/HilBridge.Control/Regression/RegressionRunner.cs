@@ -61,7 +61,7 @@ public sealed class RegressionRunner(IScenarioExecutor executor, RegressionOptio
         for (var attempt = 1; attempt <= 1 + Math.Max(0, options.Retries); attempt++)
         {
             var output = Path.Combine(options.OutputDirectory, Safe(scenarioCase.Suite), Safe(Path.ChangeExtension(scenarioCase.RelativePath, null)),
-                scenarioCase.Kernel is { } kernel ? Safe(kernel.Label) : "", $"attempt-{attempt}");
+                scenarioCase.Kernel is { } kernel ? KernelFolder(kernel.Label) : "", $"attempt-{attempt}");
             progress.Report($"{tag} {scenarioCase.DisplayName}: starting{(attempt > 1 ? $" (retry {attempt - 1} of {options.Retries})" : "")}");
             var clock = Stopwatch.StartNew();
             AttemptResult result;
@@ -93,6 +93,18 @@ public sealed class RegressionRunner(IScenarioExecutor executor, RegressionOptio
     };
 
     /// <summary>A path segment from a name: no separators or dot-dot, so every attempt stays inside the output folder.</summary>
+    /// <summary>
+    /// A kernel label as one readable folder name: "build:../kernel-patches/quarantine" is build-quarantine-1a2b3c
+    /// (the last part of a path, and a hash of the whole label so that two patch folders of one name stay apart).
+    /// </summary>
+    internal static string KernelFolder(string label)
+    {
+        var parts = label.Split(':', '@').Select(p => p.Contains('/') ? Path.GetFileName(p.TrimEnd('/')) : p).Where(p => p.Length > 0 && p != "." && p != "..");
+        var name = string.Join("-", parts);
+        var hash = label.Contains('/') ? "-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(label)))[..6] : "";
+        return (name.Length > 0 ? name : "kernel") + hash;
+    }
+
     internal static string Safe(string name)
     {
         var parts = name.Split('/', '\\').Where(p => p.Length > 0 && p != "." && p != "..");

@@ -21,7 +21,7 @@ public class KernelReportCardTests
         CaseResult Result(string scenario, SuiteKernel kernel, CaseStatus status, RunSummary? summary, string message = "passed")
         {
             var c = Cases.Of(scenario, "  violations: '>= 0'", "kernels") with { Kernel = kernel };
-            var folder = $"{Out}/kernels/{scenario}/{RegressionRunner.Safe(kernel.Label)}/attempt-1";
+            var folder = $"{Out}/kernels/{scenario}/{RegressionRunner.KernelFolder(kernel.Label)}/attempt-1";
             return new CaseResult(c, status, [new AttemptResult(1, status, message, "", TimeSpan.FromSeconds(30), summary, folder)]);
         }
         RunSummary Summary(string release, long violations, int guestFindings, long fences, long steFences, long refused, int recoveries, double? recovery) => new()
@@ -71,7 +71,7 @@ public class KernelReportCardTests
         Assert.Equal(["6.1.0-57-arm64", "7.2.8"], m.KernelReleases);
         Assert.Equal(["ats-stragglers-timeout", "ats-drop"], m.Scenarios);
         var q = m.Cells[("build:quarantine", "ats-stragglers-timeout")];
-        Assert.Equal(("FAILED", false, "kernels/ats-stragglers-timeout/build:quarantine/attempt-1"), (q.Verdict, q.Succeeded, q.Link));
+        Assert.Equal(("FAILED", false, "kernels/ats-stragglers-timeout/build-quarantine/attempt-1"), (q.Verdict, q.Succeeded, q.Link));
         Assert.Equal(["0 violations", "0 guest findings", "1 fence (guest quarantine 1)", "failed flush completed 7.5 ms after the fence", "STE fence 512 ms after the SMMU's timeout", "1/1 stragglers refused", "1 recovery, 2.4 s", "data verified"], q.Figures);
         Assert.False(m.Cells.ContainsKey(("build:quarantine", "ats-drop")));
     }
@@ -97,7 +97,7 @@ public class KernelReportCardTests
 
         Assert.StartsWith("<!DOCTYPE html>", html);
         Assert.Contains("<th>ats-stragglers-timeout</th><th>ats-drop</th>", html);
-        Assert.Contains("<td class=\"bad\"><b><a href=\"kernels/ats-stragglers-timeout/build%3Aquarantine/attempt-1\">FAILED</a></b><ul><li>0 violations</li>", html);
+        Assert.Contains("<td class=\"bad\"><b><a href=\"kernels/ats-stragglers-timeout/build-quarantine/attempt-1\">FAILED</a></b><ul><li>0 violations</li>", html);
         Assert.Contains("<li>1 fence (guest quarantine 1)</li><li>failed flush completed 7.5 ms after the fence</li><li>STE fence 512 ms after the SMMU&#39;s timeout</li>", html);
         Assert.Contains("<td class=\"ok\"><b><a href=\"kernels/ats-stragglers-timeout/stable/attempt-1\">passed</a></b>", html);
         Assert.Equal(2, html.Split("<tr><th><code>").Length - 1);

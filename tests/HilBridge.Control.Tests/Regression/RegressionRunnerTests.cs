@@ -151,4 +151,23 @@ public class RegressionRunnerTests
         Assert.Equal(2, first.Suites.Count);
         Assert.Equal(3, executor.Calls);
     }
+
+    [Theory]
+    [InlineData("stable", "stable")]
+    [InlineData("build@7.2.8", "build-7.2.8")]
+    [InlineData("build:../qemu-scripts/kernel-patches/quarantine", "build-quarantine-")]
+    [InlineData("/boot/vmlinuz-6.1/", "vmlinuz-6.1-")]
+    public void KernelFolder_ReadableOneLevelName(string label, string expectedStart)
+    {
+        var folder = RegressionRunner.KernelFolder(label);
+
+        Assert.StartsWith(expectedStart, folder);
+        Assert.DoesNotContain('/', folder);
+        Assert.DoesNotContain(':', folder);
+        Assert.Equal(expectedStart.EndsWith('-') ? expectedStart.Length + 6 : expectedStart.Length, folder.Length);
+    }
+
+    [Fact]
+    public void KernelFolder_TwoPatchFoldersOfOneName_StayApart() =>
+        Assert.NotEqual(RegressionRunner.KernelFolder("build:a/quarantine"), RegressionRunner.KernelFolder("build:b/quarantine"));
 }
