@@ -11,7 +11,17 @@ public sealed class QemuProcess : IDisposable
     private readonly Process _process;
     private readonly Stopwatch _sinceLaunch = Stopwatch.StartNew();
 
-    private QemuProcess(Process process) => _process = process;
+    private QemuProcess(Process process, Task consoleDrained)
+    {
+        _process = process;
+        ConsoleDrained = consoleDrained;
+    }
+
+    /// <summary>
+    /// Completes when the console's last line was handed over (end of QEMU's stdout). QEMU's exit does not
+    /// mean that: the lines in the pipe are still being read, and the guest's result is often the last one.
+    /// </summary>
+    public Task ConsoleDrained { get; }
 
     public int ProcessId => _process.Id;
 
@@ -48,9 +58,9 @@ public sealed class QemuProcess : IDisposable
             throw new QemuLaunchException($"cannot start {binary}: {ex.Message} (run qemu-scripts/setup.sh)", ex);
         }
         // Lines are cut at a bound: the serial console is written by the guest, which may never end a line.
-        _ = Task.Run(() => BoundedLineReader.PumpAsync(process.StandardOutput.BaseStream, onConsoleLine));
+        var console = Task.Run(() => BoundedLineReader.PumpAsync(process.StandardOutput.BaseStream, onConsoleLine));
         _ = Task.Run(() => BoundedLineReader.PumpAsync(process.StandardError.BaseStream, onDiagnosticLine));
-        return new QemuProcess(process);
+        return new QemuProcess(process, console);
     }
 
     public void Kill()

@@ -117,8 +117,9 @@ public sealed class LiveRunner(LiveRunPlanner planner, ILoggerFactory hostLogger
             }
             else if (first == exited && !outcome.Done)
             {
-                // QEMU may exit before its last console lines were delivered.
-                await Task.WhenAny(finished.Task, Task.Delay(500, ct));
+                // QEMU may exit before its last console lines were delivered: read the pipe to its end (bounded,
+                // in case a child of QEMU still holds it). A fixed 500 ms lost the result line under load.
+                await Task.WhenAny(finished.Task, qemu.ConsoleDrained, Task.Delay(TimeSpan.FromSeconds(10), ct));
                 if (!outcome.Done)
                 {
                     reason = $"{QemuExit.Describe(qemu.ExitCode)} before the guest reported";
