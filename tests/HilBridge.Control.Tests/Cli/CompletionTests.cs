@@ -15,19 +15,10 @@ public sealed class CompletionTests
     [InlineData("hilbridge replay --fail-on", "--fail-on-difference")]
     public async Task BashCompletion_PartialWord_CompletesIt(string line, string expected)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "hilbridge.dll");
-        using var script = await Hilbridge.RunAsync(TimeSpan.FromSeconds(60), "completion", "bash");
-        Assert.True(script.ExitCode == 0, script.Describe());
-        using var dir = new TempDirectory();
-        var completion = dir.File("hilbridge.bash", script.Stdout);
         var words = line.Split(' ');
         // bash arrays: the words as the shell split them, the cursor at the end of the line.
-        var bash = $"hilbridge() {{ dotnet '{dll}' \"$@\"; }}; source '{completion}'; COMP_LINE='{line}'; COMP_POINT={line.Length}; "
-            + $"COMP_WORDS=({string.Join(' ', words.Select(w => $"'{w}'"))}); COMP_CWORD={words.Length - 1}; _hilbridge; printf '%s\\n' \"${{COMPREPLY[@]}}\"";
-        var start = new ProcessStartInfo("bash", ["-c", bash]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        var output = await Shell("bash", script => $"hilbridge() {{ dotnet '{Dll}' \"$@\"; }}; source '{script}'; COMP_LINE='{line}'; COMP_POINT={line.Length}; "
+            + $"COMP_WORDS=({string.Join(' ', words.Select(w => $"'{w}'"))}); COMP_CWORD={words.Length - 1}; _hilbridge; printf '%s\\n' \"${{COMPREPLY[@]}}\"");
 
         Assert.Contains(expected, output.Split('\n'));
     }
