@@ -26,6 +26,8 @@ public sealed class EngineGate : IDisposable
     private const ulong PageMask = 0xfff;
     private const long RequestedForgetMs = 1000;
     private const int RequestedLimit = 4096;
+    // A bound on one buffer's burst of MISS messages (1 MiB of 4 KiB pages); the rest are asked for one at a time.
+    private const int MaxPrefetchPages = 256;
 
     public EngineGate(EngineOptions options, TimeProvider time, Action<EngineEffect> onEffect)
     {
@@ -162,7 +164,8 @@ public sealed class EngineGate : IDisposable
         }
 
         var last = iova + (length - 1) < iova ? ulong.MaxValue : iova + (length - 1);
-        for (var page = iova & ~PageMask; ; page += PageMask + 1)
+        var budget = MaxPrefetchPages;
+        for (var page = iova & ~PageMask; budget > 0; page += PageMask + 1, budget--)
         {
             var address = Math.Max(page, iova);
             bool ask;
