@@ -23,6 +23,7 @@ public sealed class EngineGate : IDisposable
     // answer instead of sending a second MISS. An old request is presumed unanswered (QEMU sends nothing
     // for an IOVA the guest has not mapped) and no longer holds a miss back.
     private readonly Dictionary<ulong, long> _requested = [];
+    private readonly List<ulong> _answered = [];
     private const ulong PageMask = 0xfff;
     private const long RequestedForgetMs = 1000;
     private const int RequestedLimit = 4096;
@@ -235,8 +236,18 @@ public sealed class EngineGate : IDisposable
         }
         else
         {
-            // A large translation (e.g. the whole of RAM): whatever it covers is answered.
-            foreach (var page in _requested.Keys.Where(p => p - (iova & ~PageMask) < size).ToList())
+            // A large translation (e.g. the whole of RAM): whatever it covers is answered. No lambda here: its
+            // closure would be allocated on every call, before the early return (an UPDATE must allocate nothing).
+            _answered.Clear();
+            foreach (var page in _requested.Keys)
+            {
+                if (page - (iova & ~PageMask) < size)
+                {
+                    _answered.Add(page);
+                }
+            }
+
+            foreach (var page in _answered)
             {
                 _requested.Remove(page);
             }
