@@ -18,6 +18,10 @@ public class IommuTraceTests
         "4650@12.000000:smmu_iotlb_lookup_miss IOTLB cache MISS asid=1 addr=0xfffff000 hit=0 miss=1 hit rate=0",
         "4649@12.000001:vhost_iotlb_miss 0x5633c5e42190 step 1",
         "4649@12.000090:vhost_iotlb_miss 0x5633c5e42190 step 2",
+        "4649@12.000100:vhost_iotlb_miss 0x5633c5e42190 step 1", // 10 µs later: the same request's next miss
+        "4649@12.000150:vhost_iotlb_miss 0x5633c5e42190 step 2",
+        "4649@13.000000:vhost_iotlb_miss 0x5633c5e42190 step 1", // a second later: another request, no gap counted
+        "4649@13.000070:vhost_iotlb_miss 0x5633c5e42190 step 2",
         "4649@21.000000:smmuv3_cmdq_consume prod=7 cons=4 prod.wrap=0 cons.wrap=0",
         "4649@21.000001:smmuv3_cmdq_opcode <--- SMMU_CMD_TLBI_NH_VA",
         "4649@21.000002:smmuv3_cmdq_consume prod=7 cons=5 prod.wrap=0 cons.wrap=0",
@@ -39,10 +43,12 @@ public class IommuTraceTests
 
         Assert.Equal(2, windows.Count);
         var first = windows[0];
-        Assert.Equal((1L, 1L, 1L, 1L, 1L), (first.Invalidations, first.Syncs, first.Batches, first.SmmuIotlbMisses, first.VhostIotlbMisses));
+        Assert.Equal((1L, 1L, 1L, 1L, 3L), (first.Invalidations, first.Syncs, first.Batches, first.SmmuIotlbMisses, first.VhostIotlbMisses));
         Assert.Equal(40, first.WaitTotalUs, precision: 0);
         Assert.Equal(40, first.MedianWaitPerInvalidationUs, precision: 0);
-        Assert.Equal(89, first.MedianVhostMissUs, precision: 0);
+        Assert.Equal(70, first.MedianVhostMissUs, precision: 0); // 89, 50, 70
+        Assert.Equal(209, first.VhostMissTotalUs, tolerance: 0.01);
+        Assert.Equal(10, first.MedianMissGapUs, precision: 0);
         var second = windows[1];
         Assert.Equal((2L, 1L, 1L, 0L, 0L), (second.Invalidations, second.Syncs, second.Batches, second.SmmuIotlbMisses, second.VhostIotlbMisses));
         Assert.Equal(105, second.WaitTotalUs, precision: 0);

@@ -7,7 +7,7 @@ namespace HilBridge.Bench.Guest;
 /// </summary>
 public sealed record IommuBreakdown(
     string Config, string Test, int Boots, double InvalidationsPerIo, double SyncsPerIo, double MedianWaitPerInvalidationUs,
-    double WaitPerIoUs, double WaitShareOfTest, double SmmuMissesPerIo, double VhostMissesPerIo, double MedianVhostMissUs, double VhostMissPerIoUs)
+    double WaitPerIoUs, double WaitShareOfTest, double SmmuMissesPerIo, double VhostMissesPerIo, double MedianVhostMissUs, double VhostMissPerIoUs, double MedianMissGapUs)
 {
     public static List<IommuBreakdown> Compute(GuestResults results) =>
         results.Boots.Where(b => b.Verified && b.IommuPlatform)
@@ -25,7 +25,8 @@ public sealed record IommuBreakdown(
                     Med((t, w) => w.SmmuIotlbMisses / (double)t.Ops),
                     Med((t, w) => w.VhostIotlbMisses / (double)t.Ops),
                     Med((_, w) => w.MedianVhostMissUs),
-                    Med((t, w) => w.VhostMissTotalUs / t.Ops));
+                    Med((t, w) => w.VhostMissTotalUs / t.Ops),
+                    Med((_, w) => w.MedianMissGapUs));
             })
             .ToList();
 }

@@ -13,6 +13,8 @@ namespace HilBridge.Bench.Guest;
 public static class IommuTrace
 {
     /// <summary>The events QEMU is asked to trace (each a handful per guest I/O, none per translation hit).</summary>
+    private const double MissGapLimitSeconds = 0.002;
+
     public static readonly IReadOnlyList<string> Events =
     [
         "smmuv3_cmdq_consume", "smmuv3_cmdq_opcode", "smmuv3_cmdq_consume_out", "smmu_iotlb_lookup_miss", "vhost_iotlb_miss",
@@ -33,6 +35,7 @@ public static class IommuTrace
         double? batchStart = null;
         var batchInvalidations = 0;
         var missStarts = new Dictionary<string, double>(); // by thread id: step 1 of the miss it is serving
+        var missEnds = new Dictionary<string, double>();   // by thread id: step 2 of the last miss it served
         foreach (var line in lines)
         {
             if (!TryParse(line, out var thread, out var time, out var name, out var args))
@@ -74,6 +77,12 @@ public static class IommuTrace
                 // QEMU traces a served miss twice: step 1 on entry, step 2 once the back-end acknowledged the UPDATE.
                 case "vhost_iotlb_miss" when args.EndsWith("step 1", StringComparison.Ordinal):
                     missStarts[thread] = time;
+                    // Idle between two misses of one request (under 2 ms apart): how soon the back-end's next MISS was there.
+                    if (missEnds.Remove(thread, out var ended) && time - ended < MissGapLimitSeconds && index >= 0)
+                    {
+                        windows[index].GapsUs.Add((time - ended) * 1e6);
+                    }
+
                     if (index >= 0)
                     {
                         windows[index].VhostMisses++;
@@ -84,12 +93,15 @@ public static class IommuTrace
                     {
                         windows[index].MissesUs.Add((time - began) * 1e6);
                     }
+
+                    missEnds[thread] = time;
                     break;
             }
         }
 
         return windows.Select(w => new IommuTraceWindow(w.Invalidations, w.Syncs, w.WaitsUs.Count, w.WaitsUs.Count > 0 ? SampleStats.Median(w.WaitsUs) : 0,
-            w.WaitTotalUs, w.SmmuMisses, w.VhostMisses, w.MissesUs.Count > 0 ? SampleStats.Median(w.MissesUs) : 0, w.MissesUs.Sum())).ToList();
+            w.WaitTotalUs, w.SmmuMisses, w.VhostMisses, w.MissesUs.Count > 0 ? SampleStats.Median(w.MissesUs) : 0, w.MissesUs.Sum(),
+            w.GapsUs.Count > 0 ? SampleStats.Median(w.GapsUs) : 0)).ToList();
     }
 
     private static int WindowOf(double time, IReadOnlyList<double> ends, double start)
@@ -138,6 +150,7 @@ public static class IommuTrace
         public double WaitTotalUs;
         public readonly List<double> WaitsUs = [];
         public readonly List<double> MissesUs = [];
+        public readonly List<double> GapsUs = [];
     }
 }
 
@@ -145,7 +158,8 @@ public static class IommuTrace
 /// One test's IOMMU work in one boot: invalidation commands (TLBI_*), CMD_SYNCs, command batches that
 /// held an invalidation with the median vCPU time per invalidation in them and the total, the SMMU's
 /// IOTLB misses (page-table walks), and the vhost IOTLB misses QEMU served for the back-end with the median
-/// and total time QEMU's thread spent on each (translate, send the UPDATE, wait for the back-end's ack).
+/// and total time QEMU's thread spent on each (translate, send the UPDATE, wait for the back-end's ack), and
+/// the median time from one served miss to the next within a request (QEMU waiting for the back-end's next MISS).
 /// </summary>
 public sealed record IommuTraceWindow(long Invalidations, long Syncs, long Batches, double MedianWaitPerInvalidationUs, double WaitTotalUs,
-    long SmmuIotlbMisses, long VhostIotlbMisses, double MedianVhostMissUs = 0, double VhostMissTotalUs = 0);
+    long SmmuIotlbMisses, long VhostIotlbMisses, double MedianVhostMissUs = 0, double VhostMissTotalUs = 0, double MedianMissGapUs = 0);

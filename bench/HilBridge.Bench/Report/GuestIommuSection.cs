@@ -50,15 +50,17 @@ internal static class GuestIommuSection
             "in the vCPU's MMIO write, and for the vhost-user device includes the IOTLB INVALIDATE round trip to the back-end) divided by the " +
             "invalidations in it; \"share\" is that time over the test's duration (queue depth 1, so it adds to every I/O). SMMU misses are walks of " +
             "the guest's page table by the vSMMU; vhost misses are the back-end's IOTLB misses that QEMU answered with an UPDATE, and \"QEMU per miss\" the time " +
-            "its main loop spent on each (translate, send the UPDATE, wait for the back-end's ack; the back-end's own wake-up before and after comes on top).");
+            "its main loop spent on each (translate, send the UPDATE, wait for the back-end's ack), \"gap\" the median time from one served miss to the next " +
+            "within a request (QEMU waiting for the back-end's next MISS: the back-end's own wake-up; it asks for a request's pages at once).");
         md.AppendLine();
-        md.AppendLine("| Test | configuration | invalidations | CMD_SYNC | vCPU per inval. µs | vCPU in invalidation µs | share | SMMU misses | vhost misses | QEMU per miss µs | QEMU in misses µs |");
-        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        md.AppendLine("| Test | configuration | invalidations | CMD_SYNC | vCPU per inval. µs | vCPU in invalidation µs | share | SMMU misses | vhost misses | QEMU per miss µs | gap µs | QEMU in misses µs |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var b in breakdown.OrderBy(b => tests.IndexOf(b.Test)).ThenBy(b => b.Config == GuestBenchmark.HilBridgeIommu ? 0 : 1))
         {
             md.AppendLine($"| {b.Test} | {(b.Config == GuestBenchmark.HilBridgeIommu ? "HilBridge" : "QEMU virtio-blk-pci")} | {F(b.InvalidationsPerIo)} | {F(b.SyncsPerIo)} | " +
                 $"{F(b.MedianWaitPerInvalidationUs)} | {b.WaitPerIoUs.ToString("0", Inv)} | {(b.WaitShareOfTest * 100).ToString("0", Inv)}% | {F(b.SmmuMissesPerIo)} | {F(b.VhostMissesPerIo)} | " +
-                $"{(b.VhostMissesPerIo > 0 ? F(b.MedianVhostMissUs) : "-")} | {(b.VhostMissesPerIo > 0 ? b.VhostMissPerIoUs.ToString("0", Inv) : "-")} |");
+                $"{(b.VhostMissesPerIo > 0 ? F(b.MedianVhostMissUs) : "-")} | {(b.VhostMissesPerIo > 0 ? F(b.MedianMissGapUs) : "-")} | " +
+                $"{(b.VhostMissesPerIo > 0 ? b.VhostMissPerIoUs.ToString("0", Inv) : "-")} |");
         }
 
         md.AppendLine();
