@@ -7,7 +7,9 @@
 # 1. IOTLB invalidation round trip: a C and a C# vhost-user front-end harness against HilBridge,
 #    DPDK's vhost library (dpdk-testpmd) and two C socket ping-pongs (the floors), in a balanced order.
 # 2. Guest data path: the aarch64 guest's O_DIRECT I/O through HilBridge and qemu-storage-daemon
-#    (iommu_platform off, alternating), then HilBridge with iommu_platform on and strict invalidation.
+#    (iommu_platform off, alternating), then with iommu_platform on behind the vSMMUv3 and strict
+#    invalidation through HilBridge and QEMU's own in-process virtio-blk-pci (alternating, paired),
+#    with QEMU's trace of the IOMMU's work per guest I/O.
 # 3. Replay throughput and peak memory: bench/replay, engine inputs/s (median) and peak RSS, a fresh
 #    process per trace size (1 M and 10 M inputs).
 #
@@ -110,11 +112,11 @@ log "machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 
 if [ "$QUICK" = 1 ]; then
     IOTLB_ARGS=(--rounds 8 --iters 2000 --bursts 200)
-    GUEST_ARGS=(--repetitions 1 --seconds 3)
+    GUEST_ARGS=(--repetitions 1 --iommu-pairs 1 --seconds 3)
     REPLAY_ARGS=(--sizes 100000,1000000 --rounds 1)
 else
     IOTLB_ARGS=(--rounds 8 --iters 10000 --bursts 1000)
-    GUEST_ARGS=(--repetitions 3 --seconds 5)
+    GUEST_ARGS=(--repetitions 3 --iommu-pairs 5 --seconds 5)
     REPLAY_ARGS=(--sizes 1000000,10000000 --rounds 5)
 fi
 [ -z "$PIN" ] || IOTLB_ARGS+=(--pin "$PIN")

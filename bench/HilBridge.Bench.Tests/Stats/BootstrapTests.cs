@@ -38,4 +38,18 @@ public class BootstrapTests
 
     [Fact]
     public void Ratio_NoRounds_Null() => Assert.Null(Bootstrap.Ratio([], []));
+
+    [Fact]
+    public void MedianOfRatios_AllPairsBelowOne_IntervalBelowOne()
+    {
+        var r = Bootstrap.MedianOfRatios([0.42, 0.47, 0.45, 0.50, 0.44])!;
+
+        Assert.Equal(0.45, r.Estimate, precision: 9);
+        Assert.False(r.IncludesOne);
+        Assert.InRange(r.Low, 0.42, 0.45);
+        Assert.InRange(r.High, 0.45, 0.50);
+    }
+
+    [Fact]
+    public void MedianOfRatios_NoPairs_Null() => Assert.Null(Bootstrap.MedianOfRatios([]));
 }

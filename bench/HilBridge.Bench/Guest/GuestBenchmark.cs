@@ -3,12 +3,19 @@ namespace HilBridge.Bench.Guest;
 /// <summary>
 /// Part 2: the same guest workload through qemu-storage-daemon and through HilBridge, both with
 /// iommu_platform off (the daemon cannot do it), taking turns in every repetition (the order flips
-/// each time); then HilBridge with iommu_platform on and strict invalidation (iommu.strict=1, every
-/// unmap an IOTLB INVALIDATE). Every boot gets a fresh back-end process and a fresh sparse disk.
+/// each time); then, in pairs of their own, HilBridge and QEMU's in-process virtio-blk-pci, both with
+/// iommu_platform=on behind the same vSMMUv3 and strict invalidation (iommu.strict=1, every unmap an
+/// IOTLB invalidation), also taking turns. Every boot gets a fresh back-end process and a fresh sparse
+/// disk; the iommu boots trace QEMU's IOMMU events (<see cref="IommuTrace"/>).
 /// </summary>
 internal sealed class GuestBenchmark(GuestSettings settings, string qemuBinary, string qsdBinary, string outputDirectory, Action<string> progress)
 {
     private sealed record Config(string Name, Func<GuestPeer> Peer, bool Iommu, string Description);
+
+    public const string Qsd = "qsd";
+    public const string HilBridge = "hilbridge";
+    public const string HilBridgeIommu = "hilbridge-iommu";
+    public const string BuiltInIommu = "qemu-virtio-blk-iommu";
 
     public GuestResults Run()
     {
@@ -16,25 +23,38 @@ internal sealed class GuestBenchmark(GuestSettings settings, string qemuBinary, 
         var logs = Path.Combine(outputDirectory, "guest-logs");
         Directory.CreateDirectory(run);
         Directory.CreateDirectory(logs);
-        Config qsd = new("qsd", () => new QsdPeer(qsdBinary), false, "qemu-storage-daemon 7.2 vhost-user-blk export, iommu_platform=off");
-        Config hb = new("hilbridge", () => new HilBridgeGuestPeer(), false, "HilBridge, iommu_platform=off");
-        Config hbIommu = new("hilbridge-iommu", () => new HilBridgeGuestPeer(), true, "HilBridge, iommu_platform=on,ats=on, guest iommu.strict=1");
+        Config qsd = new(Qsd, () => new QsdPeer(qsdBinary), false, "qemu-storage-daemon 7.2 vhost-user-blk export, iommu_platform=off");
+        Config hb = new(HilBridge, () => new HilBridgeGuestPeer(), false, "HilBridge, iommu_platform=off");
+        Config hbIommu = new(HilBridgeIommu, () => new HilBridgeGuestPeer(), true, "HilBridge, iommu_platform=on,ats=on, guest iommu.strict=1");
+        Config builtIn = new(BuiltInIommu, () => new BuiltInGuestPeer(), true,
+            "QEMU's in-process virtio-blk-pci, iommu_platform=on,ats=on, same vSMMUv3, guest iommu.strict=1");
         var runner = new GuestBootRunner(settings, qemuBinary);
         var boots = new List<GuestBoot>();
-        for (var rep = 1; rep <= settings.Repetitions; rep++)
+        var iommuPairs = settings.IommuPairs ?? settings.Repetitions;
+        for (var rep = 1; rep <= Math.Max(settings.Repetitions, iommuPairs); rep++)
         {
-            Config[] order = rep % 2 == 1 ? [qsd, hb, hbIommu] : [hb, qsd, hbIommu];
+            var order = new List<Config>();
+            if (rep <= settings.Repetitions)
+            {
+                order.AddRange(rep % 2 == 1 ? [qsd, hb] : [hb, qsd]);
+            }
+
+            if (rep <= iommuPairs)
+            {
+                order.AddRange(rep % 2 == 1 ? [hbIommu, builtIn] : [builtIn, hbIommu]);
+            }
+
             foreach (var config in order)
             {
-                progress($"repetition {rep}/{settings.Repetitions}: {config.Name}");
+                progress($"repetition {rep}: {config.Name}");
                 boots.Add(BootOnce(runner, config, rep, run, logs));
                 var last = boots[^1];
                 progress($"  {(last.Verified ? "ok" : "FAILED: " + last.Failure)}; " +
                          string.Join(", ", last.Tests.Select(t => $"{t.Test} {t.MegabytesPerSecond:F1} MB/s {t.Iops:F0} IOPS")));
             }
         }
-        return new GuestResults(settings, [qsd.Name + ": " + qsd.Description, hb.Name + ": " + hb.Description, hbIommu.Name + ": " + hbIommu.Description],
-            boots, Summarize(boots), [.. Paired(boots, hb.Name), .. Paired(boots, hbIommu.Name)]);
+        return new GuestResults(settings, [.. new[] { qsd, hb, hbIommu, builtIn }.Select(c => c.Name + ": " + c.Description)],
+            boots, Summarize(boots), [.. Paired(boots, HilBridge, Qsd), .. Paired(boots, HilBridgeIommu, Qsd), .. Paired(boots, HilBridgeIommu, BuiltInIommu)]);
     }
 
     private GuestBoot BootOnce(GuestBootRunner runner, Config config, int rep, string run, string logs)
@@ -47,7 +67,8 @@ internal sealed class GuestBenchmark(GuestSettings settings, string qemuBinary, 
         try
         {
             peer.Start(socket, disk, settings.DiskMiB, Path.Combine(logs, label + ".backend.log"));
-            var (verified, failure, bootSeconds, wall, tests) = runner.Boot(socket, config.Iommu, run, Path.Combine(logs, label + ".console.log"));
+            var trace = config.Iommu ? Path.Combine(logs, label + ".qemu-trace.log") : null;
+            var (verified, failure, bootSeconds, wall, tests) = runner.Boot(peer, socket, config.Iommu, run, Path.Combine(logs, label + ".console.log"), trace);
             return new GuestBoot(config.Name, peer.Name, config.Iommu, rep, verified, failure, bootSeconds, wall, tests, peer.Statistics());
         }
         catch (BenchException ex)
@@ -60,8 +81,8 @@ internal sealed class GuestBenchmark(GuestSettings settings, string qemuBinary, 
         }
     }
 
-    /// <summary>Per repetition: <paramref name="config"/>'s IOPS over the daemon's, where both boots verified.</summary>
-    private static IEnumerable<GuestPairedRatio> Paired(List<GuestBoot> boots, string config)
+    /// <summary>Per repetition: <paramref name="config"/>'s IOPS over <paramref name="baseline"/>'s, where both boots verified.</summary>
+    internal static IEnumerable<GuestPairedRatio> Paired(List<GuestBoot> boots, string config, string baseline)
     {
         var tests = boots.SelectMany(b => b.Tests.Select(t => t.Test)).Distinct();
         foreach (var test in tests)
@@ -70,7 +91,7 @@ internal sealed class GuestBenchmark(GuestSettings settings, string qemuBinary, 
             foreach (var rep in boots.Select(b => b.Repetition).Distinct())
             {
                 var ours = Find(boots, config, rep, test);
-                var theirs = Find(boots, "qsd", rep, test);
+                var theirs = Find(boots, baseline, rep, test);
                 if (ours is not null && theirs is { Iops: > 0 })
                 {
                     ratios.Add(ours.Iops / theirs.Iops);
@@ -78,7 +99,8 @@ internal sealed class GuestBenchmark(GuestSettings settings, string qemuBinary, 
             }
             if (ratios.Count > 0)
             {
-                yield return new GuestPairedRatio(config, test, ratios, SampleStats.Median(ratios));
+                var interval = Bootstrap.MedianOfRatios(ratios);
+                yield return new GuestPairedRatio(config, test, ratios, SampleStats.Median(ratios), baseline, interval?.Low, interval?.High);
             }
         }
     }

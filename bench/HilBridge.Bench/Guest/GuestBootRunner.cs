@@ -15,8 +15,12 @@ internal sealed class GuestBootRunner(GuestSettings settings, string qemuBinary)
 {
     private static readonly TimeSpan BootLimit = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// One boot against <paramref name="peer"/> (already started). With <paramref name="tracePath"/>, QEMU
+    /// traces <see cref="IommuTrace.Events"/> there and each test gets the IOMMU work of its own window.
+    /// </summary>
     public (bool Verified, string? Failure, double? BootSeconds, double WallSeconds, List<GuestTestResult> Tests) Boot(
-        string socket, bool iommuPlatform, string runDirectory, string logPath)
+        GuestPeer peer, string socket, bool iommuPlatform, string runDirectory, string logPath, string? tracePath)
     {
         var options = new QemuOptions
         {
@@ -30,8 +34,17 @@ internal sealed class GuestBootRunner(GuestSettings settings, string qemuBinary)
         };
         var qmp = Path.Combine(runDirectory, "qmp.sock");
         File.Delete(qmp);
-        var args = QemuCommandLine.Build(options, new QemuEndpoints(socket, qmp, TraceFile: null));
+        var args = peer.QemuArguments(QemuCommandLine.Build(options, new QemuEndpoints(socket, qmp, TraceFile: null))).ToList();
+        if (tracePath is not null)
+        {
+            File.Delete(tracePath);
+            args.AddRange(IommuTrace.QemuArguments(tracePath));
+        }
+
         var wall = Stopwatch.StartNew();
+        // QEMU stamps its trace lines with the wall clock; each test's window ends when its line arrives.
+        var testEnds = new List<double>();
+        double testsStart = 0;
         using var qemu = ChildProcess.Start("qemu", qemuBinary, args, logPath, logStdout: true);
         var tests = new List<GuestTestResult>();
         double? boot = null;
@@ -53,9 +66,11 @@ internal sealed class GuestBootRunner(GuestSettings settings, string qemuBinary)
                 {
                     case "start":
                         boot = wall.Elapsed.TotalSeconds;
+                        testsStart = UnixNow();
                         break;
                     case "bench":
                         tests.Add(Parse(report.Fields));
+                        testEnds.Add(UnixNow());
                         break;
                     case "error" or "watchdog":
                         failure = line[line.IndexOf("HB: ", StringComparison.Ordinal)..];
@@ -84,8 +99,16 @@ internal sealed class GuestBootRunner(GuestSettings settings, string qemuBinary)
             failure ??= "the guest reported I/O errors or wrong data";
         }
 
+        if (tracePath is not null && File.Exists(tracePath) && tests.Count > 0)
+        {
+            var windows = IommuTrace.Count(File.ReadLines(tracePath), testEnds, testsStart);
+            tests = tests.Select((t, i) => t with { Iommu = windows[i] }).ToList();
+        }
+
         return (verified && failure is null, failure, boot, wall.Elapsed.TotalSeconds, tests);
     }
+
+    private static double UnixNow() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
 
     internal static GuestTestResult Parse(IReadOnlyDictionary<string, string> f)
     {

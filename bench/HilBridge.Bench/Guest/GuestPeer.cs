@@ -16,6 +16,9 @@ internal abstract class GuestPeer : IDisposable
     /// <summary>The back-end's own counters after the boot, as JSON, where it has any.</summary>
     public virtual string? Statistics() => null;
 
+    /// <summary>QEMU's arguments for this back-end, from the product's command line (a vhost-user-blk device).</summary>
+    public virtual IReadOnlyList<string> QemuArguments(IReadOnlyList<string> product) => product;
+
     public void Dispose() => Process?.Dispose();
 
     protected static void WaitForSocket(string path, ChildProcess process, TimeSpan timeout)
@@ -82,5 +85,65 @@ internal sealed class HilBridgeGuestPeer : GuestPeer
     {
         Process!.WriteLine("stats");
         return Process.ReadLineStartingWith("stats ", TimeSpan.FromSeconds(10))["stats ".Length..];
+    }
+}
+
+/// <summary>
+/// QEMU's own in-process virtio-blk-pci, no back-end process: the product's command line with the
+/// vhost-user-blk device (and its chardev) swapped for virtio-blk-pci on the same root port with the
+/// same properties (iommu_platform=on,ats=on when the bridge has them), on a fresh sparse raw image
+/// through the host page cache (cache=writeback, as the bridge and the daemon use it). With the IOMMU
+/// on, every DMA of the device is translated by the same vSMMUv3 inside QEMU: the peer the bridge's
+/// IOMMU path is measured against.
+/// </summary>
+internal sealed class BuiltInGuestPeer : GuestPeer
+{
+    private string? _disk;
+
+    public override string Name => "qemu-virtio-blk";
+
+    public override string Description => "QEMU's in-process virtio-blk-pci (raw file, host page cache)";
+
+    public override void Start(string socket, string disk, int diskMiB, string logPath)
+    {
+        using (var f = File.Create(disk))
+        {
+            f.SetLength((long)diskMiB << 20);
+        }
+
+        _disk = disk;
+    }
+
+    public override IReadOnlyList<string> QemuArguments(IReadOnlyList<string> product) =>
+        SwapDevice(product, _disk ?? throw new InvalidOperationException("Start first"));
+
+    /// <summary>The product's vhost-user-blk-pci (and its chardev) replaced by virtio-blk-pci with the same properties.</summary>
+    internal static List<string> SwapDevice(IReadOnlyList<string> product, string disk)
+    {
+        const string VhostDevice = "vhost-user-blk-pci,";
+        var args = new List<string>();
+        var swapped = false;
+        for (var i = 0; i < product.Count; i++)
+        {
+            if (product[i] == "-chardev" && i + 1 < product.Count && product[i + 1].StartsWith("socket,id=vhost0,", StringComparison.Ordinal))
+            {
+                i++;
+                continue;
+            }
+
+            if (product[i] == "-device" && i + 1 < product.Count && product[i + 1].StartsWith(VhostDevice, StringComparison.Ordinal))
+            {
+                var properties = product[i + 1][VhostDevice.Length..].Split(',').Where(p => p != "chardev=vhost0");
+                args.AddRange(["-drive", $"file={disk},if=none,id=hbdisk,format=raw,cache=writeback",
+                    "-device", "virtio-blk-pci,drive=hbdisk," + string.Join(',', properties)]);
+                swapped = true;
+                i++;
+                continue;
+            }
+
+            args.Add(product[i]);
+        }
+
+        return swapped ? args : throw new BenchException("the product's QEMU command line has no vhost-user-blk-pci device to swap");
     }
 }

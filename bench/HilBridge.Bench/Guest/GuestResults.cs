@@ -1,10 +1,13 @@
 namespace HilBridge.Bench.Guest;
 
 /// <summary>Settings of the guest data-path benchmark.</summary>
-public sealed record GuestSettings(int Repetitions, int SecondsPerTest, int SequentialBlockSize, int SpanMiB, int DiskMiB, string Tests, string Kernel, string Initrd);
+/// <param name="IommuPairs">Repetitions of the iommu_platform=on pair (the bridge and QEMU's own virtio-blk-pci); null: <paramref name="Repetitions"/>.</param>
+public sealed record GuestSettings(int Repetitions, int SecondsPerTest, int SequentialBlockSize, int SpanMiB, int DiskMiB, string Tests, string Kernel, string Initrd,
+    int? IommuPairs = null);
 
-/// <summary>One test line of one boot (HB: bench ...).</summary>
-public sealed record GuestTestResult(string Test, int BlockSize, long Ops, double Seconds, double MegabytesPerSecond, double Iops, long LatencyP50Us, long LatencyP99Us, long Errors, long BadBlocks);
+/// <summary>One test line of one boot (HB: bench ...), and in an iommu_platform=on boot what QEMU's trace saw meanwhile.</summary>
+public sealed record GuestTestResult(string Test, int BlockSize, long Ops, double Seconds, double MegabytesPerSecond, double Iops, long LatencyP50Us, long LatencyP99Us, long Errors, long BadBlocks,
+    IommuTraceWindow? Iommu = null);
 
 /// <summary>One boot: a back-end configuration, its tests, and whether the guest verified everything.</summary>
 public sealed record GuestBoot(
@@ -17,10 +20,12 @@ public sealed record GuestSummary(
     double MinIops, double MaxIops, double MedianLatencyP50Us, double MedianLatencyP99Us);
 
 /// <summary>
-/// HilBridge / qemu-storage-daemon IOPS of one test, per repetition (the two boots that ran next to
-/// each other), and their median: drift in machine load between repetitions cancels out.
+/// <see cref="Config"/> / <see cref="Baseline"/> IOPS of one test, per repetition (the two boots that ran
+/// next to each other), their median (drift in machine load between repetitions cancels out) and its
+/// 95% bootstrap interval over the repetitions (null in results written before it).
 /// </summary>
-public sealed record GuestPairedRatio(string Config, string Test, IReadOnlyList<double> Ratios, double Median);
+public sealed record GuestPairedRatio(string Config, string Test, IReadOnlyList<double> Ratios, double Median, string Baseline = "qsd",
+    double? Low = null, double? High = null);
 
 public sealed record GuestResults(
     GuestSettings Settings, IReadOnlyList<string> ConfigDescriptions, IReadOnlyList<GuestBoot> Boots, IReadOnlyList<GuestSummary> Summaries,

@@ -230,32 +230,34 @@ public static class MarkdownWriter
         md.AppendLine();
         md.AppendLine($"aarch64 guest under TCG (QEMU command line of the product, 2 vCPUs, 1 GiB), `/bin/hbbench` in hb.mode=bench: synchronous O_DIRECT at queue depth 1 " +
             $"on /dev/vda, sequential {s.SequentialBlockSize / 1024} KiB and random 4 KiB requests within {s.SpanMiB} MiB of a fresh {s.DiskMiB} MiB sparse image, " +
-            $"{s.SecondsPerTest} s per test, every block read checked. {s.Repetitions} boots per configuration; the two iommu_platform=off back-ends take turns " +
+            $"{s.SecondsPerTest} s per test, every block read checked. {s.Repetitions} boots per iommu_platform=off configuration; the two back-ends take turns " +
             "(the order flips every repetition). Medians over boots (min-max IOPS in brackets); \"paired\" is the median over repetitions of " +
-            "the IOPS ratio of the two boots that ran next to each other (drift in machine load cancels out; the target uses it).");
+            "the IOPS ratio of the two boots that ran next to each other (drift in machine load cancels out; the target uses it), with its 95% bootstrap interval.");
         md.AppendLine();
-        md.AppendLine("| Test | qemu-storage-daemon | HilBridge | HilBridge / qsd (medians) | HilBridge / qsd (paired) | HilBridge, iommu_platform=on, strict | iommu on / qsd (paired) |");
-        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+        md.AppendLine("| Test | qemu-storage-daemon | HilBridge | HilBridge / qsd (medians) | HilBridge / qsd (paired) |");
+        md.AppendLine("| --- | --- | --- | --- | --- |");
         foreach (var test in g.Summaries.Select(x => x.Test).Distinct())
         {
-            GuestSummary? Get(string config) => g.Summaries.FirstOrDefault(x => x.Config == config && x.Test == test);
-            var qsd = Get("qsd");
-            var hb = Get("hilbridge");
-            var iommu = Get("hilbridge-iommu");
-            string Paired(string config) => g.PairedRatios.FirstOrDefault(p => p.Config == config && p.Test == test) is { } p
-                ? p.Median.ToString("0.00", Inv) + "x" : "n/a";
-            md.AppendLine($"| {test} ({(qsd ?? hb ?? iommu)!.BlockSize / 1024} KiB) | {Cell(qsd)} | {Cell(hb)} | {X(hb?.MedianIops, qsd?.MedianIops)} | {Paired("hilbridge")} | {Cell(iommu)} | {Paired("hilbridge-iommu")} |");
+            var qsd = Summary(g, GuestBenchmark.Qsd, test);
+            var hb = Summary(g, GuestBenchmark.HilBridge, test);
+            if (qsd is null && hb is null)
+            {
+                continue;
+            }
+
+            md.AppendLine($"| {test} ({(qsd ?? hb)!.BlockSize / 1024} KiB) | {Cell(qsd)} | {Cell(hb)} | {X(hb?.MedianIops, qsd?.MedianIops)} | {PairedCell(g, GuestBenchmark.HilBridge, GuestBenchmark.Qsd, test)} |");
         }
         md.AppendLine();
+        GuestIommuSection.Render(md, g);
         md.AppendLine("Per-request guest latency (median of the boots' p50 / p99, µs):");
         md.AppendLine();
-        md.AppendLine("| Test | qemu-storage-daemon | HilBridge | HilBridge, iommu on |");
-        md.AppendLine("| --- | --- | --- | --- |");
+        md.AppendLine("| Test | qemu-storage-daemon | HilBridge | HilBridge, iommu on | QEMU virtio-blk-pci, iommu on |");
+        md.AppendLine("| --- | --- | --- | --- | --- |");
         foreach (var test in g.Summaries.Select(x => x.Test).Distinct())
         {
-            string L(string config) => g.Summaries.FirstOrDefault(x => x.Config == config && x.Test == test) is { } v
+            string L(string config) => Summary(g, config, test) is { } v
                 ? $"{v.MedianLatencyP50Us.ToString("0", Inv)} / {v.MedianLatencyP99Us.ToString("0", Inv)}" : "n/a";
-            md.AppendLine($"| {test} | {L("qsd")} | {L("hilbridge")} | {L("hilbridge-iommu")} |");
+            md.AppendLine($"| {test} | {L(GuestBenchmark.Qsd)} | {L(GuestBenchmark.HilBridge)} | {L(GuestBenchmark.HilBridgeIommu)} | {L(GuestBenchmark.BuiltInIommu)} |");
         }
         md.AppendLine();
         BridgeCounters(md, g);
@@ -275,7 +277,7 @@ public static class MarkdownWriter
     /// <summary>What the bridge itself counted during the iommu_platform=on boots (medians over boots).</summary>
     private static void BridgeCounters(StringBuilder md, GuestResults g)
     {
-        var stats = g.Boots.Where(b => b.Config == "hilbridge-iommu" && b.Verified && b.BackendStatistics is not null)
+        var stats = g.Boots.Where(b => b.Config == GuestBenchmark.HilBridgeIommu && b.Verified && b.BackendStatistics is not null)
             .Select(b => JsonNode.Parse(b.BackendStatistics!)!.AsObject()).ToList();
         if (stats.Count == 0)
         {
@@ -358,7 +360,24 @@ public static class MarkdownWriter
         md.AppendLine();
     }
 
-    private static string Cell(GuestSummary? s) => s is null ? "n/a"
+    internal static GuestSummary? Summary(GuestResults g, string config, string test) => g.Summaries.FirstOrDefault(x => x.Config == config && x.Test == test);
+
+    /// <summary>A paired ratio with its interval (results from before the interval: the median alone).</summary>
+    internal static string PairedCell(GuestResults g, string config, string baseline, string test)
+    {
+        var p = g.PairedRatios.FirstOrDefault(p => p.Config == config && p.Test == test && p.Baseline == baseline);
+        if (p is null)
+        {
+            return "n/a";
+        }
+
+        var median = p.Median.ToString("0.00", Inv) + "x";
+        return p is { Low: { } lo, High: { } hi }
+            ? $"{median} [{lo.ToString("0.00", Inv)}-{hi.ToString("0.00", Inv)}]{(lo <= 1 && hi >= 1 ? ", equal" : "")}"
+            : median;
+    }
+
+    internal static string Cell(GuestSummary? s) => s is null ? "n/a"
         : $"{s.MedianMegabytesPerSecond.ToString("0.0", Inv)} MB/s, {s.MedianIops.ToString("0", Inv)} IOPS [{s.MinIops.ToString("0", Inv)}-{s.MaxIops.ToString("0", Inv)}]";
 
     private static string Us(long ns) => (ns / 1000.0).ToString("0.0", Inv);

@@ -47,5 +47,33 @@ public static class Bootstrap
         return new RatioEstimate(estimate, Quantile(ratios, 0.025), Quantile(ratios, 0.975));
     }
 
+    /// <summary>
+    /// The median of per-pair ratios (each pair: two boots that ran next to each other) with its 95%
+    /// percentile-bootstrap interval, the pairs resampled with the same fixed seed.
+    /// </summary>
+    public static RatioEstimate? MedianOfRatios(IReadOnlyList<double> ratios, int resamples = DefaultResamples)
+    {
+        if (ratios.Count == 0)
+        {
+            return null;
+        }
+
+        var random = new Random(Seed);
+        var medians = new double[resamples];
+        var pick = new double[ratios.Count];
+        for (var r = 0; r < resamples; r++)
+        {
+            for (var i = 0; i < pick.Length; i++)
+            {
+                pick[i] = ratios[random.Next(ratios.Count)];
+            }
+
+            medians[r] = SampleStats.Median(pick);
+        }
+
+        Array.Sort(medians);
+        return new RatioEstimate(SampleStats.Median(ratios), Quantile(medians, 0.025), Quantile(medians, 0.975));
+    }
+
     private static double Quantile(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Round(q * (sorted.Length - 1)), 0, sorted.Length - 1)];
 }

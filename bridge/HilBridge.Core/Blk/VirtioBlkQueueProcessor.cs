@@ -1,3 +1,4 @@
+using HilBridge.Core.Dma;
 using HilBridge.Core.Virtio;
 
 namespace HilBridge.Core.Blk;
@@ -31,6 +32,7 @@ public static class VirtioBlkQueueProcessor
             RequestResult result;
             if (walk == ChainStatus.Ok)
             {
+                Prefetch(queue.Dma, chain);
                 result = device.Process(queue.Dma, chain);
             }
             else
@@ -67,5 +69,19 @@ public static class VirtioBlkQueueProcessor
         return new QueueRunResult(
             completed, failed, badChains, statusUnwritten, bytesRead, bytesWritten, notify,
             lastChainError, lastFailure, queue.Error);
+    }
+
+    /// <summary>The chain's buffers in the order the request uses them: header, data, status.</summary>
+    private static void Prefetch(IDmaSpace dma, List<DescriptorSegment> chain)
+    {
+        if (dma is not ITranslationPrefetch prefetch)
+        {
+            return;
+        }
+
+        foreach (var segment in chain)
+        {
+            prefetch.Prefetch(segment.Address, segment.Length, segment.DeviceWritable ? AccessKind.Write : AccessKind.Read);
+        }
     }
 }

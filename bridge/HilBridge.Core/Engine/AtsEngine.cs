@@ -1,3 +1,5 @@
+using HilBridge.Core.Dma;
+
 namespace HilBridge.Core.Engine;
 
 /// <summary>
@@ -65,6 +67,9 @@ public sealed partial class AtsEngine
 
     /// <summary>Translations currently cached.</summary>
     public int AtcCount => _ledger.AtcCount;
+
+    /// <summary>Whether the ATC holds a translation of <paramref name="iova"/> that allows <paramref name="kind"/> (a query: no input, no counter).</summary>
+    public bool Caches(ulong iova, AccessKind kind) => _ledger.TryLookup(iova, out var entry) && entry.Allows(kind);
 
     /// <summary>Invalidations not yet answered to QEMU.</summary>
     public int PendingInvalidations => _unacked;

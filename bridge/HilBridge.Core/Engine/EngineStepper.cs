@@ -38,8 +38,17 @@ public sealed class EngineStepper
         {
             _clock.Now = input.At;
         }
+        else if (!input.At.EqualsExact(_clock.Now))
+        {
+            return StepStamped(input with { At = _clock.Now });
+        }
 
-        var stamped = input with { At = _clock.Now };
+        // Already stamped (in order, as replay and most live inputs are): no copy of the input.
+        return StepStamped(input);
+    }
+
+    private StepResult StepStamped(in EngineInput stamped)
+    {
         StepResult step;
         try
         {

@@ -10,7 +10,7 @@ namespace HilBridge.Live.Device;
 /// permission; a translation stays pinned in the engine only while its bytes are copied.
 /// Without an IOMMU (iommu_platform off) addresses are guest-physical and go straight to the table.
 /// </summary>
-public sealed class DeviceDmaSpace : IDmaSpace
+public sealed class DeviceDmaSpace : IDmaSpace, ITranslationPrefetch
 {
     private readonly EngineGate? _engine;
     private readonly Func<MemoryTable?> _memory;
@@ -61,6 +61,15 @@ public sealed class DeviceDmaSpace : IDmaSpace
             address += (ulong)length;
         }
         return DmaStatus.Ok;
+    }
+
+    /// <summary>Asks for the buffer's missing translations at once (see <see cref="EngineGate.Prefetch"/>); nothing without an IOMMU.</summary>
+    public void Prefetch(ulong address, ulong length, AccessKind kind)
+    {
+        if (_engine is not null && !_abort())
+        {
+            _engine.Prefetch(address, length, kind, _sendMiss);
+        }
     }
 
     /// <summary>Translates the longest contiguous piece starting at address; pins it when an engine is used.</summary>

@@ -19,6 +19,16 @@ public sealed class EngineGate : IDisposable
     private readonly Action<EngineEffect> _onEffect;
     private DateTimeOffset? _armedFor;
     private long _updateGeneration;
+    // Pages asked for ahead (Prefetch) and not answered yet, with when: an access to one waits for the
+    // answer instead of sending a second MISS. An old request is presumed unanswered (QEMU sends nothing
+    // for an IOVA the guest has not mapped) and no longer holds a miss back.
+    private readonly Dictionary<ulong, long> _requested = [];
+    private readonly List<ulong> _answered = [];
+    private const ulong PageMask = 0xfff;
+    private const long RequestedForgetMs = 1000;
+    private const int RequestedLimit = 4096;
+    // A bound on one buffer's burst of MISS messages (1 MiB of 4 KiB pages); the rest are asked for one at a time.
+    private const int MaxPrefetchPages = 256;
 
     public EngineGate(EngineOptions options, TimeProvider time, Action<EngineEffect> onEffect)
     {
@@ -60,6 +70,7 @@ public sealed class EngineGate : IDisposable
         lock (_gate)
         {
             StepLocked(new EngineInput(EngineInputKind.IotlbUpdate, default, iova, size, uaddr, perm));
+            ForgetAnswered(iova, size);
             _updateGeneration++;
             Monitor.PulseAll(_gate);
         }
@@ -72,6 +83,7 @@ public sealed class EngineGate : IDisposable
     {
         lock (_gate)
         {
+            _requested.Clear();
             Monitor.PulseAll(_gate);
         }
     }
@@ -91,6 +103,12 @@ public sealed class EngineGate : IDisposable
             long generation;
             lock (_gate)
             {
+                if (askedAt < 0 && TakeRequested(iova))
+                {
+                    // Already asked for by a prefetch: that MISS stands for this generation's.
+                    askedAt = _updateGeneration;
+                }
+
                 var step = StepLocked(new EngineInput(EngineInputKind.BeginAccess, default, iova, length, Access: kind, Purpose: purpose));
                 var result = step.Result!.Value;
                 entry = step.Entry;
@@ -129,6 +147,109 @@ public sealed class EngineGate : IDisposable
 
                     Monitor.Wait(_gate, (int)Math.Min(left, 100));
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends a MISS (through <paramref name="requestMiss"/>, outside the lock) for each 4 KiB page of
+    /// [<paramref name="iova"/>, +<paramref name="length"/>) whose translation the ATC does not hold for
+    /// <paramref name="kind"/> and that is not already asked for, without waiting for the answers (they
+    /// arrive as UPDATEs, in order). Nothing while the device is fenced: a fenced device asks for nothing.
+    /// </summary>
+    public void Prefetch(ulong iova, ulong length, AccessKind kind, Func<ulong, AccessKind, bool> requestMiss)
+    {
+        if (length == 0)
+        {
+            return;
+        }
+
+        var last = iova + (length - 1) < iova ? ulong.MaxValue : iova + (length - 1);
+        var budget = MaxPrefetchPages;
+        for (var page = iova & ~PageMask; budget > 0; page += PageMask + 1, budget--)
+        {
+            var address = Math.Max(page, iova);
+            bool ask;
+            lock (_gate)
+            {
+                var engine = _stepper.Engine;
+                ask = !engine.FenceState.IsFenced && !engine.Caches(address, kind) && !IsRequested(page);
+                if (ask)
+                {
+                    if (_requested.Count >= RequestedLimit)
+                    {
+                        _requested.Clear();
+                    }
+
+                    _requested[page] = Environment.TickCount64;
+                }
+            }
+
+            if (ask && !requestMiss(address, kind))
+            {
+                lock (_gate)
+                {
+                    _requested.Remove(page);
+                }
+
+                return;
+            }
+
+            if (last - page <= PageMask)
+            {
+                return;
+            }
+        }
+    }
+
+    private bool IsRequested(ulong page) =>
+        _requested.TryGetValue(page, out var at) && Environment.TickCount64 - at < RequestedForgetMs;
+
+    /// <summary>Whether the page of <paramref name="iova"/> was asked for recently; forgets it either way (the access now waits for it).</summary>
+    private bool TakeRequested(ulong iova)
+    {
+        if (_requested.Count == 0)
+        {
+            return false;
+        }
+
+        var page = iova & ~PageMask;
+        var requested = IsRequested(page);
+        _requested.Remove(page);
+        return requested;
+    }
+
+    /// <summary>Pages an UPDATE answered are no longer outstanding.</summary>
+    private void ForgetAnswered(ulong iova, ulong size)
+    {
+        if (_requested.Count == 0 || size == 0)
+        {
+            return;
+        }
+
+        if (size <= 64 * (PageMask + 1))
+        {
+            for (var page = iova & ~PageMask; page - (iova & ~PageMask) < size; page += PageMask + 1)
+            {
+                _requested.Remove(page);
+            }
+        }
+        else
+        {
+            // A large translation (e.g. the whole of RAM): whatever it covers is answered. No lambda here: its
+            // closure would be allocated on every call, before the early return (an UPDATE must allocate nothing).
+            _answered.Clear();
+            foreach (var page in _requested.Keys)
+            {
+                if (page - (iova & ~PageMask) < size)
+                {
+                    _answered.Add(page);
+                }
+            }
+
+            foreach (var page in _answered)
+            {
+                _requested.Remove(page);
             }
         }
     }

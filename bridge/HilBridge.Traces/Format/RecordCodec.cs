@@ -144,6 +144,7 @@ internal static class RecordCodec
 
         lastTicks = ticks;
         var at = new DateTimeOffset(ticks, TimeSpan.Zero);
+        // The caller's entry may hold the previous record: clear it (a struct of a few hundred bytes, once).
         entry = default;
         entry.Kind = kind;
         entry.Index = index;

@@ -22,12 +22,18 @@ public struct TraceEntry
     /// <summary>The record's time (for inputs the engine clock it was applied at).</summary>
     public DateTimeOffset At { readonly get; internal set; }
 
-    public EngineInput Input { readonly get; internal set; }
+    public EngineInput Input { readonly get => InputSlot; internal set => InputSlot = value; }
+
+    /// <summary><see cref="Input"/> itself, for the replayer's loop to pass by reference (no copy of the input per use).</summary>
+    internal EngineInput InputSlot;
 
     /// <summary>BeginAccess: the live result, when it was recorded.</summary>
     public AccessResult? Result { readonly get; internal set; }
 
-    public EngineEffect Effect { readonly get; internal set; }
+    public EngineEffect Effect { readonly get => EffectSlot; internal set => EffectSlot = value; }
+
+    /// <summary><see cref="Effect"/> itself, by reference, as <see cref="InputSlot"/>.</summary>
+    internal EngineEffect EffectSlot;
 
     public SmmuRecord? Smmu { readonly get; internal set; }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using HilBridge.Core.Engine;
 using HilBridge.Traces.Proto;
@@ -87,7 +88,8 @@ public sealed class TraceReader : IDisposable
     /// <summary>Reads the next record; false at the end or at the first problem (see <see cref="Status"/>).</summary>
     public bool TryRead(out TraceEntry entry)
     {
-        entry = default;
+        // Decode clears and fills the entry; it is cleared here only on the way out without a record.
+        Unsafe.SkipInit(out entry);
         while (Status == TraceReadStatus.Reading)
         {
             long offset = _consumed;
@@ -105,6 +107,7 @@ public sealed class TraceReader : IDisposable
                         $"no end record after {_index} records: the recording stopped without closing the file (crash or still running)");
                 }
 
+                entry = default;
                 return false;
             }
 
@@ -115,6 +118,7 @@ public sealed class TraceReader : IDisposable
             catch (InvalidDataException ex)
             {
                 Stop(TraceReadStatus.Corrupt, $"record {_index} at byte {offset}: undecodable ({ex.Message})");
+                entry = default;
                 return false;
             }
 
@@ -133,6 +137,7 @@ public sealed class TraceReader : IDisposable
             return true;
         }
 
+        entry = default;
         return false;
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace HilBridge.Traces.Format;
@@ -14,8 +16,42 @@ internal ref struct WireReader(ReadOnlySpan<byte> data)
 
     public readonly bool End => Position >= _data.Length;
 
+    /// <summary>A varint; the one-byte case (most tags and small values) inlined, the rest in <see cref="VarintSlow"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Varint()
     {
+        var position = Position;
+        if ((uint)position < (uint)_data.Length && _data[position] < 0x80)
+        {
+            Position = position + 1;
+            return _data[position];
+        }
+
+        return VarintSlow();
+    }
+
+    private ulong VarintSlow()
+    {
+        var position = Position;
+        if (_data.Length - position >= 10)
+        {
+            // Room for the longest varint: no bounds check per byte.
+            ref var b = ref Unsafe.Add(ref MemoryMarshal.GetReference(_data), position);
+            ulong value = 0;
+            for (var i = 0; i < 10; i++)
+            {
+                var x = Unsafe.Add(ref b, i);
+                value |= (ulong)(x & 0x7F) << (7 * i);
+                if (x < 0x80)
+                {
+                    Position = position + i + 1;
+                    return value;
+                }
+            }
+
+            throw new InvalidDataException("varint longer than 10 bytes");
+        }
+
         ulong result = 0;
         for (int shift = 0; shift < 64; shift += 7)
         {
@@ -36,6 +72,7 @@ internal ref struct WireReader(ReadOnlySpan<byte> data)
     }
 
     /// <summary>Reads a tag; returns false at the end of the data.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryTag(out int field, out WireType type)
     {
         if (End)

@@ -81,7 +81,7 @@ public static class TraceReplayer
                 switch (entry.Kind)
                 {
                     case TraceRecordKind.Input:
-                        _recorded.AddInput(entry.Input, entry.Result);
+                        _recorded.AddInput(entry.InputSlot, entry.Result);
                         if (_pending.TryPeek(out var extra))
                         {
                             Fail(entry, "the replay produced an effect that the recording does not have (the next recorded record is an input)",
@@ -92,7 +92,7 @@ public static class TraceReplayer
                         AccessResult? result;
                         try
                         {
-                            result = _driver.Step(entry.Input).Result;
+                            result = _driver.Step(entry.InputSlot).Result;
                         }
                         catch (ArgumentException)
                         {
@@ -108,16 +108,16 @@ public static class TraceReplayer
 
                         // Formatted only if a mismatch needs it: replay must not pay for a string per input.
                         _lastInputIndex = entry.Index;
-                        _lastInput = entry.Input;
+                        _lastInput = entry.InputSlot;
                         _lastResult = entry.Result;
                         break;
                     case TraceRecordKind.Effect:
-                        _recorded.AddEffect(entry.Effect);
+                        _recorded.AddEffect(entry.EffectSlot);
                         if (!_pending.TryDequeue(out var actual))
                         {
                             Fail(entry, "the recording has an effect that the replay did not produce", Describe(entry.Effect), "no effect");
                         }
-                        else if (AsRecorded(actual, entry.Effect) != entry.Effect)
+                        else if (!AsRecorded(actual, entry.EffectSlot).Equals(entry.EffectSlot))
                         {
                             Fail(entry, "effect differs", Describe(entry.Effect), Describe(actual));
                         }

@@ -65,6 +65,23 @@ public class VirtioBlkQueueProcessorTests
     }
 
     [Fact]
+    public void ProcessAvailable_TranslatedDma_WholeChainAskedForBeforeItsFirstBufferIsTouched()
+    {
+        var queue = _ring.CreateQueue();
+        var status = Request(0, VirtioBlkRequestType.In, 1, 1024);
+        _ring.Publish(0);
+        _memory.Log = [];
+
+        Run(queue);
+
+        var prefetches = _memory.Log.Where(e => e.Op == "prefetch").ToList();
+        Assert.Equal([(0x10000UL, 16UL, AccessKind.Read), (0x20000UL, 1024UL, AccessKind.Write), (status, 1UL, AccessKind.Write)],
+            prefetches.Select(e => (e.Address, e.Length, e.Kind)));
+        var headerRead = _memory.Log.FindIndex(e => e.Op == "read" && e.Address == 0x10000UL);
+        Assert.True(_memory.Log.LastIndexOf(prefetches[^1]) < headerRead, "the chain is asked for before the header is read");
+    }
+
+    [Fact]
     public void ProcessAvailable_EmptyQueue_NothingAndNoNotify()
     {
         var run = Run(_ring.CreateQueue());

@@ -6,7 +6,7 @@ namespace HilBridge.Core.Tests.Virtio;
 /// Guest memory for tests: a byte array where IOVA = offset. Ranges can be made to fail with a chosen
 /// status (for reads, writes or both), payload can be fenced, and every access is counted.
 /// </summary>
-internal sealed class TestDmaSpace : IDmaSpace
+internal sealed class TestDmaSpace : IDmaSpace, ITranslationPrefetch
 {
     private readonly List<(ulong Start, ulong Length, AccessKind Kind, DmaStatus Status)> _failures = [];
 
@@ -20,6 +20,11 @@ internal sealed class TestDmaSpace : IDmaSpace
     public int ControlAccesses { get; private set; }
     public int PayloadAccesses { get; private set; }
 
+    /// <summary>When set, every prefetch, read and write in order ("prefetch", "read", "write"; address, length, kind).</summary>
+    public List<(string Op, ulong Address, ulong Length, AccessKind Kind)>? Log { get; set; }
+
+    public void Prefetch(ulong address, ulong length, AccessKind kind) => Log?.Add(("prefetch", address, length, kind));
+
     /// <summary>Runs after every successful write (address, length): lets a test play the driver mid-access.</summary>
     public Action<ulong, int>? AfterWrite { get; set; }
 
@@ -28,6 +33,7 @@ internal sealed class TestDmaSpace : IDmaSpace
 
     public DmaStatus Read(ulong address, Span<byte> destination, DmaPurpose purpose)
     {
+        Log?.Add(("read", address, (ulong)destination.Length, AccessKind.Read));
         var status = Check(address, destination.Length, AccessKind.Read, purpose);
         if (status == DmaStatus.Ok)
         {
@@ -39,6 +45,7 @@ internal sealed class TestDmaSpace : IDmaSpace
 
     public DmaStatus Write(ulong address, ReadOnlySpan<byte> source, DmaPurpose purpose)
     {
+        Log?.Add(("write", address, (ulong)source.Length, AccessKind.Write));
         var status = Check(address, source.Length, AccessKind.Write, purpose);
         if (status == DmaStatus.Ok)
         {

@@ -86,8 +86,12 @@ internal sealed class FrontendHarness : IDisposable
         return f;
     }
 
-    /// <summary>Submits a virtio-blk request (header, data, status) and returns its status byte (null: no completion).</summary>
-    public byte? Submit(uint type, ulong sector, int dataLength, ulong? dataIova = null, Action? onMiss = null)
+    /// <summary>
+    /// Submits a virtio-blk request (header, data, status) and returns its status byte (null: no completion).
+    /// With <paramref name="answerAfter"/>, misses are held back until that many have arrived, then all answered
+    /// (a device that waits for each answer before asking the next never gets one).
+    /// </summary>
+    public byte? Submit(uint type, ulong sector, int dataLength, ulong? dataIova = null, Action<ulong>? onMiss = null, int answerAfter = 1)
     {
         var header = Guest(HeaderOffset, 16);
         BinaryPrimitives.WriteUInt32LittleEndian(header, type);
@@ -103,16 +107,23 @@ internal sealed class FrontendHarness : IDisposable
         BinaryPrimitives.WriteUInt16LittleEndian(avail[2..], ++_availIdx);
         Kick.Signal();
         var deadline = Environment.TickCount64 + 5000;
+        var held = new List<ulong>();
         while (Environment.TickCount64 < deadline)
         {
             // Serve misses the way QEMU does: a MISS on the backend channel, an UPDATE on the main one.
             if (Frontend.TryReceiveBackendMessage(20, out _, out var miss))
             {
-                onMiss?.Invoke();
-                var page = miss.Iova & ~0xfffUL;
-                if (page - IovaBase < MemorySize)
+                onMiss?.Invoke(miss.Iova);
+                held.Add(miss.Iova & ~0xfffUL);
+                if (held.Count >= answerAfter)
                 {
-                    Frontend.IotlbUpdate(page, 0x1000, UserBase + (page - IovaBase), IotlbPermission.ReadWrite);
+                    foreach (var page in held.Where(p => p - IovaBase < MemorySize))
+                    {
+                        Frontend.IotlbUpdate(page, 0x1000, UserBase + (page - IovaBase), IotlbPermission.ReadWrite);
+                    }
+
+                    held.Clear();
+                    answerAfter = 1;
                 }
             }
             if (Call.TryConsume(out _) || UsedIndex != _usedSeen)
