@@ -35,7 +35,7 @@ public static class RunMetricDocs
         ["invalidationStalls"] = "VT-d: device-IOTLB invalidations whose vCPU stall was measured",
         ["invalidationStallP50Ms"] = "VT-d: median ms the vCPU stalled on a device-IOTLB invalidation",
         ["invalidationStallMaxMs"] = "VT-d: longest ms the vCPU stalled on a device-IOTLB invalidation",
-        ["guestAtcTimeouts"] = "\"ATC invalidate timeout\" messages on the guest kernel's console",
+        ["guestAtcTimeouts"] = "\"ATC invalidate timeout\" (arm-smmu-v3) or \"Invalidation Time-out Error (ITE) cleared\" (intel-iommu) messages on the guest kernel's console",
         ["guestSyncTimeouts"] = "\"CMD_SYNC timeout\" messages on the guest kernel's console",
         ["guestCorruptions"] = "runs of changed bytes the guest's witness found (needs workload.witness)",
         ["guestCorruptionsUnmatched"] = "guest findings no straggler explains (needs workload.witness)",
