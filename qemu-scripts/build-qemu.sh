@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
-# Builds the patched qemu-system-aarch64 for guest-visible ATS (qemu-scripts/patches/) from
-# Debian's own QEMU source package, and caches it outside the tree:
-#   <cache>/qemu/<source-version>_<patch-hash>/qemu-system-aarch64
+# Builds the patched QEMU for guest-visible ATS (qemu-scripts/patches/: the SMMUv3 series and the
+# intel-iommu one) from Debian's own QEMU source package, both targets from one build tree (the
+# x86_64 target adds far less than a second build: most objects are shared), and caches them
+# outside the tree:
+#   <cache>/qemu/<source-version>_<patch-hash>/qemu-system-{aarch64,x86_64}
+#   build-qemu.sh [aarch64|x86_64]   which binary to print (default aarch64)
 # stdout: exactly one line, HILBRIDGE_QEMU=<absolute path of the binary>; progress goes to stderr.
 # Idempotent: a cached build is reused without any apt call (HILBRIDGE_REFRESH=1 re-resolves the
 # source version). Needs root (or passwordless sudo) only for apt. See qemu-scripts/patches/README.md.
 set -euo pipefail
 
 # Bump when the way the binary is built changes (configure flags, steps): cached builds are redone.
-BUILD_REV=1
-CONFIGURE_FLAGS=(--target-list=aarch64-softmmu --disable-docs --disable-werror
+BUILD_REV=2
+# --firmwarepath is Debian's own: option ROMs (linuxboot_dma.bin for -kernel on x86) and qboot from
+# qemu-system-data, the VGA BIOS from seabios.
+CONFIGURE_FLAGS=(--target-list=aarch64-softmmu,x86_64-softmmu --disable-docs --disable-werror
   --without-default-features --enable-fdt=system --disable-user
-  --enable-vhost-user --enable-trace-backends=log)
+  --enable-vhost-user --enable-trace-backends=log
+  --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu)
 BUILD_DEPS=(build-essential ninja-build meson libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev
-  python3-venv flex bison pkg-config dpkg-dev xz-utils qemu-efi-aarch64)
+  python3-venv flex bison pkg-config dpkg-dev xz-utils qemu-efi-aarch64 qemu-system-data seabios)
+BINARIES=(qemu-system-aarch64 qemu-system-x86_64)
 KEEP=3
+
+target=${1:-aarch64}
+case $target in
+  aarch64) firmware=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd ;;
+  x86_64) firmware=/usr/share/qemu/qboot.rom ;;
+  *) printf 'build-qemu: error: unknown target %s (aarch64 or x86_64)\n' "$target" >&2; exit 2 ;;
+esac
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 patches=$here/patches
@@ -41,12 +55,14 @@ patch_hash() {
 }
 
 # A cached build is complete when build.env exists (written last, before the atomic rename) and
-# the binary runs and knows the virt machine's "ats" option.
+# both binaries run and know their patched option: the virt machine's "ats", intel-iommu's "ats-port".
 is_complete() {
-  [ -f "$1/build.env" ] && [ -x "$1/qemu-system-aarch64" ] || return 1
+  [ -f "$1/build.env" ] && [ -x "$1/qemu-system-aarch64" ] && [ -x "$1/qemu-system-x86_64" ] || return 1
   local help
   help=$("$1/qemu-system-aarch64" -M virt,help 2>/dev/null) || return 1
-  [[ $help == *$'\n  ats='* ]]
+  [[ $help == *$'\n  ats='* ]] || return 1
+  help=$("$1/qemu-system-x86_64" -device intel-iommu,help 2>/dev/null) || return 1
+  [[ $help == *'ats-port='* ]]
 }
 
 # (Pipelines into grep -q are avoided: with pipefail, grep exiting early makes the writer's SIGPIPE fail them.)
@@ -56,7 +72,7 @@ has_qemu_source() {
   [[ $out == *$'Package: qemu\n'* ]]
 }
 
-print_result() { echo "HILBRIDGE_QEMU=$1/qemu-system-aarch64"; }
+print_result() { echo "HILBRIDGE_QEMU=$1/qemu-system-$target"; }
 
 # Adds deb-src entries mirroring the deb ones when apt knows no source for qemu. Handles the
 # deb822 .sources files (Debian 12's default) and one-line sources.list entries.
@@ -117,7 +133,7 @@ prune() {
 build() {
   local version=$1 hash=$2 final=$3 work
   work=$(mktemp -d "$root/.build.XXXXXX")
-  log "building QEMU $version with $(ls "$patches"/*.patch | wc -l) patches in $work (about 5 min on 2 cores)"
+  log "building QEMU $version with $(ls "$patches"/*.patch | wc -l) patches in $work (about 7 min on 2 cores, both targets)"
   (
     mkdir "$work/src" && cd "$work/src"
     # As root apt warns that _apt cannot access the dir; the download still works.
@@ -132,9 +148,11 @@ build() {
     done
     mkdir build && cd build
     ../configure "${CONFIGURE_FLAGS[@]}" >configure.log 2>&1 || { tail -n 40 configure.log >&2; exit 1; }
-    ninja -j"$(nproc)" qemu-system-aarch64 >ninja.log 2>&1 || { grep -B2 -A20 FAILED ninja.log | head -n 80 >&2; exit 1; }
-    install -m 0755 qemu-system-aarch64 "$work/qemu-system-aarch64"
-    strip "$work/qemu-system-aarch64"
+    ninja -j"$(nproc)" "${BINARIES[@]}" >ninja.log 2>&1 || { grep -B2 -A20 FAILED ninja.log | head -n 80 >&2; exit 1; }
+    for b in "${BINARIES[@]}"; do
+      install -m 0755 "$b" "$work/$b"
+      strip "$work/$b"
+    done
   ) || { rm -rf "$work"; die "build failed"; }
   mkdir -p "$work/patches" && cp "$patches"/*.patch "$work/patches/"
   rm -rf "$work/src"
@@ -145,7 +163,7 @@ build() {
     echo "CONFIGURE_FLAGS='${CONFIGURE_FLAGS[*]}'"
     echo "QEMU_EFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd"
   } >"$work/build.env"
-  is_complete "$work" || { rm -rf "$work"; die "the built binary does not know -M virt,ats=on"; }
+  is_complete "$work" || { rm -rf "$work"; die "the built binaries do not know -M virt,ats=on / -device intel-iommu,ats-port"; }
   chmod 755 "$work"
   rm -rf "$final"
   mv "$work" "$final"
@@ -163,7 +181,7 @@ main() {
   if [ "${HILBRIDGE_REFRESH:-0}" != 1 ]; then
     # Fast path: the newest complete build of this patch series, whatever the source version.
     for dir in $(ls -1dt "$root"/*_"$hash" 2>/dev/null); do
-      if is_complete "$dir" && [ -f /usr/share/qemu-efi-aarch64/QEMU_EFI.fd ]; then
+      if is_complete "$dir" && [ -f "$firmware" ]; then
         print_result "$dir"
         return
       fi

@@ -143,7 +143,7 @@ public sealed record RunSummary
         }
         if (AtsPort is not null || GuestTimeoutMessages.Count > 0)
         {
-            s.AppendLine($"guest timeouts     {GuestAtcInvalidateTimeouts} \"ATC invalidate timeout\", {GuestCmdSyncTimeouts} \"CMD_SYNC timeout\" (guest kernel console)");
+            s.AppendLine($"guest timeouts     {GuestAtcInvalidateTimeouts} \"ATC invalidate timeout\" or \"Invalidation Time-out Error (ITE) cleared\", {GuestCmdSyncTimeouts} \"CMD_SYNC timeout\" (guest kernel console)");
         }
 
         foreach (var m in GuestTimeoutMessages.Take(2))

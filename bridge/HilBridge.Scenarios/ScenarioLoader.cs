@@ -59,11 +59,6 @@ public static class ScenarioLoader
             throw new ScenarioException($"iommu: '{file.Iommu}' is not {IommuNames.Choices}");
         }
 
-        if (iommu != IommuKind.SmmuV3 && file.GuestVisibleAts)
-        {
-            throw new ScenarioException("guestVisibleAts: true is the patched SMMUv3's; it does not go with iommu: " + iommu.Key());
-        }
-
         return new Scenario(file.Name ?? fallbackName, file.Description, engine, WorkloadArguments(file.Workload),
             TimeSpan.FromSeconds(file.TimeoutSeconds ?? 300), expectations, sourcePath)
         {

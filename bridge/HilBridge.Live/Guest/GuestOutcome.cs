@@ -44,6 +44,8 @@ public sealed class GuestOutcome
             case KernelTimeoutKind.CmdSync:
                 CmdSyncTimeouts++;
                 break;
+            case KernelTimeoutKind.Detail:
+                break;
             default:
                 return false;
         }

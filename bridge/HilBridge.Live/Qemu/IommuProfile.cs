@@ -33,8 +33,14 @@ public abstract class IommuProfile
     /// <summary>The trace events tapped live for the guest's IOMMU commands (QEMU's log trace backend).</summary>
     public abstract IReadOnlyList<string> TraceEvents { get; }
 
-    /// <summary>-M, -cpu, firmware and the IOMMU itself (plus the patched SMMU's ATS port).</summary>
+    /// <summary>-M, -cpu, firmware and the IOMMU itself (plus the patched IOMMU's ATS port).</summary>
     public abstract IEnumerable<string> MachineArguments(QemuOptions options, QemuEndpoints endpoints);
+
+    /// <summary>-bios for guest-visible ATS when the scenario names none.</summary>
+    public abstract string GuestVisibleAtsFirmware { get; }
+
+    /// <summary>The Debian package that ships <see cref="GuestVisibleAtsFirmware"/>.</summary>
+    public abstract string GuestVisibleAtsFirmwarePackage { get; }
 
     /// <summary>The guest kernel's command line: the user's or <see cref="DefaultKernelCommandLine"/>, plus what the machine needs.</summary>
     public virtual string KernelCommandLine(QemuOptions options) => options.KernelCommandLine ?? DefaultKernelCommandLine;

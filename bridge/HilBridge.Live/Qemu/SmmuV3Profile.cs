@@ -26,6 +26,10 @@ public sealed class SmmuV3Profile : IommuProfile
 
     public override string TraceEventPrefix => "smmu";
 
+    public override string GuestVisibleAtsFirmware => GuestVisibleAtsOptions.DefaultFirmware;
+
+    public override string GuestVisibleAtsFirmwarePackage => "qemu-efi-aarch64";
+
     public override IReadOnlyList<string> TraceEvents { get; } =
         ["smmuv3_cmdq_opcode", "smmuv3_cmdq_cfgi_ste", "smmuv3_cmdq_cfgi_ste_range", "smmuv3_s1_range_inval",
          "smmuv3_cmdq_tlbi_nh_asid"];

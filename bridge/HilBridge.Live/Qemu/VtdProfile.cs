@@ -11,6 +11,9 @@ namespace HilBridge.Live.Qemu;
 /// caching-mode=on so every attach and detach invalidates the device's context entry by its source-id;
 /// qboot as BIOS (SeaBIOS leaves a DMAR fault behind). QEMU runs the invalidation queue on the vCPU that
 /// writes its tail, so the vCPU stalls until the bridge answers; it has no Invalidation Time-out Error.
+/// With <see cref="QemuOptions.GuestVisibleAts"/> the patched intel-iommu (qemu-scripts/patches-vtd/)
+/// sends the device-IOTLB invalidations over the ATS port instead, holds the wait descriptor after them
+/// until the bridge completes them, and raises the Invalidation Time-out Error when its own timeout expires.
 /// </summary>
 public sealed class VtdProfile : IommuProfile
 {
@@ -40,18 +43,39 @@ public sealed class VtdProfile : IommuProfile
 
     public override string TraceEventPrefix => "vtd_";
 
+    public override string GuestVisibleAtsFirmware => Firmware;
+
+    public override string GuestVisibleAtsFirmwarePackage => "qemu-system-data";
+
     /// <summary>One line per descriptor (its type), and the context-cache invalidations with their scope.</summary>
     public override IReadOnlyList<string> TraceEvents { get; } =
         ["vtd_inv_desc", "vtd_inv_desc_cc_devices", "vtd_inv_desc_cc_domain", "vtd_inv_desc_cc_global"];
 
     // TCG only: /dev/kvm on these machines cannot run a stock guest. -msg timestamp=on stamps each trace
     // line, which times the vCPU's stall per descriptor.
-    public override IEnumerable<string> MachineArguments(QemuOptions options, QemuEndpoints endpoints) =>
-    [
-        "-accel", "tcg", "-M", "q35", "-cpu", "max", "-bios", Firmware,
-        "-device", "intel-iommu,intremap=on,device-iotlb=on,caching-mode=on",
-        "-msg", "timestamp=on",
-    ];
+    public override IEnumerable<string> MachineArguments(QemuOptions options, QemuEndpoints endpoints)
+    {
+        const string Iommu = "intel-iommu,intremap=on,device-iotlb=on,caching-mode=on";
+        if (options.GuestVisibleAts is not { } ats)
+        {
+            return ["-accel", "tcg", "-M", "q35", "-cpu", "max", "-bios", Firmware, "-device", Iommu, "-msg", "timestamp=on"];
+        }
+
+        if (endpoints.AtsPortSocket is not { } socket)
+        {
+            throw new ArgumentException("guest-visible ATS needs the ATS port socket", nameof(endpoints));
+        }
+
+        var timeoutMs = (long)Math.Ceiling(Math.Max(0, ats.AtcInvalidationTimeout.TotalMilliseconds));
+        return
+        [
+            "-accel", "tcg", "-M", "q35", "-cpu", "max", "-bios", ats.Firmware,
+            // The chardev comes first: -device resolves ats-port by id. Reconnects like the vhost-user socket.
+            "-chardev", "socket,id=hbats,path=" + socket + (options.VhostReconnectSeconds is { } r ? ",reconnect=" + r : ""),
+            "-device", Iommu + ",ats-port=hbats,ats-timeout-ms=" + Math.Min(timeoutMs, uint.MaxValue),
+            "-msg", "timestamp=on",
+        ];
+    }
 
     public override IommuTraceObservation Observe(SmmuTraceEvent e)
     {

@@ -27,11 +27,6 @@ public sealed class LiveRunOptionsValidator : IValidateOptions<LiveRunOptions>
             }
         }
 
-        if (options.Iommu is { } iommu && iommu != IommuKind.SmmuV3 && options.Scenario.GuestVisibleAts)
-        {
-            failures.Add($"--iommu {iommu.Key()}: scenario {options.Scenario.Name} has guestVisibleAts: true, which is the patched SMMUv3's");
-        }
-
         if (string.IsNullOrWhiteSpace(options.OutputDirectory))
         {
             failures.Add("--out (Run:OutputDirectory) is empty");

@@ -28,18 +28,13 @@ public sealed class LiveRunPlanner(IGuestImageSource guests, IPatchedQemuSource 
     {
         var scenario = options.Scenario;
         var profile = IommuProfile.For(options.Iommu ?? scenario.Iommu);
-        if (scenario.GuestVisibleAts && profile.Kind != IommuKind.SmmuV3)
-        {
-            throw new ScenarioException($"{scenario.Name}: guest-visible ATS is the patched SMMUv3's; not with --iommu {profile.Kind.Key()}");
-        }
-
         var guest = await ResolveGuestAsync(options, profile, progress, ct);
         var binary = options.Qemu.Binary ?? profile.DefaultBinary;
         GuestVisibleAtsOptions? ats = null;
         if (scenario.GuestVisibleAts)
         {
-            binary = await GuestVisibleAtsSetup.ChooseBinaryAsync(scenario, options.Qemu.Binary, patchedQemu, progress, ct);
-            ats = GuestVisibleAtsSetup.Options(scenario);
+            binary = await GuestVisibleAtsSetup.ChooseBinaryAsync(scenario, profile.Kind, options.Qemu.Binary, patchedQemu, progress, ct);
+            ats = GuestVisibleAtsSetup.Options(scenario, profile);
         }
         var disk = options.Bridge.DiskImage;
         return new LiveRunPlan

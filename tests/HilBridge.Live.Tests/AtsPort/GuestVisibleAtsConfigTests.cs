@@ -38,6 +38,24 @@ public sealed class GuestVisibleAtsConfigTests
     }
 
     [Fact]
+    public void Build_VtdGuestVisibleAts_PatchedIntelIommuWithAtsPortAndQboot()
+    {
+        var options = new QemuOptions
+        {
+            Kernel = "/k", Initrd = "/i", Iommu = IommuKind.Vtd,
+            GuestVisibleAts = new GuestVisibleAtsOptions { Firmware = VtdProfile.Firmware, AtcInvalidationTimeout = TimeSpan.FromMilliseconds(1000) },
+        };
+        var args = QemuCommandLine.Build(options, new QemuEndpoints("/run/v.sock", "/run/q.sock", null, "/run/ats.sock"));
+
+        Assert.Equal("q35", After(args, "-M"));
+        Assert.Equal(VtdProfile.Firmware, After(args, "-bios"));
+        Assert.Contains("intel-iommu,intremap=on,device-iotlb=on,caching-mode=on,ats-port=hbats,ats-timeout-ms=1000", args);
+        // -device resolves ats-port=hbats by id: the chardev must come before it.
+        Assert.True(args.ToList().IndexOf("socket,id=hbats,path=/run/ats.sock") < args.ToList().IndexOf("-device"));
+        Assert.DoesNotContain(args, a => a.Contains("acpi=force") || a.Contains("arm-smmuv3"));
+    }
+
+    [Fact]
     public void Build_StockQemu_NoAtsArguments()
     {
         var args = QemuCommandLine.Build(new QemuOptions { Kernel = "/k", Initrd = "/i" }, new QemuEndpoints("/v", "/q", null));
@@ -97,7 +115,9 @@ public sealed class GuestVisibleAtsConfigTests
     [InlineData("[   31.473445] arm-smmu-v3 arm-smmu-v3.0.auto: CMD_SYNC timeout at 0x00000b02 [hwprod 0x00000b02, hwcons 0x00000b01]", KernelTimeoutKind.CmdSync)]
     [InlineData("[    7.868226] arm-smmu-v3 arm-smmu-v3.0.auto: unexpected global error reported (0x00000001), this could be serious", KernelTimeoutKind.None)]
     [InlineData("HB: round n=1 verified=1 write_ok=1 read_ok=1 uptime=9.37", KernelTimeoutKind.None)]
-    public void Classify_ConsoleLine_KnowsTheArmSmmuV3TimeoutMessages(string line, KernelTimeoutKind expected) =>
+    [InlineData("[    4.296843] DMAR: Invalidation Time-out Error (ITE) cleared", KernelTimeoutKind.AtcInvalidate)]
+    [InlineData("[    4.284362] DMAR: VT-d detected Invalidation Time-out Error: SID 100", KernelTimeoutKind.Detail)]
+    public void Classify_ConsoleLine_KnowsTheIommuTimeoutMessages(string line, KernelTimeoutKind expected) =>
         Assert.Equal(expected, KernelTimeoutMessages.Classify(line));
 
     [Fact]

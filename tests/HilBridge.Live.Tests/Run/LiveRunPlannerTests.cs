@@ -199,12 +199,17 @@ public sealed class LiveRunPlannerTests : IDisposable
     }
 
     [Fact]
-    public async Task BuildAsync_VtdWithGuestVisibleAts_FailsBeforeAnything()
+    public async Task BuildAsync_VtdWithGuestVisibleAts_PatchedX86BuildAndAmdGuest()
     {
-        var error = await Assert.ThrowsAsync<ScenarioException>(() => PlanAsync(new LiveRunOptions { OutputDirectory = _dir, Iommu = IommuKind.Vtd, Scenario = AtsScenario("/q") }));
+        var scenario = AtsScenario() with { Iommu = IommuKind.Vtd };
 
-        Assert.Contains("patched SMMUv3", error.Message, StringComparison.Ordinal);
-        Assert.Equal(0, _guests.Calls);
+        var plan = await PlanAsync(new LiveRunOptions { OutputDirectory = _dir, Scenario = scenario });
+
+        Assert.Equal([IommuKind.Vtd], _patched.Kinds);
+        Assert.Equal(FakePatchedQemu.Binary, plan.QemuBinary);
+        Assert.Equal(["amd64"], _guests.Archs);
+        Assert.Equal(IommuKind.Vtd, plan.Qemu.Iommu);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), plan.Qemu.GuestVisibleAts!.AtcInvalidationTimeout);
     }
 
     [Fact]
@@ -240,11 +245,13 @@ public sealed class LiveRunPlannerTests : IDisposable
     {
         public const string Binary = "/cache/qemu/qemu-system-aarch64";
 
-        public int Calls { get; private set; }
+        public int Calls => Kinds.Count;
 
-        public Task<string> EnsureAsync(CancellationToken ct)
+        public List<IommuKind> Kinds { get; } = [];
+
+        public Task<string> EnsureAsync(IommuKind iommu, CancellationToken ct)
         {
-            Calls++;
+            Kinds.Add(iommu);
             return Task.FromResult(Binary);
         }
     }
