@@ -74,6 +74,8 @@ public sealed class VtdScenarioTests(ITestOutputHelper output)
         Assert.True(ats.AtcInvalidations >= ats.CompletionsSent + 1, "the stuck invalidation's late answer must have been withheld");
         Assert.True(summary.Bridge.Engine.Violations >= 1, "the late write after the guest moved on is a use-after-free");
         Assert.Equal(0, summary.Bridge.Engine.Fences);
+        // The second witness, not the code under test: the guest re-read the page and found straggler #1's poison.
+        WitnessAssert.GuestSawEachViolatingStraggler(summary);
     }
 
     private async Task<RunSummary> RunAsync(string name)
