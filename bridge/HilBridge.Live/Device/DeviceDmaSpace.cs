@@ -92,6 +92,8 @@ public sealed class DeviceDmaSpace : IDmaSpace
                 break;
             case AccessResult.Fenced:
                 return DmaStatus.Fenced;
+            case AccessResult.Miss:
+                return _abort() ? DmaStatus.Aborted : DmaStatus.Unanswered;
             default:
                 return _abort() ? DmaStatus.Aborted : DmaStatus.Fault;
         }
