@@ -7,6 +7,9 @@ public sealed record BridgeStatistics
 {
     public long Requests { get; init; }
     public long RequestErrors { get; init; }
+
+    /// <summary>Requests completed without their status byte (it could not be written): the guest reads whatever the byte held before.</summary>
+    public long StatusUnwritten { get; init; }
     public long BytesRead { get; init; }
     public long BytesWritten { get; init; }
     /// <summary>Invalidation reply latency as QEMU saw it (request received to reply sent), on the host's clock.</summary>

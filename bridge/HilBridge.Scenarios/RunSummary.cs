@@ -98,7 +98,7 @@ public sealed record RunSummary
         s.AppendLine($"guest I/O          {(DataVerified is true ? "verified" : DataVerified is false ? "NOT verified" : "no verdict")} ({RoundsVerified}/{Rounds} rounds, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries)");
         s.AppendLine($"boot               {Fmt(BootSeconds)} s to workload (guest uptime {Fmt(GuestUptimeAtStart)} s), run {WallSeconds:F1} s");
         var iommu = IommuNames.TryParse(Iommu ?? "smmuv3", out var kind) ? kind : IommuKind.SmmuV3;
-        s.AppendLine($"device             {iommu.RequesterIdName()} {(StreamId is { } sid ? $"0x{sid:x}" : "unknown")}, {b.Requests} virtio-blk requests ({b.RequestErrors} IOERR), {b.BytesRead / 1024} KiB read, {b.BytesWritten / 1024} KiB written");
+        s.AppendLine($"device             {iommu.RequesterIdName()} {(StreamId is { } sid ? $"0x{sid:x}" : "unknown")}, {b.Requests} virtio-blk requests ({b.RequestErrors} IOERR{(b.StatusUnwritten > 0 ? $", {b.StatusUnwritten} WITHOUT a status byte" : "")}), {b.BytesRead / 1024} KiB read, {b.BytesWritten / 1024} KiB written");
         s.AppendLine($"vhost-user         {b.Sessions} sessions, {b.DeviceStarts} device starts, {b.RequestsResubmitted} requests resubmitted after a takeover, {b.RequestsInFlight} in flight at the end");
         s.AppendLine($"ATC                {e.AtcMisses} misses, {e.AtcUpdates} updates, {e.AtcHits} hits, {e.Invalidations} invalidations");
         s.AppendLine($"invalidations      {e.InvalidationsAcked} acknowledged ({e.InvalidationsRefused} refused, {e.InvalidationsTimedOut} timed out), ack latency p50 {Us(b.AckLatencyP50)} p99 {Us(b.AckLatencyP99)} (model delay p50 {Us(e.AckLatencyP50)} p99 {Us(e.AckLatencyP99)})");

@@ -128,6 +128,7 @@ public sealed class SegmentRecording(LiveRunContext context, TimeProvider time) 
             AtcCapacity = scenario.Engine.AtcCapacity,
             Policy = bridge.Policy,
             RefusedAckStatus = scenario.Engine.RefusedAckStatus,
+            ExactInvalidation = scenario.Engine.ExactInvalidation,
         };
         return TraceHeaders.Create(scenario.Name, scenario.Description, now, bridge.EngineStart, context.GuestVersions,
             scenario.Expectations.Select(e => (e.Metric, e.Operator, e.Value)), Source);

@@ -32,6 +32,9 @@ public sealed class AddressTranslationCache
 
     public int Count => _count;
 
+    /// <summary>The Id of the newest translation cached (0 before the first): Ids are handed out in order, never reused.</summary>
+    public ulong LastId => _lastId;
+
     /// <summary>Translations dropped because the cache was full (not counting overlap replacement).</summary>
     public long Evictions { get; private set; }
 
@@ -109,6 +112,70 @@ public sealed class AddressTranslationCache
     /// </summary>
     public int RemoveInclusive(ulong first, ulong last, List<AtcEntry>? removed = null) =>
         first > last ? 0 : RemoveCore(first, last, removed);
+
+    /// <summary>
+    /// An invalidation of exactly [first, last]: what an overlapping entry has outside the range stays
+    /// cached, so a front-end that invalidates one page of a larger translation does not take the rest
+    /// away with it (the device would then miss on pages nobody invalidated, and a front-end that never
+    /// answers that miss leaves the ring faulted). The invalidated part of each entry is appended to
+    /// <paramref name="removed"/> under the entry's own Id (what a capture or an in-flight access of that
+    /// translation refers to); the parts kept are re-cached as new translations with new Ids, because the
+    /// old Id now names an invalidated translation. An entry is removed whole instead when
+    /// <paramref name="removeWhole"/> says so (the caller still tracks its Id) or when splitting would
+    /// overflow the capacity: an ATC may always drop more than it was asked to.
+    /// </summary>
+    /// <returns>The number of entries invalidated (whole or in part).</returns>
+    public int InvalidateExact<TState>(ulong first, ulong last, List<AtcEntry>? removed, Func<TState, ulong, bool> removeWhole, TState state)
+    {
+        if (first > last)
+        {
+            return 0;
+        }
+
+        var (start, end) = FindOverlapping(first, last);
+        int n = end - start;
+        if (n == 0)
+        {
+            return 0;
+        }
+
+        // Only the first and the last overlapping entries can reach outside the range.
+        AtcEntry head = _entries[start], tail = _entries[end - 1];
+        bool keepHead = head.Iova < first && !removeWhole(state, head.Id);
+        bool keepTail = tail.Last > last && !removeWhole(state, tail.Id);
+        int kept = (keepHead ? 1 : 0) + (keepTail ? 1 : 0);
+        if (_count - n + kept > Capacity)
+        {
+            keepHead = keepTail = false;
+        }
+
+        for (int i = start; i < end; i++)
+        {
+            var e = _entries[i];
+            bool trimFront = e.Id == head.Id && keepHead;
+            bool trimBack = e.Id == tail.Id && keepTail;
+            if (removed is not null)
+            {
+                ulong pieceFirst = trimFront ? first : e.Iova;
+                ulong pieceLast = trimBack ? last : e.Last;
+                removed.Add(trimFront || trimBack ? e with { Iova = pieceFirst, Size = pieceLast - pieceFirst + 1, UserAddr = e.Translate(pieceFirst) } : e);
+            }
+        }
+
+        RemoveCore(first, last, null);
+        if (keepHead)
+        {
+            TryInsert(head.Iova, first - head.Iova, head.UserAddr, head.Perm, out _);
+        }
+
+        if (keepTail)
+        {
+            // tail.Last > last, so last + 1 does not wrap and tail.Last - last bytes remain.
+            TryInsert(last + 1, tail.Last - last, tail.Translate(last + 1), tail.Perm, out _);
+        }
+
+        return n;
+    }
 
     /// <summary>Appends (without removing) every entry overlapping the inclusive range [first, last] to <paramref name="into"/>.</summary>
     public int CopyOverlapping(ulong first, ulong last, List<AtcEntry> into)

@@ -4,7 +4,9 @@ namespace HilBridge.Core.Blk;
 
 /// <summary>
 /// What one request did. A status byte that could not be written is reported, not hidden: the host
-/// still pushes the used element.
+/// still pushes the used element when the byte is out of reach for good (the driver put it where no
+/// device can write), but not when its translation merely went unanswered
+/// (<see cref="DmaStatus.Unanswered"/>, see <see cref="VirtioBlkQueueProcessor"/>).
 /// </summary>
 /// <param name="Status">The status the device meant to give the guest.</param>
 /// <param name="Outcome">Why: for counters and logs.</param>
@@ -15,6 +17,7 @@ namespace HilBridge.Core.Blk;
 /// <param name="Sector">The header's sector.</param>
 /// <param name="BytesRead">Bytes read from the store into guest memory (IN).</param>
 /// <param name="BytesWritten">Bytes written from guest memory to the store (OUT).</param>
+/// <param name="StatusAddress">Where the status byte is (0 when the chain has none).</param>
 public readonly record struct RequestResult(
     VirtioBlkStatus Status,
     RequestOutcome Outcome,
@@ -24,4 +27,5 @@ public readonly record struct RequestResult(
     VirtioBlkRequestType Type,
     ulong Sector,
     ulong BytesRead,
-    ulong BytesWritten);
+    ulong BytesWritten,
+    ulong StatusAddress = 0);

@@ -14,13 +14,15 @@ public static class VirtioBlkQueueProcessor
     /// <param name="device">The request model.</param>
     /// <param name="chain">A reusable segment list (one per queue thread).</param>
     /// <param name="inflight">Told about each request's progress, for resubmission after a restart; null for none.</param>
-    public static QueueRunResult ProcessAvailable(SplitVirtqueue queue, VirtioBlkRequestProcessor device, List<DescriptorSegment> chain, IInflightTracker? inflight = null)
+    /// <param name="completed">Shown each request that did not simply succeed (failed, or its status byte unwritten) once it is published, with its head; null for none.</param>
+    public static QueueRunResult ProcessAvailable(SplitVirtqueue queue, VirtioBlkRequestProcessor device, List<DescriptorSegment> chain, IInflightTracker? inflight = null,
+        Action<ushort, RequestResult>? completed = null)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(chain);
 
-        int completed = 0, failed = 0, badChains = 0, statusUnwritten = 0;
+        int published = 0, failed = 0, badChains = 0, statusUnwritten = 0;
         ulong bytesRead = 0, bytesWritten = 0;
         var lastChainError = ChainStatus.Ok;
         var lastFailure = RequestOutcome.Ok;
@@ -45,6 +47,15 @@ public static class VirtioBlkQueueProcessor
             // The data moved whether or not the used ring takes the completion.
             bytesRead += result.BytesRead;
             bytesWritten += result.BytesWritten;
+            if (result.StatusDma == DmaStatus.Unanswered)
+            {
+                // Published without its status byte, the request would read as the byte's old value
+                // (Linux does not check the used length): the queue stops with the request unpublished.
+                queue.FaultStatusUnwritable(head, result.StatusAddress, result.StatusDma);
+                completed?.Invoke(head, result);
+                break;
+            }
+
             inflight?.Publishing(head);
             if (!queue.PushUsed(head, result.UsedLength))
             {
@@ -52,22 +63,29 @@ public static class VirtioBlkQueueProcessor
             }
 
             inflight?.Published(head, queue.NextUsed);
-            completed++;
-            if (!result.StatusWritten)
+            published++;
+            var unwritten = !result.StatusWritten;
+            if (unwritten)
             {
                 statusUnwritten++;
             }
 
-            if (result.Status != VirtioBlkStatus.Ok || result.Outcome != RequestOutcome.Ok)
+            var bad = result.Status != VirtioBlkStatus.Ok || result.Outcome != RequestOutcome.Ok;
+            if (bad)
             {
                 failed++;
                 lastFailure = result.Outcome;
             }
+
+            if (bad || unwritten)
+            {
+                completed?.Invoke(head, result);
+            }
         }
 
-        var notify = completed > 0 && queue.ShouldNotify();
+        var notify = published > 0 && queue.ShouldNotify();
         return new QueueRunResult(
-            completed, failed, badChains, statusUnwritten, bytesRead, bytesWritten, notify,
+            published, failed, badChains, statusUnwritten, bytesRead, bytesWritten, notify,
             lastChainError, lastFailure, queue.Error);
     }
 

@@ -26,6 +26,14 @@ public sealed class VirtioBlkRequestProcessor
 
     public const int DefaultScratchBytes = 128 * 1024;
 
+    /// <summary>
+    /// Tries at writing the status byte while its translation goes unanswered (each costs the host's miss
+    /// timeout, 2 s or more live). The byte must not be given up lightly: a driver such as Linux's reads
+    /// it without checking the used length, so a completion without it reads as whatever the byte held,
+    /// usually the OK of the request that used the slot before: a failed write taken for a written one.
+    /// </summary>
+    public const int StatusWriteAttempts = 16;
+
     private readonly IBlockStore _store;
     private readonly byte[] _id = new byte[IdBytes];
     private readonly byte[] _scratch;
@@ -254,10 +262,15 @@ public sealed class VirtioBlkRequestProcessor
         Span<byte> statusByte = stackalloc byte[1];
         statusByte[0] = (byte)status;
         var statusDma = dma.Write(shape.StatusAddress, statusByte, DmaPurpose.Control);
+        for (var attempt = 1; statusDma == DmaStatus.Unanswered && attempt < StatusWriteAttempts; attempt++)
+        {
+            statusDma = dma.Write(shape.StatusAddress, statusByte, DmaPurpose.Control);
+        }
+
         var used = toGuest + (statusDma == DmaStatus.Ok ? 1UL : 0UL);
         return new RequestResult(
             status, outcome, (uint)Math.Min(used, uint.MaxValue), statusDma == DmaStatus.Ok, statusDma,
-            request.Type, request.Sector, read, written);
+            request.Type, request.Sector, read, written, shape.StatusAddress);
     }
 
     private static RequestResult WithoutStatus(RequestOutcome outcome) =>

@@ -50,7 +50,7 @@ public sealed partial class AtsEngine
         _streamId = options.StreamId;
         _refusedStatus = options.RefusedAckStatus;
         _selector = new FaultRuleSelector(options.Policy, options.Seed);
-        _ledger = new TranslationLedger(options.AtcCapacity, _pool);
+        _ledger = new TranslationLedger(options.AtcCapacity, _pool, options.ExactInvalidation);
         _fence = new FenceController(options.FencePolicy, options.FenceMode);
         _start = _now = time.GetUtcNow();
     }
@@ -70,6 +70,22 @@ public sealed partial class AtsEngine
 
     /// <summary>Whether the ATC holds a translation of <paramref name="iova"/> that allows <paramref name="kind"/> (a query: no input, no counter).</summary>
     public bool Caches(ulong iova, AccessKind kind) => _ledger.TryLookup(iova, out var entry) && entry.Allows(kind);
+
+    /// <summary>
+    /// Appends the ATC's translations, in IOVA order, to <paramref name="into"/> (for checkers: an exact
+    /// invalidation re-caches what a larger translation has outside its range under new Ids).
+    /// </summary>
+    public void CopyAtc(List<Atc.AtcEntry> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        into.AddRange(_ledger.Cache.Entries);
+    }
+
+    /// <summary>
+    /// The Id the ATC gave its newest translation (an update's, or the rest of one an exact invalidation
+    /// cut; the rest may be gone again by the end of the call, e.g. flushed by the fence a refusal raises).
+    /// </summary>
+    public ulong LastAtcId => _ledger.Cache.LastId;
 
     /// <summary>Invalidations not yet answered to QEMU.</summary>
     public int PendingInvalidations => _unacked;

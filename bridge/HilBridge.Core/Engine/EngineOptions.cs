@@ -31,6 +31,13 @@ public sealed class EngineOptions
 
     public int AtcCapacity { get; set; } = Atc.AddressTranslationCache.DefaultCapacity;
 
+    /// <summary>
+    /// An IOTLB INVALIDATE removes exactly its range from the ATC, keeping what a larger translation has
+    /// outside it (true), or every entry it touches whole, as kernel vhost and DPDK do (false: how traces
+    /// recorded before this option replay).
+    /// </summary>
+    public bool ExactInvalidation { get; set; } = true;
+
     /// <summary>The initial fault policy (a well-behaved device by default).</summary>
     public FaultPolicy Policy { get; set; } = FaultPolicy.None;
 

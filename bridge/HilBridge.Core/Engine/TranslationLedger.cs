@@ -27,12 +27,17 @@ internal sealed class TranslationLedger
     private readonly Dictionary<ulong, PayloadUse> _payloadUse = new();
     private readonly List<AtcEntry> _entryScratch = new();
     private readonly List<(Capture, ulong)> _targetScratch = new();
+    private readonly bool _exactInvalidation;
     private ulong _lastToken;
 
-    public TranslationLedger(int atcCapacity, EnginePool pool)
+    /// <param name="atcCapacity">Translations the ATC holds.</param>
+    /// <param name="pool">Where captures come from.</param>
+    /// <param name="exactInvalidation">An invalidation removes exactly its range (else every entry it touches, whole).</param>
+    public TranslationLedger(int atcCapacity, EnginePool pool, bool exactInvalidation = true)
     {
         _atc = new AddressTranslationCache(atcCapacity);
         _pool = pool;
+        _exactInvalidation = exactInvalidation;
     }
 
     /// <summary>The device's ATC: translations new lookups can hit.</summary>
@@ -163,10 +168,16 @@ internal sealed class TranslationLedger
     public void Hold(Invalidation inv, bool removeFromAtc, LinkedList<Invalidation> live)
     {
         _entryScratch.Clear();
-        if (removeFromAtc)
+        if (removeFromAtc && _exactInvalidation)
         {
-            // Whole entries, as kernel vhost and DPDK do. Exact removal would re-cache the rest under new
-            // Ids, which the fuzzer's shadow model (mirroring Ids from updates) cannot predict.
+            // Exactly the range. A translation the ledger already tracks (a stale entry an earlier dropped
+            // invalidation left in the ATC) or one an access is using goes whole, so its Id keeps naming all
+            // of it: an access in flight may touch any of it, and a capture has one acknowledgement time.
+            _atc.InvalidateExact(inv.First, inv.Last, _entryScratch, static (ledger, id) => ledger._captures.ContainsKey(id) || ledger.IsPinned(id), this);
+        }
+        else if (removeFromAtc)
+        {
+            // Whole entries, as kernel vhost and DPDK do (traces recorded before exact invalidation replay so).
             _atc.RemoveInclusive(inv.First, inv.Last, _entryScratch);
         }
         else
@@ -281,8 +292,7 @@ internal sealed class TranslationLedger
             return true;
         }
 
-        // Contains: an exact invalidation may have cut the translation down to a piece without that transfer.
-        return entry.Allows(spec.Kind) && _payloadUse.TryGetValue(entry.Id, out var use) && use.TryLast(spec.Kind, out iova) && entry.Contains(iova);
+        return entry.Allows(spec.Kind) && _payloadUse.TryGetValue(entry.Id, out var use) && use.TryLast(spec.Kind, out iova);
     }
 
     /// <summary>A straggler was scheduled through <paramref name="capture"/>: its holders wait for it.</summary>

@@ -18,6 +18,11 @@ public enum QueueErrorKind
     BogusAvailIndex,
     /// <summary>The avail ring names a head that is not below the queue size.</summary>
     HeadOutOfRange,
+    /// <summary>
+    /// A request's status byte could not be written (its translation stayed unanswered): the request is
+    /// not published, since a driver would read the byte's old value as the result.
+    /// </summary>
+    StatusUnwritable,
 }
 
 /// <summary>
@@ -39,6 +44,7 @@ public readonly record struct QueueError(QueueErrorKind Kind, ulong Address = 0,
         QueueErrorKind.AvailEventUnwritable => $"avail_event unwritable at IOVA 0x{Address:x} ({Dma})",
         QueueErrorKind.BogusAvailIndex => $"avail idx {Value} is more than the queue size ahead (avail ring at IOVA 0x{Address:x})",
         QueueErrorKind.HeadOutOfRange => $"avail ring names head {Value}, beyond the queue (avail ring at IOVA 0x{Address:x})",
+        QueueErrorKind.StatusUnwritable => $"status byte of head {Value} unwritable at IOVA 0x{Address:x} ({Dma}): the request is left unpublished",
         _ => Kind.ToString(),
     };
 }

@@ -139,6 +139,14 @@ public sealed partial class SplitVirtqueue
     }
 
     /// <summary>
+    /// Stops the queue because the device cannot complete head <paramref name="head"/> truthfully: its status
+    /// byte at <paramref name="address"/> could not be written. The head stays popped and unpublished, so
+    /// <see cref="NextUsed"/> still names it (a restart fetches it again).
+    /// </summary>
+    public QueueError FaultStatusUnwritable(ushort head, ulong address, DmaStatus dma) =>
+        Fail(QueueErrorKind.StatusUnwritable, address, dma, head);
+
+    /// <summary>
     /// Publishes one completed chain: the used element, then (after a release fence) used->idx.
     /// False if the queue is faulted or the used ring cannot be written (the queue then faults).
     /// </summary>

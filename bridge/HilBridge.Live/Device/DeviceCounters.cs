@@ -6,6 +6,8 @@ internal sealed class DeviceCounters
     public long Requests;
     public long RequestErrors;
     public long BadChains;
+    // Requests published without their status byte: the guest reads whatever the byte held before.
+    public long StatusUnwritten;
     public long BytesRead;
     public long BytesWritten;
     public long Notifications;

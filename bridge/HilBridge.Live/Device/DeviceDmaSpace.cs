@@ -101,6 +101,8 @@ public sealed class DeviceDmaSpace : IDmaSpace, ITranslationPrefetch
                 break;
             case AccessResult.Fenced:
                 return DmaStatus.Fenced;
+            case AccessResult.Miss:
+                return _abort() ? DmaStatus.Aborted : DmaStatus.Unanswered;
             default:
                 return _abort() ? DmaStatus.Aborted : DmaStatus.Fault;
         }

@@ -22,6 +22,9 @@ internal sealed partial class QueueWorker : IDisposable
     private readonly List<DescriptorSegment> _chain = new(64);
     private readonly Tracker _tracker;
     private readonly Thread _thread;
+    private readonly Action<ushort, RequestResult> _logUnsuccessful;
+    private uint _logRing;
+    private long _unsuccessfulLogged;
     private volatile bool _pauseRequested;
     private volatile bool _halted;
     private volatile bool _disposed;
@@ -33,6 +36,7 @@ internal sealed partial class QueueWorker : IDisposable
         _counters = counters;
         _logger = logger;
         _tracker = new Tracker(counters);
+        _logUnsuccessful = LogUnsuccessful;
         _thread = new Thread(Run) { IsBackground = true, Name = "hb-queue-worker" };
         _thread.Start();
     }
@@ -180,6 +184,41 @@ internal sealed partial class QueueWorker : IDisposable
         }
     }
 
+    /// <summary>Names every request that failed or lost its status byte (the first MaxUnsuccessfulLogged, then every 1000th): a soak's data mismatch is traced back through these.</summary>
+    private void LogUnsuccessful(ushort head, RequestResult r)
+    {
+        var n = ++_unsuccessfulLogged;
+        if (n > MaxUnsuccessfulLogged && n % 1000 != 0)
+        {
+            return;
+        }
+
+        var bytes = r.BytesRead + r.BytesWritten;
+        if (r.StatusWritten)
+        {
+            LogRequestFailed(_logRing, head, r.Type, r.Sector, r.Status, r.Outcome, bytes, n);
+        }
+        else if (r.StatusDma == Core.Dma.DmaStatus.Unanswered)
+        {
+            LogStatusUnanswered(_logRing, head, r.Type, r.Sector, r.Status, r.Outcome, bytes, n);
+        }
+        else
+        {
+            LogStatusUnwritten(_logRing, head, r.Type, r.Sector, r.Status, r.Outcome, r.StatusDma, bytes, n);
+        }
+    }
+
+    private const int MaxUnsuccessfulLogged = 1000;
+
+    [LoggerMessage(EventId = 215, Level = LogLevel.Warning, Message = "vring {Index} head {Head}: {Type} sector {Sector} completed {Status} ({Outcome}), {Bytes} bytes moved [#{Count}]")]
+    private partial void LogRequestFailed(uint index, ushort head, VirtioBlkRequestType type, ulong sector, VirtioBlkStatus status, RequestOutcome outcome, ulong bytes, long count);
+
+    [LoggerMessage(EventId = 216, Level = LogLevel.Warning, Message = "vring {Index} head {Head}: {Type} sector {Sector} completed WITHOUT its status byte ({StatusDma}; meant {Status}, {Outcome}), {Bytes} bytes moved [#{Count}]")]
+    private partial void LogStatusUnwritten(uint index, ushort head, VirtioBlkRequestType type, ulong sector, VirtioBlkStatus status, RequestOutcome outcome, Core.Dma.DmaStatus statusDma, ulong bytes, long count);
+
+    [LoggerMessage(EventId = 217, Level = LogLevel.Error, Message = "vring {Index} head {Head}: {Type} sector {Sector} NOT completed: its status byte's translation stayed unanswered (meant {Status}, {Outcome}), {Bytes} bytes moved; the ring stops until the guest re-initialises it [#{Count}]")]
+    private partial void LogStatusUnanswered(uint index, ushort head, VirtioBlkRequestType type, ulong sector, VirtioBlkStatus status, RequestOutcome outcome, ulong bytes, long count);
+
     private static bool IsRunning(VringSlot ring) => ring.Started && ring.Enabled && ring.Queue is not null && !ring.Queue.IsFaulted && !ring.Broken;
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Error, Message = "vring {Index} faulted: {Error}; it stays stopped until the guest re-initialises it")]
@@ -205,12 +244,14 @@ internal sealed partial class QueueWorker : IDisposable
             Resume(ring);
         }
         _tracker.Area = ring.Inflight;
-        var result = VirtioBlkQueueProcessor.ProcessAvailable(ring.Queue!, _processor, _chain, _tracker);
+        _logRing = ring.Index;
+        var result = VirtioBlkQueueProcessor.ProcessAvailable(ring.Queue!, _processor, _chain, _tracker, _logUnsuccessful);
         // Whatever did not publish was abandoned (aborted by a stop): the next start fetches it again.
         Volatile.Write(ref _counters.InFlight, 0);
         Interlocked.Add(ref _counters.Requests, result.Completed + result.Failed + result.BadChains);
         Interlocked.Add(ref _counters.RequestErrors, result.Failed + result.BadChains);
         Interlocked.Add(ref _counters.BadChains, result.BadChains);
+        Interlocked.Add(ref _counters.StatusUnwritten, result.StatusUnwritten);
         Interlocked.Add(ref _counters.BytesRead, (long)result.BytesRead);
         Interlocked.Add(ref _counters.BytesWritten, (long)result.BytesWritten);
         if (!result.QueueError.IsNone)

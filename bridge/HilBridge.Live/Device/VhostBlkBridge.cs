@@ -129,6 +129,7 @@ public sealed partial class VhostBlkBridge : IDisposable
     {
         Requests = Interlocked.Read(ref _counters.Requests),
         RequestErrors = Interlocked.Read(ref _counters.RequestErrors),
+        StatusUnwritten = Interlocked.Read(ref _counters.StatusUnwritten),
         BytesRead = Interlocked.Read(ref _counters.BytesRead),
         BytesWritten = Interlocked.Read(ref _counters.BytesWritten),
         Sessions = Interlocked.Read(ref _counters.Sessions),

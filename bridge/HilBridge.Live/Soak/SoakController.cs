@@ -16,7 +16,7 @@ internal sealed class SoakController(SoakPolicies policies, SoakTally tally, Rss
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnReport(GuestReport report)
         {
-            tally.OnReport(report);
+            tally.OnReport(report, clock.Elapsed);
             if (report.Kind == "start")
             {
                 started.TrySetResult();
@@ -42,7 +42,7 @@ internal sealed class SoakController(SoakPolicies policies, SoakTally tally, Rss
         {
             var epoch = policies.Next();
             context.Bridge.SetPolicy(epoch.Policy);
-            tally.OnEpoch(epoch);
+            tally.OnEpoch(epoch, clock.Elapsed);
             context.Progress.Report($"soak {clock.Elapsed:hh\\:mm\\:ss}: {epoch.Kind} for {epoch.Length.TotalSeconds:F0} s ({epoch.Description})");
             await Task.Delay(epoch.Length, ct);
         }

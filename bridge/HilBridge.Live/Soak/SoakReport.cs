@@ -25,6 +25,9 @@ public sealed record SoakReport
     public int Rounds { get; init; }
     public int RoundsVerified { get; init; }
     public int DataMismatches { get; init; }
+
+    /// <summary>Each round that read back different data: its blocks, what they held, and what preceded it.</summary>
+    public IReadOnlyList<SoakMismatch> Mismatches { get; init; } = [];
     public int GuestIoErrors { get; init; }
     public int GuestRecoveries { get; init; }
     public int RecoveryFailures { get; init; }
@@ -32,6 +35,9 @@ public sealed record SoakReport
 
     public long Requests { get; init; }
     public long RequestErrors { get; init; }
+
+    /// <summary>Requests completed without their status byte (the guest reads whatever the byte held).</summary>
+    public long StatusUnwritten { get; init; }
     public long Invalidations { get; init; }
     public long InvalidationsTimedOut { get; init; }
     public long InvalidationsRefused { get; init; }
@@ -99,10 +105,15 @@ public sealed record SoakReport
         s.AppendLine($"guest kernel       {(GuestKernels.Count == 0 ? "unknown" : string.Join(", ", GuestKernels))}");
         s.AppendLine($"policies           {string.Join(", ", Epochs.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value}"))} epochs (fence policy, 1 s timeout)");
         s.AppendLine($"guest              {Rounds} rounds, {RoundsVerified} verified, {DataMismatches} data mismatches, {GuestIoErrors} I/O errors, {GuestRecoveries} recoveries ({RecoveryFailures} failed)");
-        s.AppendLine($"device             {Requests} virtio-blk requests ({RequestErrors} IOERR), {RefusedAccesses} refused while fenced");
+        s.AppendLine($"device             {Requests} virtio-blk requests ({RequestErrors} IOERR, {StatusUnwritten} without a status byte), {RefusedAccesses} refused while fenced");
         s.AppendLine($"invalidations      {Invalidations} ({InvalidationsTimedOut} timed out, {InvalidationsRefused} refused)");
         s.AppendLine($"fencing            {Fences} fences, {Unfences} unfences");
         s.AppendLine($"use-after-free     {Violations} violations ({StragglersIssued} stragglers, {StragglersRefused} refused)");
+        foreach (var m in Mismatches)
+        {
+            s.AppendLine("mismatch           " + m.Describe().Replace(Environment.NewLine, Environment.NewLine + "                   ", StringComparison.Ordinal));
+        }
+
         s.AppendLine($"memory             peak VmRSS {PeakVmRssKb / 1024.0:F0} MiB; VmRSS {VmRssFirstQuarterKb / 1024:F0} -> {VmRssLastQuarterKb / 1024:F0} MiB, RssAnon {RssAnonFirstQuarterKb / 1024:F0} -> {RssAnonLastQuarterKb / 1024:F0} MiB (first -> last quarter of {MemorySamples} samples): {(MemoryGrew ? "GREW" : "no growth")}");
         return s.ToString();
     }

@@ -42,6 +42,7 @@ public sealed class SoakRunner(SoakOptions options, LiveRunner runner, IProgress
             };
             live.Extensions.Add(new SoakController(policies, tally, rss, clock, options.SampleInterval));
             progress.Report($"soak: guest run {runs.Count + 1}, {left.TotalMinutes:F1} min of I/O to go");
+            tally.OnRunStarted(runs.Count + 1);
             var roundsBefore = tally.Rounds;
             var summary = await runner.RunAsync(live, ct);
             runs.Add(summary);
@@ -91,12 +92,14 @@ public sealed class SoakRunner(SoakOptions options, LiveRunner runner, IProgress
             Rounds = tally.Rounds,
             RoundsVerified = tally.RoundsVerified,
             DataMismatches = tally.DataMismatches,
+            Mismatches = tally.Mismatches,
             GuestIoErrors = tally.IoErrors,
             GuestRecoveries = tally.Recoveries,
             RecoveryFailures = tally.RecoveryFailures,
             Epochs = tally.Epochs,
             Requests = Sum(b => b.Requests),
             RequestErrors = Sum(b => b.RequestErrors),
+            StatusUnwritten = Sum(b => b.StatusUnwritten),
             Invalidations = Sum(b => b.Engine.Invalidations),
             InvalidationsTimedOut = Sum(b => b.Engine.InvalidationsTimedOut),
             InvalidationsRefused = Sum(b => b.Engine.InvalidationsRefused),

@@ -22,6 +22,7 @@ public static class OptionsCodec
             AtcCapacity = options.AtcCapacity,
             Policy = ToMessage(options.Policy),
             RefusedAckStatus = options.RefusedAckStatus,
+            ExactInvalidation = options.ExactInvalidation,
         };
         if (options.StreamId is uint sid)
         {
@@ -59,6 +60,7 @@ public static class OptionsCodec
             AtcCapacity = m.AtcCapacity,
             Policy = ToPolicy(m.Policy),
             RefusedAckStatus = m.RefusedAckStatus,
+            ExactInvalidation = m.ExactInvalidation,
         };
         if (options.InvalidationTimeout <= TimeSpan.Zero || options.AtcCapacity < 1 || options.RefusedAckStatus == 0)
         {

@@ -34,5 +34,6 @@ public sealed record ReplayOptions
         AtcCapacity = recorded.AtcCapacity,
         Policy = Policy ?? recorded.Policy,
         RefusedAckStatus = recorded.RefusedAckStatus,
+        ExactInvalidation = recorded.ExactInvalidation,
     };
 }

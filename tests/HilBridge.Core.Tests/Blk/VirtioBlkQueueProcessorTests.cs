@@ -175,6 +175,50 @@ public class VirtioBlkQueueProcessorTests
     }
 
     [Fact]
+    public void ProcessAvailable_StatusTranslationNeverAnswered_RequestLeftUnpublishedAndQueueStopped()
+    {
+        // Linux reads the status byte without looking at the used length: published without it, a failed
+        // write would read as the OK its slot held from the request before.
+        var queue = _ring.CreateQueue();
+        var status = Request(0, VirtioBlkRequestType.Out, 4, 512);
+        Request(3, VirtioBlkRequestType.Out, 5, 512);
+        _ring.Publish(0, 3);
+        _memory.Memory[status] = 0; // the OK a previous request left there
+        _memory.Fail(0x20000, 512, DmaStatus.Unanswered, AccessKind.Read);
+        _memory.Fail(status, 1, DmaStatus.Unanswered, AccessKind.Write);
+        var seen = new List<(ushort Head, DmaStatus Status)>();
+
+        var run = VirtioBlkQueueProcessor.ProcessAvailable(queue, _device, _chain, completed: (head, r) => seen.Add((head, r.StatusDma)));
+
+        Assert.Equal(0, run.Completed);
+        Assert.Equal(0, _ring.UsedIdx);
+        Assert.Equal(QueueErrorKind.StatusUnwritable, run.QueueError.Kind);
+        Assert.Equal((ulong)0, run.QueueError.Value); // head 0
+        Assert.Equal(status, run.QueueError.Address);
+        Assert.Equal(0, queue.NextUsed); // a restart fetches it again
+        Assert.Equal([((ushort)0, DmaStatus.Unanswered)], seen);
+        Assert.Equal(1, queue.NextAvail); // the second request was not touched
+    }
+
+    [Fact]
+    public void ProcessAvailable_StatusUnwritableForGood_PublishedWithoutItAndReported()
+    {
+        // A status byte the driver put where no device can write (not a slow translation): nothing will
+        // ever write it, so the request is completed with used length 0, and shown.
+        var queue = _ring.CreateQueue();
+        var status = Request(0, VirtioBlkRequestType.Out, 4, 512);
+        _ring.Publish(0);
+        _memory.Fail(status, 1, DmaStatus.Fault, AccessKind.Write);
+        var seen = new List<ushort>();
+
+        var run = VirtioBlkQueueProcessor.ProcessAvailable(queue, _device, _chain, completed: (head, _) => seen.Add(head));
+
+        Assert.Equal((1, 1), (run.Completed, run.StatusUnwritten));
+        Assert.Equal((0u, 0u), _ring.UsedElement(0));
+        Assert.Equal([(ushort)0], seen);
+    }
+
+    [Fact]
     public void ProcessAvailable_EventIdxUsedEventAhead_SuppressesNotification()
     {
         var queue = _ring.CreateQueue(eventIdx: true);

@@ -447,6 +447,36 @@ public class VirtioBlkRequestProcessorTests
     }
 
     [Fact]
+    public void Process_StatusTranslationUnansweredAFewTimes_WrittenOnALaterTry()
+    {
+        // The data's miss went unanswered (IOERR), and so did the status byte's, twice: the byte still
+        // gets written, else the driver would read its old value (OK) and take the write for done.
+        _memory.Fail(DataAt, 512, DmaStatus.Unanswered, AccessKind.Read);
+        _memory.Fail(StatusAt, 1, DmaStatus.Unanswered, AccessKind.Write, times: 2);
+
+        var result = _device.Process(_memory, [Header(VirtioBlkRequestType.Out, 0), new(DataAt, 512, false), Status()]);
+
+        Assert.True(result.StatusWritten);
+        Assert.Equal(1, StatusByte); // IOERR
+        Assert.Equal(1u, result.UsedLength);
+        Assert.Equal(0, _store.Accesses);
+    }
+
+    [Fact]
+    public void Process_StatusTranslationNeverAnswered_ReportedUnansweredAfterEveryTry()
+    {
+        _memory.Fail(StatusAt, 1, DmaStatus.Unanswered, AccessKind.Write);
+
+        var result = _device.Process(_memory, [Header(VirtioBlkRequestType.Out, 0), new(DataAt, 512, false), Status()]);
+
+        Assert.False(result.StatusWritten);
+        Assert.Equal(DmaStatus.Unanswered, result.StatusDma);
+        Assert.Equal(StatusAt, result.StatusAddress);
+        Assert.Equal(0xff, StatusByte);
+        Assert.Equal(VirtioBlkRequestProcessor.StatusWriteAttempts + 1, _memory.ControlAccesses); // header + each try
+    }
+
+    [Fact]
     public void Process_HeaderAndStatus_UseControlDmaAndDataUsesPayload()
     {
         _device.Process(_memory, [Header(VirtioBlkRequestType.Flush, 0), Status()]);

@@ -25,6 +25,22 @@ public class AtsEngineInvalidationTests
     }
 
     [Fact]
+    public void OnIotlbInvalidate_OnePageOfALargerTranslation_OtherPagesStillHit()
+    {
+        // A front-end that invalidates one page must not cost the device the rest (a miss it may never answer).
+        var h = new EngineHarness();
+        h.Map(0x10000, pages: 8);
+
+        h.Engine.OnIotlbInvalidate(3, 0x12000, Page);
+
+        Single(h.Drain(), EffectKind.AckInvalidation);
+        Assert.Equal(AccessResult.Miss, h.Access(0x12000));
+        Assert.Equal(AccessResult.Hit, h.Access(0x11000));
+        Assert.Equal(AccessResult.Hit, h.Access(0x13000));
+        Assert.Equal(0, h.Counters.Violations);
+    }
+
+    [Fact]
     public void OnIotlbInvalidate_FixedDelay_AcksAtExactlyTheDelay()
     {
         var h = new EngineHarness(Rules.Policy(Rules.Delay(50)));
@@ -162,14 +178,51 @@ public class AtsEngineInvalidationTests
     }
 
     [Fact]
-    public void OnIotlbInvalidate_PartialOverlap_RemovesWholeEntries()
+    public void OnIotlbInvalidate_PartialOverlap_RemovesExactlyTheRange()
     {
         var h = new EngineHarness();
         h.Map(0x1000, pages: 4);                     // [0x1000, 0x4FFF]
         h.Map(0x8000);
         h.Engine.OnIotlbInvalidate(1, 0x3000, 0x10);  // 16 bytes inside the first entry
+        Assert.Equal(AccessResult.Miss, h.Access(0x3000));
+        Assert.Equal(AccessResult.Miss, h.Access(0x300F));
+        Assert.Equal(AccessResult.Hit, h.Access(0x3010));
+        Assert.Equal(AccessResult.Hit, h.Access(0x1000));
+        Assert.Equal(AccessResult.Hit, h.Access(0x8000));
+    }
+
+    [Fact]
+    public void OnIotlbInvalidate_WholeEntryMode_PartialOverlapRemovesTheWholeEntry()
+    {
+        // How traces recorded before exact invalidation replay (EngineOptions.ExactInvalidation off).
+        var h = new EngineHarness(exactInvalidation: false);
+        h.Map(0x1000, pages: 4);
+        h.Map(0x8000);
+        h.Engine.OnIotlbInvalidate(1, 0x3000, 0x10);
+        Assert.Equal(AccessResult.Miss, h.Access(0x3010));
         Assert.Equal(AccessResult.Miss, h.Access(0x1000));
         Assert.Equal(AccessResult.Hit, h.Access(0x8000));
+    }
+
+    [Fact]
+    public void OnIotlbInvalidate_TranslationInUse_RemovedWholeAndTheAckWaitsForTheAccess()
+    {
+        // An access in flight may touch any page of its translation, so that one goes whole (its Id keeps
+        // naming all of it); a translation nobody uses is cut exactly.
+        var h = new EngineHarness();
+        h.Map(0x10000, pages: 4);
+        h.Map(0x20000, pages: 4);
+        var inFlight = h.Pin(0x13000, AccessKind.Read);
+
+        h.Engine.OnIotlbInvalidate(1, 0x11000, Page);
+        h.Engine.OnIotlbInvalidate(2, 0x21000, Page);
+
+        Single(h.Drain(), EffectKind.AckInvalidation); // 2, at once
+        h.Engine.EndAccess(inFlight);
+        Assert.Equal(1UL, Single(h.Drain(), EffectKind.AckInvalidation).RequestId);
+        Assert.Equal(AccessResult.Miss, h.Access(0x13000));
+        Assert.Equal(AccessResult.Hit, h.Access(0x23000));
+        Assert.Equal(0, h.Counters.Violations);
     }
 
     [Fact]

@@ -18,7 +18,8 @@ internal sealed class EngineHarness
         ulong seed = 42,
         uint? streamId = Sid,
         TimeSpan? timeout = null,
-        int atcCapacity = AddressTranslationCache.DefaultCapacity)
+        int atcCapacity = AddressTranslationCache.DefaultCapacity,
+        bool exactInvalidation = true)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 6, 20, 0, 0, TimeSpan.Zero));
         Options = new EngineOptions
@@ -30,6 +31,7 @@ internal sealed class EngineHarness
             StreamId = streamId,
             InvalidationTimeout = timeout ?? EngineOptions.ArmSmmuV3Timeout,
             AtcCapacity = atcCapacity,
+            ExactInvalidation = exactInvalidation,
         };
         Engine = new AtsEngine(Options, Time);
     }

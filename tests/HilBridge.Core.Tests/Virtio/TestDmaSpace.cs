@@ -8,7 +8,7 @@ namespace HilBridge.Core.Tests.Virtio;
 /// </summary>
 internal sealed class TestDmaSpace : IDmaSpace, ITranslationPrefetch
 {
-    private readonly List<(ulong Start, ulong Length, AccessKind Kind, DmaStatus Status)> _failures = [];
+    private readonly List<Failure> _failures = [];
 
     public TestDmaSpace(int size = 1 << 20) => Memory = new byte[size];
 
@@ -28,8 +28,9 @@ internal sealed class TestDmaSpace : IDmaSpace, ITranslationPrefetch
     /// <summary>Runs after every successful write (address, length): lets a test play the driver mid-access.</summary>
     public Action<ulong, int>? AfterWrite { get; set; }
 
-    public void Fail(ulong start, ulong length, DmaStatus status = DmaStatus.Fault, AccessKind kind = AccessKind.ReadWrite) =>
-        _failures.Add((start, length, kind, status));
+    /// <summary>Accesses touching [start, start + length) fail with <paramref name="status"/>: the next <paramref name="times"/> of them, or all.</summary>
+    public void Fail(ulong start, ulong length, DmaStatus status = DmaStatus.Fault, AccessKind kind = AccessKind.ReadWrite, int? times = null) =>
+        _failures.Add(new Failure(start, length, kind, status, times));
 
     public DmaStatus Read(ulong address, Span<byte> destination, DmaPurpose purpose)
     {
@@ -73,8 +74,9 @@ internal sealed class TestDmaSpace : IDmaSpace, ITranslationPrefetch
 
         foreach (var f in _failures)
         {
-            if ((f.Kind & kind) != 0 && address < f.Start + f.Length && f.Start < address + (ulong)Math.Max(length, 1))
+            if ((f.Kind & kind) != 0 && address < f.Start + f.Length && f.Start < address + (ulong)Math.Max(length, 1) && f.Times is null or > 0)
             {
+                f.Times--;
                 return f.Status;
             }
         }
@@ -84,5 +86,14 @@ internal sealed class TestDmaSpace : IDmaSpace, ITranslationPrefetch
         }
 
         return DmaStatus.Ok;
+    }
+
+    private sealed class Failure(ulong start, ulong length, AccessKind kind, DmaStatus status, int? times)
+    {
+        public ulong Start { get; } = start;
+        public ulong Length { get; } = length;
+        public AccessKind Kind { get; } = kind;
+        public DmaStatus Status { get; } = status;
+        public int? Times { get; set; } = times;
     }
 }

@@ -73,7 +73,7 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
             ops.Add(new EngineOp(kind, dt, Address(), Size(), r.Chance(0.1) ? r.Interesting64() : 0x7f00_0000_0000UL + (ulong)r.Next(0, 64) * 0x1000,
                 (byte)(r.Chance(0.1) ? r.Next(0, 256) : r.Next(1, 4)), r.Chance(0.6), r.Next(0, Math.Max(tokens, 1)), r.Chance(0.5) ? 0x100u : r.Interesting32()));
         }
-        return new EngineCase(r.Chance(0.7), r.Chance(0.2), r.Pick(100.0, 1000, 1), r.Chance(0.5) ? 0x100u : null, rules, ops);
+        return new EngineCase(r.Chance(0.7), r.Chance(0.2), r.Pick(100.0, 1000, 1), r.Chance(0.5) ? 0x100u : null, rules, ops, r.Chance(0.3));
     }
 
     public override string? Execute(EngineCase c)
@@ -87,11 +87,13 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
             StreamId = c.StreamId,
             Seed = 7,
             AtcCapacity = 64,
+            ExactInvalidation = !c.WholeInvalidation,
             Policy = new FaultPolicy(c.Rules.Select(ToRule).ToArray()),
         };
         var engine = new AtsEngine(options, clock);
         var shadow = new ShadowLedger(c.Fence);
         var tokens = new List<AccessToken?>();
+        var atc = new List<AtcEntry>();
         var invalidations = 0UL;
         var acked = new HashSet<ulong>();
         var stragglerViolationDue = false;
@@ -180,6 +182,11 @@ public sealed class EngineTarget : FuzzTarget<EngineCase>
                     // The shadow learns of it first: its acknowledgement may come within the call.
                     shadow.OnInvalidate(++invalidations, op.Iova, op.Size);
                     engine.OnIotlbInvalidate(invalidations, op.Iova, op.Size);
+                    // An exact invalidation re-caches the rest of a larger translation under new Ids: the
+                    // shadow takes them on only as pieces of the translations this invalidation cut.
+                    atc.Clear();
+                    engine.CopyAtc(atc);
+                    problem ??= shadow.OnCut(atc, engine.LastAtcId, exact: !c.WholeInvalidation);
                     break;
                 case "begin":
                     var kind = (AccessKind)Math.Clamp((int)op.Perm & 3, 1, 3);

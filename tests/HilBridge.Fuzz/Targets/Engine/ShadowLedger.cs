@@ -17,7 +17,12 @@ namespace HilBridge.Fuzz.Targets.Engine;
 /// <remarks>
 /// Translation ids are mirrored from the ATC's documented contract (AtcEntry: unique and monotonic per
 /// cache; an update of size 0 caches nothing), and every hit is checked against the update that made
-/// it, so a drift between the mirror and the engine is reported rather than trusted.
+/// it, so a drift between the mirror and the engine is reported rather than trusted. An exact
+/// invalidation re-caches what a translation it cut has outside its range under new Ids: the shadow
+/// reads them from the ATC after each invalidation (<see cref="OnCut"/>) and takes each on only if it is
+/// a piece of a translation that invalidation cut, outside its range, translating the same way; it is
+/// then a translation of its own, cached after that invalidation was sent, and the translation cut
+/// names only its invalidated part. (The engine removes a translation in use, or already tracked, whole.)
 /// </remarks>
 internal sealed class ShadowLedger(bool fence)
 {
@@ -27,7 +32,9 @@ internal sealed class ShadowLedger(bool fence)
     private readonly Dictionary<ulong, Death> _dead = [];
     private readonly Dictionary<ulong, Flight> _inFlight = [];
     private readonly HashSet<ulong> _cached = [];
+    private readonly List<ulong> _cut = [];
     private ulong _lastId;
+    private (ulong First, ulong Last) _lastInvalidation;
     private ulong _sent;
     private bool _fenced;
 
@@ -51,8 +58,67 @@ internal sealed class ShadowLedger(bool fence)
         var sent = new Sent(iova, size == 0 ? ulong.MaxValue : Last(iova, size), _lastId);
         _pending[requestId] = sent;
         _sent = Math.Max(_sent, requestId);
+        _lastInvalidation = (sent.First, sent.Last);
+        _cut.Clear();
+        _cut.AddRange(_cached.Where(id => Overlaps(_translations[id], sent.First, sent.Last)));
         Uncache(id => Overlaps(_translations[id], sent.First, sent.Last));
     }
+
+    /// <summary>
+    /// The ATC right after the last invalidation: any entry the shadow does not know must be the rest of a
+    /// translation it cut (exact invalidation only). <paramref name="lastId"/> is the Id the ATC handed out
+    /// last: a rest the same call flushed again (a refusal's fence) used an Id that nothing can hit any more,
+    /// and the next update's Id follows it.
+    /// </summary>
+    public string? OnCut(IReadOnlyList<AtcEntry> atc, ulong lastId, bool exact)
+    {
+        var (first, last) = _lastInvalidation;
+        var split = new HashSet<ulong>();
+        foreach (var e in atc)
+        {
+            if (_translations.ContainsKey(e.Id))
+            {
+                continue;
+            }
+
+            if (!exact)
+            {
+                return $"entry {e} appeared in the ATC by an invalidation that removes whole entries";
+            }
+
+            var parent = _cut.Where(id => IsPieceOf(e, _translations[id], first, last)).Cast<ulong?>().FirstOrDefault();
+            if (parent is not { } p)
+            {
+                return $"entry {e} appeared in the ATC after the invalidation of [0x{first:x}, 0x{last:x}]: not the rest of a translation it cut";
+            }
+
+            _translations[e.Id] = new Translation(e.Iova, e.Last, e.UserAddr, e.Perm);
+            _cached.Add(e.Id);
+            split.Add(p);
+        }
+
+        // A translation that was split names only its invalidated part from now on (what its capture, its
+        // stragglers and its death are about); the rest is the new translations'.
+        foreach (var id in split)
+        {
+            var t = _translations[id];
+            var pieceFirst = Math.Max(t.First, first);
+            _translations[id] = new Translation(pieceFirst, Math.Min(t.Last, last), unchecked(t.User + (pieceFirst - t.First)), t.Perm);
+        }
+
+        if (lastId < _lastId || (!exact && lastId != _lastId))
+        {
+            return $"the ATC's last Id went from {_lastId} to {lastId} in an invalidation ({(exact ? "exact" : "whole entries")})";
+        }
+
+        _lastId = lastId;
+        return null;
+    }
+
+    /// <summary>Inside the translation, outside the invalidated range, translating the same way.</summary>
+    private static bool IsPieceOf(in AtcEntry e, Translation t, ulong first, ulong last) =>
+        e.Size != 0 && e.Iova >= t.First && e.Last <= t.Last && !Overlaps(new Translation(e.Iova, e.Last, 0, 0), first, last) &&
+        e.Perm == t.Perm && e.UserAddr == unchecked(t.User + (e.Iova - t.First));
 
     /// <summary>A device reset empties the ATC.</summary>
     public void OnStopped() => Uncache(_ => true);
