@@ -102,7 +102,11 @@ public sealed class DeviceDmaSpace : IDmaSpace, ITranslationPrefetch
             case AccessResult.Fenced:
                 return DmaStatus.Fenced;
             case AccessResult.Miss:
-                return _abort() ? DmaStatus.Aborted : DmaStatus.Unanswered;
+                // Unanswered is retried (a status byte, up to 32 s, then the ring stops): right when QEMU's main
+                // loop stalls. A fenced device's misses stay unanswered for good (a quarantining SMMU refuses its
+                // translation requests) and its owner resets it only after the request completes: a fault, so
+                // the request completes now, as an error, instead of stopping the ring for ever.
+                return _abort() ? DmaStatus.Aborted : _engine.IsFenced ? DmaStatus.Fault : DmaStatus.Unanswered;
             default:
                 return _abort() ? DmaStatus.Aborted : DmaStatus.Fault;
         }

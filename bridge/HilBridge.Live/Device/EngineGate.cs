@@ -151,6 +151,18 @@ public sealed class EngineGate : IDisposable
         }
     }
 
+    /// <summary>Whether the device is fenced now (by any origin).</summary>
+    public bool IsFenced
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stepper.Engine.FenceState.IsFenced;
+            }
+        }
+    }
+
     /// <summary>
     /// Sends a MISS (through <paramref name="requestMiss"/>, outside the lock) for each 4 KiB page of
     /// [<paramref name="iova"/>, +<paramref name="length"/>) whose translation the ATC does not hold for
