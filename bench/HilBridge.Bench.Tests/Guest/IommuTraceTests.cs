@@ -58,9 +58,9 @@ public class IommuTraceTests
     [Fact]
     public void QemuArguments_TimestampsAndEveryEvent()
     {
-        var args = IommuTrace.QemuArguments("/tmp/t.log").ToList();
+        var args = IommuTrace.QemuArguments("run/iommu.log").ToList();
 
-        Assert.Equal(["-msg", "timestamp=on", "-D", "/tmp/t.log"], args.Take(4));
+        Assert.Equal(["-msg", "timestamp=on", "-D", "run/iommu.log"], args.Take(4));
         Assert.Equal(IommuTrace.Events, args.Skip(4).Where((_, i) => i % 2 == 1));
     }
 }
