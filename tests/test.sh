@@ -58,6 +58,12 @@ for project in $(dotnet sln HilBridge.sln list | grep 'Tests\.csproj$'); do
   [ "$f" -eq 0 ] || { status=1; broken+=("$name"); }
   passed=$((passed + p)); failed=$((failed + f))
 done
-[ ${#broken[@]} -eq 0 ] || echo "test projects that failed: ${broken[*]}" >&2
+if [ ${#broken[@]} -gt 0 ]; then
+  # Again at the end, where a CI log's tail shows them: which tests, why, and their last output lines.
+  for name in "${broken[@]}"; do
+    [ -f "$results/$name.trx" ] && trx_failures "$results/$name.trx" >&2
+  done
+  echo "test projects that failed: ${broken[*]}" >&2
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]

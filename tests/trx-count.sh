@@ -53,3 +53,27 @@ trx_count() {
 
 # _trx_attr NAME COUNTERS_ELEMENT: one numeric attribute of the TRX <Counters> element (empty if absent).
 _trx_attr() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$2"; }
+
+# trx_failures TRX_FILE: each result that did not pass, with its message's first lines and the last lines
+# of its output (a live test's log). test.sh prints these again just above its last line, because CI
+# keeps only the tail of a run's output.
+trx_failures() {
+  awk '
+    function unxml(s) { gsub(/&quot;/, "\"", s); gsub(/&apos;/, "\x27", s); gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&amp;/, "\\&", s); return s }
+    function flush() { if (name != "") { printf "  %s: %s\n", outcome, name; for (i = 1; i <= nm && i <= 4; i++) printf "      %s\n", msg[i]; for (i = (no > 10 ? no - 9 : 1); i <= no; i++) printf "      | %s\n", out[i] } name = ""; nm = 0; no = 0 }
+    /<UnitTestResult / {
+      flush()
+      if ($0 !~ /outcome="Passed"/) {
+        name = $0; sub(/.*testName="/, "", name); sub(/".*/, "", name); name = unxml(name)
+        outcome = $0; sub(/.*outcome="/, "", outcome); sub(/".*/, "", outcome)
+      }
+      next
+    }
+    name == "" { next }
+    /<StdOut>/ { inout = 1; sub(/.*<StdOut>/, "") }
+    /<Message>/ { inmsg = 1; sub(/.*<Message>/, "") }
+    inmsg { line = $0; end = sub(/<\/Message>.*/, "", line); if (line != "") msg[++nm] = unxml(line); if (end) inmsg = 0; next }
+    inout { line = $0; end = sub(/<\/StdOut>.*/, "", line); if (line != "") out[++no] = unxml(line); if (end) inout = 0; next }
+    END { flush() }
+  ' "$1"
+}
