@@ -115,7 +115,7 @@ static double Median(IEnumerable<double> values)
     return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
 }
 
-static JsonSerializerOptions JsonOptions() => new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = false };
+static JsonSerializerOptions JsonOptions() => new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = false };
 
 /// <summary>The shapes hilbridge-bench's report reads (bench/HilBridge.Bench/Report/ReplayResults.cs), same names.</summary>
 internal sealed record ReplaySizeJson(long Inputs, long Records, long TraceBytes, List<double> RoundInputsPerSecond, double MedianInputsPerSecond, long PeakRssBytes, double AllocatedBytesPerInput);

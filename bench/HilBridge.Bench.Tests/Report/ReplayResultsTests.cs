@@ -5,12 +5,12 @@ namespace HilBridge.Bench.Tests.Report;
 
 public class ReplayResultsTests
 {
-    // What bench/replay writes (--json): the same snake_case names the report reads.
+    // What bench/replay writes (--json): the same camelCase names the report reads.
     private const string Json = """
         {"sizes":[
-          {"inputs":1000008,"records":1115743,"trace_bytes":22800000,"round_inputs_per_second":[4100000,4300000,4200000],"median_inputs_per_second":4200000,"peak_rss_bytes":70000000,"allocated_bytes_per_input":0.1},
-          {"inputs":10000005,"records":11168438,"trace_bytes":229700000,"round_inputs_per_second":[5200000,5100000,4900000],"median_inputs_per_second":5100000,"peak_rss_bytes":73500000,"allocated_bytes_per_input":0.1}],
-         "passes":[{"name":"decode only (TraceReader)","records":11168438,"round_records_per_second":[9e6,1e7,11e6],"median_records_per_second":1e7}]}
+          {"inputs":1000008,"records":1115743,"traceBytes":22800000,"roundInputsPerSecond":[4100000,4300000,4200000],"medianInputsPerSecond":4200000,"peakRssBytes":70000000,"allocatedBytesPerInput":0.1},
+          {"inputs":10000005,"records":11168438,"traceBytes":229700000,"roundInputsPerSecond":[5200000,5100000,4900000],"medianInputsPerSecond":5100000,"peakRssBytes":73500000,"allocatedBytesPerInput":0.1}],
+         "passes":[{"name":"decode only (TraceReader)","records":11168438,"roundRecordsPerSecond":[9e6,1e7,11e6],"medianRecordsPerSecond":1e7}]}
         """;
 
     [Fact]
