@@ -126,7 +126,7 @@ public static class RunReportHtml
         h.Append("<table id=\"expectations\"><tr><th></th><th>metric</th><th>expected</th><th>actual</th></tr>");
         foreach (var x in s.Expectations)
         {
-            h.Append($"<tr class=\"{(x.Passed ? "ok" : "fail")}\"><td>{(x.Passed ? "ok" : "FAIL")}</td><td>{E(x.Metric)}</td><td>{E(x.Expected)}</td><td>{E(x.Actual)}</td></tr>");
+            h.Append($"<tr class=\"{(x.Passed ? "ok" : "fail")}\"><td>{(x.Passed ? "ok" : "FAIL")}</td><td>{E(x.Metric)}{(x.Implicit ? " (implicit in every run)" : "")}</td><td>{E(x.Expected)}</td><td>{E(x.Actual)}</td></tr>");
         }
 
         h.Append("</table></section>\n");

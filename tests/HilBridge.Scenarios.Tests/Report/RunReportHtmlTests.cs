@@ -69,6 +69,16 @@ public sealed class RunReportHtmlTests : IDisposable
     }
 
     [Fact]
+    public void Render_ImplicitExpectation_MarkedAsTheJudgesOwn()
+    {
+        var judged = Judge.Verdict(RunReportFixture.Summary() with { Bridge = new BridgeStatistics() }, []);
+
+        var html = RunReportHtml.Render(judged, RunReportFixture.Timeline());
+
+        Assert.Contains("<tr class=\"fail\"><td>FAIL</td><td>requests (implicit in every run)</td><td>&gt; 0</td><td>0</td></tr>", html);
+    }
+
+    [Fact]
     public void Render_Page_LoadsNothingFromOutside()
     {
         var html = RunReportHtml.Render(RunReportFixture.Summary(), RunReportFixture.Timeline());
