@@ -57,5 +57,9 @@ public sealed record Expectation(string Metric, string Operator, double Value)
 /// <summary>An expectation checked against a run: what was expected, what happened.</summary>
 public sealed record ExpectationResult(string Metric, string Expected, string Actual, bool Passed)
 {
-    public override string ToString() => $"{(Passed ? "ok  " : "FAIL")} {Metric} {Expected} (actual {Actual})";
+    /// <summary>Expected by the judge of every run, not stated by the scenario (<see cref="Judge.BridgeCarriedIo"/>).</summary>
+    public bool Implicit { get; init; }
+
+    public override string ToString() =>
+        $"{(Passed ? "ok  " : "FAIL")} {Metric} {Expected} (actual {Actual}){(Implicit ? ", implicit in every run: the guest's I/O must go through the bridge" : "")}";
 }

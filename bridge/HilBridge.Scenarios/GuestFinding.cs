@@ -44,8 +44,12 @@ public sealed record GuestFinding(int Round, long Block, int Offset, int Bytes, 
             ? f with { Straggler = $"#{s.Id} req={s.RequestId} iova=0x{s.Iova:x} {s.Outcome.ToString().ToLowerInvariant()}", StragglerOutcome = s.Outcome }
             : f with { Straggler = null, StragglerOutcome = null }).ToList();
 
+    /// <summary>What the guest saw, for people: the first 16 bytes as quoted text when printable (poison is), else hex.</summary>
+    [JsonIgnore]
+    public string HeadText => Readable(Head);
+
     public override string ToString() =>
-        $"round {Round} block {Block} offset {Offset}: {Bytes} B changed, reading {Readable(Head)}" +
+        $"round {Round} block {Block} offset {Offset}: {Bytes} B changed, reading {HeadText}" +
         (Straggler is { } s ? $" = straggler {s}" : PoisonId is { } id ? $" (poison of straggler #{id}, which never ran)" : " (no straggler's poison)");
 
     /// <summary>The first 16 bytes as quoted text when they are printable (poison is), else as hex.</summary>

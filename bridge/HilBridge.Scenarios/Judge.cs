@@ -4,10 +4,22 @@ namespace HilBridge.Scenarios;
 
 /// <summary>
 /// The one verdict on a run, whoever asks: the live run (and so regress and soak, which judge by its
-/// summary) and replay. An aborted run stays aborted; otherwise every expectation must hold.
+/// summary) and replay. An aborted run stays aborted; otherwise every expectation must hold, the scenario's and
+/// the judge's own (<see cref="BridgeCarriedIo"/>).
 /// </summary>
 public static class Judge
 {
+    /// <summary>
+    /// Expected of every run, whatever its scenario states: at least one virtio-blk request went through the
+    /// bridge. A guest that verifies its data without one verified some other disk (or something else printed
+    /// its result line), so its verdict says nothing about the device under test. Listed with the scenario's
+    /// expectations (marked implicit), so summary.txt, the report and JUnit show it, not a hidden special case.
+    /// </summary>
+    public static readonly Expectation BridgeCarriedIo = new("requests", ">", 0);
+
+    /// <summary>The reason of a run that fails <see cref="BridgeCarriedIo"/>.</summary>
+    public const string NoBridgeIo = "no virtio-blk request reached the bridge: the guest's result does not witness the device under test";
+
     /// <summary>A finished live run against its scenario: the summary with the scenario's name, outcome, reason and expectation results.</summary>
     public static RunSummary Run(RunSummary summary, Scenario scenario) =>
         Verdict(summary, scenario.Expectations) with { Scenario = scenario.Name };
@@ -33,13 +45,34 @@ public static class Judge
         return Verdict(unjudged, expectations);
     }
 
-    /// <summary>Evaluates every expectation; the reason names the ones that failed unless the run already had a reason.</summary>
+    /// <summary>
+    /// Evaluates every expectation, then <see cref="BridgeCarriedIo"/>; the reason names the ones that failed
+    /// unless the run already had a reason. A replay judges the recorded request count (a device counter).
+    /// </summary>
     public static RunSummary Verdict(RunSummary summary, IReadOnlyList<Expectation> expectations)
     {
-        var results = expectations.Select(e => e.Evaluate(summary)).ToList();
+        var results = expectations.Select(e => e.Evaluate(summary))
+            .Append(BridgeCarriedIo.Evaluate(summary) with { Implicit = true })
+            .ToList();
         var failed = results.Where(r => !r.Passed).ToList();
         var outcome = summary.Outcome == RunOutcome.Aborted ? RunOutcome.Aborted : failed.Count == 0 ? RunOutcome.Passed : RunOutcome.Failed;
-        var reason = summary.Reason ?? (failed.Count == 0 ? null : "expectation not met: " + string.Join("; ", failed));
-        return summary with { Outcome = outcome, Reason = reason, Expectations = results };
+        return summary with { Outcome = outcome, Reason = summary.Reason ?? Reason(failed), Expectations = results };
+    }
+
+    private static string? Reason(List<ExpectationResult> failed)
+    {
+        var stated = failed.Where(r => !r.Implicit).ToList();
+        var parts = new List<string>(2);
+        if (failed.Count > stated.Count)
+        {
+            parts.Add(NoBridgeIo);
+        }
+
+        if (stated.Count > 0)
+        {
+            parts.Add("expectation not met: " + string.Join("; ", stated));
+        }
+
+        return parts.Count == 0 ? null : string.Join("; ", parts);
     }
 }

@@ -21,7 +21,55 @@ public class JudgeTests
 
         Assert.Equal(RunOutcome.Passed, judged.Outcome);
         Assert.Null(judged.Reason);
-        Assert.True(Assert.Single(judged.Expectations).Passed);
+        Assert.All(judged.Expectations, e => Assert.True(e.Passed));
+        Assert.Equal([false, true], judged.Expectations.Select(e => e.Implicit)); // the scenario's, then the judge's
+    }
+
+    [Fact]
+    public void Verdict_GuestVerifiedButNoRequestThroughTheBridge_FailedOnTheImplicitExpectation()
+    {
+        var summary = Summary(RunOutcome.Completed, violations: 0) with { DataVerified = true, Bridge = new BridgeStatistics() };
+
+        var judged = Judge.Verdict(summary, NoViolations);
+
+        Assert.Equal(RunOutcome.Failed, judged.Outcome);
+        Assert.Equal(Judge.NoBridgeIo, judged.Reason);
+        var io = judged.Expectations[^1];
+        Assert.True(io.Implicit);
+        Assert.Equal("FAIL requests > 0 (actual 0), implicit in every run: the guest's I/O must go through the bridge", io.ToString());
+        Assert.Contains("expect             FAIL requests > 0 (actual 0), implicit", judged.Render());
+    }
+
+    [Fact]
+    public void Verdict_NoRequestAndAStatedExpectationFails_ReasonNamesBoth()
+    {
+        var summary = Summary(RunOutcome.Completed, violations: 2) with { Bridge = new BridgeStatistics { Engine = new() { Violations = 2 } } };
+
+        var judged = Judge.Verdict(summary, NoViolations);
+
+        Assert.Equal($"{Judge.NoBridgeIo}; expectation not met: FAIL violations == 0 (actual 2)", judged.Reason);
+    }
+
+    [Fact]
+    public void Verdict_AbortedWithoutRequests_StaysAbortedWithItsReason()
+    {
+        var summary = Summary(RunOutcome.Aborted, violations: 0, reason: "QEMU exited") with { Bridge = new BridgeStatistics() };
+
+        var judged = Judge.Verdict(summary, NoViolations);
+
+        Assert.Equal(RunOutcome.Aborted, judged.Outcome);
+        Assert.Equal("QEMU exited", judged.Reason);
+    }
+
+    [Fact]
+    public void Replay_RecordedRunCarriedNoRequest_FailedWhateverTheReplayedEngineSays()
+    {
+        var recorded = Summary(RunOutcome.Passed, violations: 0) with { Bridge = new BridgeStatistics() };
+
+        var judged = Judge.Replay(recorded, RunOutcome.Passed, new EngineCounterSnapshot(), NoStragglers, NoViolations);
+
+        Assert.Equal(RunOutcome.Failed, judged.Outcome);
+        Assert.Equal(Judge.NoBridgeIo, judged.Reason);
     }
 
     [Fact]
@@ -40,7 +88,7 @@ public class JudgeTests
         Assert.Equal(RunOutcome.Failed, judged.Outcome);
         Assert.Equal(2, judged.Bridge.Engine.Violations);
         Assert.Equal(7, judged.Bridge.Requests);
-        Assert.Equal("2", Assert.Single(judged.Expectations).Actual);
+        Assert.Equal("2", judged.Expectations[0].Actual);
     }
 
     [Fact]

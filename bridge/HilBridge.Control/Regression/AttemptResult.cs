@@ -35,6 +35,8 @@ public sealed record AttemptResult(int Attempt, CaseStatus Status, string Messag
     public static AttemptResult Crashed(int attempt, Exception ex, TimeSpan duration, string? outputDirectory) =>
         new(attempt, CaseStatus.Error, $"{ex.GetType().Name}: {ex.Message}", ex.ToString(), duration, null, outputDirectory);
 
-    /// <summary>"expectation fences failed: expected >= 1, actual 0".</summary>
-    public static string Describe(ExpectationResult e) => $"expectation {e.Metric} failed: expected {e.Expected}, actual {e.Actual}";
+    /// <summary>"expectation fences failed: expected >= 1, actual 0"; the judge's own expectation says what it means.</summary>
+    public static string Describe(ExpectationResult e) => e.Implicit
+        ? $"{Judge.NoBridgeIo} (expected {e.Metric} {e.Expected}, actual {e.Actual})"
+        : $"expectation {e.Metric} failed: expected {e.Expected}, actual {e.Actual}";
 }

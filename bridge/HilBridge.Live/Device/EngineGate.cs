@@ -21,11 +21,11 @@ public sealed class EngineGate : IDisposable
     private long _updateGeneration;
     // Pages asked for ahead (Prefetch) and not answered yet, with when: an access to one waits for the
     // answer instead of sending a second MISS. An old request is presumed unanswered (QEMU sends nothing
-    // for an IOVA the guest has not mapped) and no longer holds a miss back.
+    // for an IOVA the guest has not mapped) and no longer holds a miss back. Times are _time's timestamps.
     private readonly Dictionary<ulong, long> _requested = [];
     private readonly List<ulong> _answered = [];
     private const ulong PageMask = 0xfff;
-    private const long RequestedForgetMs = 1000;
+    private static readonly TimeSpan RequestedForget = TimeSpan.FromSeconds(1);
     private const int RequestedLimit = 4096;
     // A bound on one buffer's burst of MISS messages (1 MiB of 4 KiB pages); the rest are asked for one at a time.
     private const int MaxPrefetchPages = 256;
@@ -90,13 +90,14 @@ public sealed class EngineGate : IDisposable
 
     /// <summary>
     /// Begins an access of <paramref name="length"/> bytes; on a miss, calls <paramref name="requestMiss"/>
-    /// outside the lock and waits for the next update, up to <paramref name="missTimeout"/> or until
-    /// <paramref name="abort"/> says stop (then the result is Miss).
+    /// outside the lock and waits for the next update, up to <paramref name="missTimeout"/> of the gate's clock
+    /// or until <paramref name="abort"/> says stop (then the result is Miss). The wait itself is a real one on
+    /// the lock, in slices of at most 100 ms, so a test clock's advance is seen within a slice.
     /// </summary>
     public AccessResult BeginAccess(ulong iova, ulong length, AccessKind kind, DmaPurpose purpose, Func<bool> requestMiss,
         TimeSpan missTimeout, Func<bool> abort, out AtcEntry entry, out AccessToken token)
     {
-        var deadline = Environment.TickCount64 + (long)missTimeout.TotalMilliseconds;
+        var missStart = _time.GetTimestamp();
         var askedAt = -1L;
         while (true)
         {
@@ -139,13 +140,13 @@ public sealed class EngineGate : IDisposable
             {
                 while (_updateGeneration == generation && !abort())
                 {
-                    var left = deadline - Environment.TickCount64;
-                    if (left <= 0)
+                    var left = missTimeout - _time.GetElapsedTime(missStart);
+                    if (left <= TimeSpan.Zero)
                     {
                         return AccessResult.Miss;
                     }
 
-                    Monitor.Wait(_gate, (int)Math.Min(left, 100));
+                    Monitor.Wait(_gate, (int)Math.Clamp(Math.Ceiling(left.TotalMilliseconds), 1, 100));
                 }
             }
         }
@@ -193,7 +194,7 @@ public sealed class EngineGate : IDisposable
                         _requested.Clear();
                     }
 
-                    _requested[page] = Environment.TickCount64;
+                    _requested[page] = _time.GetTimestamp();
                 }
             }
 
@@ -215,7 +216,7 @@ public sealed class EngineGate : IDisposable
     }
 
     private bool IsRequested(ulong page) =>
-        _requested.TryGetValue(page, out var at) && Environment.TickCount64 - at < RequestedForgetMs;
+        _requested.TryGetValue(page, out var at) && _time.GetElapsedTime(at) < RequestedForget;
 
     /// <summary>Whether the page of <paramref name="iova"/> was asked for recently; forgets it either way (the access now waits for it).</summary>
     private bool TakeRequested(ulong iova)

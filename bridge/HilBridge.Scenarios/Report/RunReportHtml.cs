@@ -91,7 +91,7 @@ public static class RunReportHtml
         h.Append("<table id=\"findings\"><tr><th>round</th><th>block</th><th>offset</th><th>bytes</th><th>what the guest saw</th><th>straggler</th></tr>");
         foreach (var f in s.GuestFindings)
         {
-            h.Append($"<tr class=\"finding\"><td>{f.Round}</td><td>{f.Block}</td><td>{f.Offset}</td><td>{f.Bytes}</td><td><code>{E(f.Head)}</code></td><td>{E(f.Straggler ?? "none matches")}</td></tr>");
+            h.Append($"<tr class=\"finding\"><td>{f.Round}</td><td>{f.Block}</td><td>{f.Offset}</td><td>{f.Bytes}</td><td><code title=\"hex {E(f.Head)}\">{E(f.HeadText)}</code></td><td>{E(f.Straggler ?? "none matches")}</td></tr>");
         }
 
         h.Append("</table></section>\n");
@@ -126,7 +126,7 @@ public static class RunReportHtml
         h.Append("<table id=\"expectations\"><tr><th></th><th>metric</th><th>expected</th><th>actual</th></tr>");
         foreach (var x in s.Expectations)
         {
-            h.Append($"<tr class=\"{(x.Passed ? "ok" : "fail")}\"><td>{(x.Passed ? "ok" : "FAIL")}</td><td>{E(x.Metric)}</td><td>{E(x.Expected)}</td><td>{E(x.Actual)}</td></tr>");
+            h.Append($"<tr class=\"{(x.Passed ? "ok" : "fail")}\"><td>{(x.Passed ? "ok" : "FAIL")}</td><td>{E(x.Metric)}{(x.Implicit ? " (implicit in every run)" : "")}</td><td>{E(x.Expected)}</td><td>{E(x.Actual)}</td></tr>");
         }
 
         h.Append("</table></section>\n");

@@ -6,12 +6,14 @@ namespace HilBridge.Control.Tests.Cli;
 /// `hilbridge run` reads QEMU's console to its end after QEMU exits. The guest's result is often the last line,
 /// and under load it was still in the pipe when a fixed 500 ms wait ran out: "QEMU exited before the guest
 /// reported", with the data verified. Here a stand-in for QEMU exits at once and leaves a child that prints the
-/// result a second later, as a slow pipe would deliver it.
+/// result a second later, as a slow pipe would deliver it. The stand-in sends no request through the bridge, so
+/// the run fails (Judge.BridgeCarriedIo): read in time, its result makes the run failed for that reason with
+/// the guest's rounds counted; lost, the run would be aborted before the guest reported.
 /// </summary>
 public sealed class ConsoleDrainTests
 {
     [Fact]
-    public async Task Run_ResultLineArrivesAfterQemuExited_IsRead()
+    public async Task Run_ResultLineArrivesAfterQemuExited_IsReadAndJudged()
     {
         using var dir = new TempDirectory();
         var qemu = dir.File("qemu.sh", """
@@ -26,7 +28,8 @@ public sealed class ConsoleDrainTests
 
         using var run = await Hilbridge.RunAsync(TimeSpan.FromSeconds(120), "run", "--qemu", qemu, "--out", Path.Combine(dir.Path, "out"));
 
-        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.True(run.ExitCode == 1, run.Describe());
         Assert.Contains("verified (1/1 rounds", run.Stdout);
+        Assert.Contains("outcome            failed (no virtio-blk request reached the bridge", run.Stdout);
     }
 }

@@ -9,7 +9,9 @@ namespace HilBridge.Control.Tests.Regression;
 
 public class JUnitWriterTests
 {
-    private static readonly BridgeStatistics OneFence = new() { Engine = new() { Fences = 1 } };
+    // The guest's I/O went through the bridge (else the judge fails the run whatever the scenario expects).
+    private static readonly BridgeStatistics OneFence = new() { Requests = 12, Engine = new() { Fences = 1 } };
+    private static readonly BridgeStatistics NoFence = new() { Requests = 12 };
 
     /// <summary>One of each: passed, flaky, failed (after a retry), error, in two suites.</summary>
     private static async Task<RegressionReport> MixedReport()
@@ -18,8 +20,8 @@ public class JUnitWriterTests
         var second = Cases.SuiteOf("second", Cases.Of("wrong", "  fences: '>= 1'", "second"), Cases.Of("hangs", "  fences: '>= 1'", "second"));
         var executor = new FakeExecutor((c, attempt) => c.Name switch
         {
-            "wobbly" when attempt == 1 => new BridgeStatistics(),
-            "wrong" => new BridgeStatistics(),
+            "wobbly" when attempt == 1 => NoFence,
+            "wrong" => NoFence,
             _ => OneFence,
         })
         {

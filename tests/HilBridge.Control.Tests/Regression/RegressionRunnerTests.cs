@@ -7,8 +7,9 @@ namespace HilBridge.Control.Tests.Regression;
 
 public class RegressionRunnerTests
 {
-    private static readonly BridgeStatistics OneFence = new() { Engine = new() { Fences = 1, Unfences = 1 } };
-    private static readonly BridgeStatistics NoFence = new();
+    // The guest's I/O went through the bridge (else the judge fails the run whatever the scenario expects).
+    private static readonly BridgeStatistics OneFence = new() { Requests = 12, Engine = new() { Fences = 1, Unfences = 1 } };
+    private static readonly BridgeStatistics NoFence = new() { Requests = 12 };
 
     private static RegressionRunner Runner(IScenarioExecutor executor, int retries = 0, int jobs = 1, Shard? shard = null) =>
         new(executor, new RegressionOptions { Retries = retries, Jobs = jobs, OutputDirectory = Path.Combine(Path.GetTempPath(), "hbct-unused"), Shard = shard ?? Shard.All },
@@ -26,6 +27,18 @@ public class RegressionRunnerTests
         Assert.Equal(CaseStatus.Failed, result.Status);
         Assert.Equal("expectation fences failed: expected >= 1, actual 0", result.Message);
         Assert.False(report.Succeeded);
+    }
+
+    [Fact]
+    public async Task Run_GuestVerifiedWithoutARequestThroughTheBridge_FailsSayingItsResultWitnessesNothing()
+    {
+        var suite = Cases.SuiteOf("unit", Cases.Of("no-io", "  violations: '== 0'"));
+
+        var report = await Runner(new FakeExecutor((_, _) => new BridgeStatistics())).RunAsync([suite], CancellationToken.None);
+
+        var result = Assert.Single(report.Cases);
+        Assert.Equal(CaseStatus.Failed, result.Status);
+        Assert.Equal($"{Judge.NoBridgeIo} (expected requests > 0, actual 0)", result.Message);
     }
 
     [Fact]

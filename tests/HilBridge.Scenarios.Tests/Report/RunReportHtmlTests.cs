@@ -51,6 +51,7 @@ public sealed class RunReportHtmlTests : IDisposable
         Assert.Matches("<tr class=\"fail\"><td>FAIL</td><td>violations</td><td>== 0</td><td>1</td></tr>", dom);
         Assert.Matches("<tr class=\"ok\"><td>ok</td><td>fences</td>", dom);
         Assert.Matches("<table id=\"findings\">.*#1 req=3 iova=0x3000 violation", dom);
+        Assert.Contains("<code title=\"hex 4842535452414733\">\"HBSTRAG3\"</code>", dom);
         Assert.Contains("id=\"outcome\">failed<", dom);
         // The scenario's name is text, not markup.
         Assert.Contains("stragglers-&lt;fence&gt;", dom);
@@ -66,6 +67,29 @@ public sealed class RunReportHtmlTests : IDisposable
         Assert.Contains("data-rendered=\"ok\"", dom);
         Assert.Equal(0, HeadlessChromium.CountClass(dom, "mark"));
         Assert.Contains("no acknowledgements", dom);
+    }
+
+    [Fact]
+    public void Render_GuestFindings_PoisonAsTheTextTheGuestSawOtherBytesAsHex()
+    {
+        var poison = new GuestFinding(1, 3, 0, 64, "484253545241473a3030303030303031", PoisonId: 1);
+        var garbage = new GuestFinding(2, 4, 16, 3, "00ff10", PoisonId: null);
+        var summary = RunReportFixture.Summary() with { GuestFindings = [poison, garbage] };
+
+        var html = RunReportHtml.Render(summary, RunReportFixture.Timeline());
+
+        Assert.Contains("<td><code title=\"hex 484253545241473a3030303030303031\">&quot;HBSTRAG:00000001&quot;</code></td>", html);
+        Assert.Contains("<td><code title=\"hex 00ff10\">00ff10</code></td>", html);
+    }
+
+    [Fact]
+    public void Render_ImplicitExpectation_MarkedAsTheJudgesOwn()
+    {
+        var judged = Judge.Verdict(RunReportFixture.Summary() with { Bridge = new BridgeStatistics() }, []);
+
+        var html = RunReportHtml.Render(judged, RunReportFixture.Timeline());
+
+        Assert.Contains("<tr class=\"fail\"><td>FAIL</td><td>requests (implicit in every run)</td><td>&gt; 0</td><td>0</td></tr>", html);
     }
 
     [Fact]
