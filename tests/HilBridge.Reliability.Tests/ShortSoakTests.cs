@@ -32,7 +32,10 @@ public sealed class ShortSoakTests(ITestOutputHelper output)
         Assert.True(report.Fences >= 1, "no policy of the schedule fenced the device");
         Assert.Equal(report.Fences, report.Unfences);
         Assert.True(report.GuestRecoveries >= 1);
-        Assert.True(report.RoundsVerified >= 5, $"only {report.RoundsVerified} rounds verified");
+        // Every round the guest finished verified, and there were several: how many fit in a minute depends on
+        // the machine's load (10 when quiet, 4 at load 18), so a fixed count of 5 was a throughput test.
+        Assert.Equal(report.Rounds, report.RoundsVerified);
+        Assert.True(report.RoundsVerified >= 2, $"only {report.RoundsVerified} rounds verified");
         Assert.True(report.MemorySamples >= 10);
         Assert.True(File.Exists(Path.Combine(options.OutputDirectory, "soak.json")));
     }
