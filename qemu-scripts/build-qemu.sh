@@ -148,7 +148,17 @@ build() {
     done
     mkdir build && cd build
     ../configure "${CONFIGURE_FLAGS[@]}" >configure.log 2>&1 || { tail -n 40 configure.log >&2; exit 1; }
-    ninja -j"$(nproc)" "${BINARIES[@]}" >ninja.log 2>&1 || { grep -B2 -A20 FAILED ninja.log | head -n 80 >&2; exit 1; }
+    # A progress line every 20 s (ninja's last [done/total]): cold, this is the longest step of the test command.
+    ninja -j"$(nproc)" "${BINARIES[@]}" >ninja.log 2>&1 &
+    local pid=$! start=$SECONDS next=$((SECONDS + 20))
+    while kill -0 "$pid" 2>/dev/null; do
+      sleep 2
+      if ((SECONDS >= next)); then
+        next=$((SECONDS + 20))
+        log "compiling: $(grep -o '^\[[0-9]*/[0-9]*\]' ninja.log | tail -n 1 || true) steps, $((SECONDS - start)) s"
+      fi
+    done
+    wait "$pid" || { grep -B2 -A20 FAILED ninja.log | head -n 80 >&2; exit 1; }
     for b in "${BINARIES[@]}"; do
       install -m 0755 "$b" "$work/$b"
       strip "$work/$b"
