@@ -76,6 +76,22 @@ internal sealed class HostileSmmu : IDisposable
         }
     }
 
+    /// <summary>
+    /// The <paramref name="expected"/> completions, waited for as long as a loaded machine needs (30 s
+    /// without a byte is a hang), then any more that come within <paramref name="quiet"/>: a test asserts the
+    /// whole list. One short window for both would fail a correct port whose answers came late.
+    /// </summary>
+    public List<(uint Tag, uint Status)> ReadDonesThenQuiet(int expected, TimeSpan quiet)
+    {
+        var dones = ReadDones(expected, TimeSpan.FromSeconds(30));
+        if (dones.Count == expected)
+        {
+            dones.AddRange(ReadDones(1, quiet));
+        }
+
+        return dones;
+    }
+
     /// <summary>Reads completions (tag, status) until <paramref name="count"/> came or <paramref name="quiet"/> passed without a byte.</summary>
     public List<(uint Tag, uint Status)> ReadDones(int count, TimeSpan quiet)
     {
