@@ -13,20 +13,34 @@ public sealed class BridgeRestartTests(ITestOutputHelper output)
 {
     private const int Rounds = 10;
 
+    // Each round is 512 4-KiB writes and 512 reads, one request at a time: ~1,024 requests.
+    private const int RequestsPerBridge = 150;
+
+    // The guest boots in ~8 s on an idle machine; the bound only catches a guest that never starts.
+    private static readonly TimeSpan BootBound = TimeSpan.FromSeconds(240);
+
+    // A round takes 3-9 s on this machine under CI's load; the bound only catches a guest that stopped.
+    private static readonly TimeSpan RoundBound = TimeSpan.FromSeconds(120);
+
     [Fact]
     public async Task Restart_BridgeReplacedUnderGuestIo_InFlightResubmittedNoDataLostOrCorrupted()
     {
         using var guest = await LiveGuest.BootAsync(output, $"hb.mode=verify hb.rounds={Rounds} hb.blocks=512", reconnectSeconds: 1);
-        Assert.NotNull(await guest.WaitForAsync("start", TimeSpan.FromSeconds(90)));
+        Assert.NotNull(await guest.WaitForAsync("start", BootBound));
 
         long resubmitted = 0;
         var requestsBefore = 0L;
         var restarts = 0;
-        // Restart every ~1.5 s of guest I/O, each time under a request the device is in the middle of,
-        // at least three times and until one restart caught a request before it completed.
+        // Restart each bridge once it has served RequestsPerBridge of the guest's requests, each time under
+        // a request the device is in the middle of, at least three times and until one restart caught a
+        // request before it completed. Paced by the guest's requests, not by the clock: 8 restarts take
+        // ~1,200 of the ~10,000 requests the guest's rounds make, so it cannot finish first, however slow
+        // or fast the machine is.
         while (restarts < 3 || (resubmitted == 0 && restarts < 8))
         {
-            await Task.Delay(restarts == 0 ? 600 : 1500);
+            Assert.True(
+                await WaitUntilAsync(() => guest.Bridge.Statistics().Requests >= RequestsPerBridge || guest.Reports.Any(r => r.Kind == "result"), TimeSpan.FromMinutes(3)),
+                $"the guest's I/O stalled on bridge {restarts + 1}: {guest.Bridge.Statistics().Requests} requests in 3 minutes");
             if (guest.Reports.Any(r => r.Kind == "result"))
             {
                 break;
@@ -35,15 +49,15 @@ public sealed class BridgeRestartTests(ITestOutputHelper output)
             var stats = guest.Bridge.Statistics();
             requestsBefore += stats.Requests;
             resubmitted += stats.RequestsResubmitted;
-            var caught = CatchInFlight(guest, TimeSpan.FromSeconds(3));
+            var caught = CatchInFlight(guest, TimeSpan.FromSeconds(10));
             guest.RestartBridge();
             restarts++;
             guest.Log($"restart {restarts} {(caught ? "with a request in flight" : "between requests")}");
-            // QEMU reconnects within a second and restarts the device on the new bridge.
-            Assert.True(await WaitUntilAsync(() => guest.Bridge.Statistics().DeviceStarts > 0, TimeSpan.FromSeconds(20)), "QEMU did not reconnect to the new bridge");
+            // QEMU reconnects within a second and restarts the device on the new bridge (slower on a loaded machine).
+            Assert.True(await WaitUntilAsync(() => guest.Bridge.Statistics().DeviceStarts > 0, TimeSpan.FromSeconds(90)), "QEMU did not reconnect to the new bridge");
         }
 
-        var result = await guest.WaitForAsync("result", TimeSpan.FromSeconds(180));
+        var result = await guest.WaitForResultAsync(RoundBound);
         var final = guest.Bridge.Statistics();
         resubmitted += final.RequestsResubmitted;
         guest.Log($"{restarts} restarts; requests: {requestsBefore} before them, {final.Requests} on the last bridge; {resubmitted} resubmitted");
@@ -67,7 +81,7 @@ public sealed class BridgeRestartTests(ITestOutputHelper output)
             startBridge: async g => serve = await ServeProcess.StartAsync(g.SocketPath, g.DiskPath, g.Log));
         try
         {
-            Assert.NotNull(await guest.WaitForAsync("start", TimeSpan.FromSeconds(90)));
+            Assert.NotNull(await guest.WaitForAsync("start", BootBound));
             for (var kill = 1; kill <= 3 && !guest.Reports.Any(r => r.Kind == "result"); kill++)
             {
                 await Task.Delay(kill == 1 ? 700 : 2500);
@@ -78,7 +92,7 @@ public sealed class BridgeRestartTests(ITestOutputHelper output)
                 guest.Log("== new bridge process serving ==");
             }
 
-            var result = await guest.WaitForAsync("result", TimeSpan.FromSeconds(180));
+            var result = await guest.WaitForResultAsync(RoundBound);
 
             Assert.NotNull(result);
             Assert.True(result.GetFlag("verified"), $"guest data verification failed: {string.Join(" | ", guest.Reports.Where(r => r.Kind == "round").Select(Describe))}");

@@ -176,6 +176,32 @@ internal sealed class LiveGuest : IDisposable
 
     public Task<GuestReport?> WaitForAsync(string kind, TimeSpan timeout) => WaitForAsync(r => r.Kind == kind, timeout);
 
+    /// <summary>
+    /// The guest's result, waiting as long as the guest makes progress: a report (a round) at least every
+    /// <paramref name="quiet"/>, 20 min at most. A loaded machine can make every round several times
+    /// slower, so a fixed bound on the whole run fails a correct bridge; a guest that stops reporting
+    /// (a hang, lost I/O) still ends the wait after <paramref name="quiet"/>. Null then, or if QEMU exits first.
+    /// </summary>
+    public async Task<GuestReport?> WaitForResultAsync(TimeSpan quiet)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var seen = Reports.Count;
+            if (await WaitForAsync(r => r.Kind == "result", quiet) is { } result)
+            {
+                return result;
+            }
+
+            if (Reports.Count == seen || Qemu.HasExited)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Disposes the bridge (the connection drops at once) and serves the same socket and disk with a new one.</summary>
     public VhostBlkBridge RestartBridge()
     {

@@ -40,7 +40,8 @@ internal sealed class ServeProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var serve = new ServeProcess(process);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        // A dotnet process starts in 1-3 s here, many times that at CI's load: the bound only catches one that never serves.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (DateTime.UtcNow < deadline && !process.HasExited)
         {
             // The socket file is bound before the listener runs; a connection attempt tells it is served.
