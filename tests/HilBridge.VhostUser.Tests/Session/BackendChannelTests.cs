@@ -59,7 +59,7 @@ public class BackendChannelTests
     }
 
     [Fact]
-    public void SendIotlbMiss_ManyThreads_EveryMessageArrivesWhole()
+    public async Task SendIotlbMiss_ManyThreads_EveryMessageArrivesWhole()
     {
         var (ours, theirs) = UnixSocket.CreatePair();
         using var channel = new BackendChannel(ours);
@@ -81,6 +81,6 @@ public class BackendChannelTests
             Assert.True(seen.Add(IotlbMessage.Read(payload).Iova));
         }
 
-        Task.WaitAll(senders);
+        await Task.WhenAll(senders);
     }
 }

@@ -9,7 +9,7 @@ namespace HilBridge.VhostUser.Tests.Session;
 public class DeferredReplyTests
 {
     [Fact]
-    public void Invalidate_ReplyDeferredWhileUpdateArrives_UpdateAckedFirstThenInvalidateFromOtherThread()
+    public async Task Invalidate_ReplyDeferredWhileUpdateArrives_UpdateAckedFirstThenInvalidateFromOtherThread()
     {
         var pendingInvalidate = new TaskCompletionSource<DeferredReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         var backend = new FakeBackend();
@@ -38,7 +38,7 @@ public class DeferredReplyTests
         Assert.Equal(IotlbMessage.Miss(0x2000, IotlbPermission.ReadOnly), miss);
         Assert.Equal(0UL, h.Frontend.IotlbUpdate(0x2000, 0x1000, 0x7f00_0000_2000, IotlbPermission.ReadOnly));
 
-        var invalidateReply = pendingInvalidate.Task.Result;
+        var invalidateReply = await pendingInvalidate.Task;
         Assert.False(invalidateReply.IsCompleted);
         var completer = new Thread(() => invalidateReply.Complete(0));
         completer.Start();
@@ -111,14 +111,14 @@ public class DeferredReplyTests
     }
 
     [Fact]
-    public void Complete_AfterSessionEnded_IsNoOp()
+    public async Task Complete_AfterSessionEnded_IsNoOp()
     {
         var pending = new TaskCompletionSource<DeferredReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         var backend = new FakeBackend { OnIotlb = (_, reply) => pending.SetResult(reply) };
         var h = new SessionHarness(backend);
         h.Initialize();
         h.Frontend.SendIotlb(IotlbMessage.Invalidate(0x1000, 0x1000));
-        var reply = pending.Task.Result;
+        var reply = await pending.Task;
 
         h.Frontend.Dispose();
         h.WaitForEnd();

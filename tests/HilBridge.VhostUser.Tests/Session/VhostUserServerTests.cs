@@ -10,7 +10,7 @@ public sealed class VhostUserServerTests : IDisposable
     private readonly string _directory = Directory.CreateTempSubdirectory("vu-server-").FullName;
 
     [Fact]
-    public void RunAsync_FrontendReconnects_SecondConnectionServed()
+    public async Task RunAsync_FrontendReconnects_SecondConnectionServed()
     {
         var path = Path.Combine(_directory, "blk.sock");
         var backend = new FakeBackend();
@@ -36,11 +36,11 @@ public sealed class VhostUserServerTests : IDisposable
 
         Assert.True(SpinWait.SpinUntil(() => server.SessionsServed == 2, 5000));
         cts.Cancel();
-        Assert.True(run.Wait(TimeSpan.FromSeconds(5)));
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
     [Fact]
-    public void RunAsync_CancelledMidSession_SessionClosedAndLoopEnds()
+    public async Task RunAsync_CancelledMidSession_SessionClosedAndLoopEnds()
     {
         var path = Path.Combine(_directory, "cancel.sock");
         var backend = new FakeBackend();
@@ -54,12 +54,12 @@ public sealed class VhostUserServerTests : IDisposable
 
         cts.Cancel();
 
-        Assert.True(run.Wait(TimeSpan.FromSeconds(5)));
-        Assert.Equal("closed locally", backend.Disconnected.Task.Result);
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("closed locally", await backend.Disconnected.Task);
     }
 
     [Fact]
-    public void RunAsync_BackendFactoryThrows_ConnectionDroppedAndNextOneServed()
+    public async Task RunAsync_BackendFactoryThrows_ConnectionDroppedAndNextOneServed()
     {
         var path = Path.Combine(_directory, "factory.sock");
         var attempts = 0;
@@ -81,7 +81,7 @@ public sealed class VhostUserServerTests : IDisposable
         }
 
         cts.Cancel();
-        Assert.True(run.Wait(TimeSpan.FromSeconds(5)));
+        await run.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

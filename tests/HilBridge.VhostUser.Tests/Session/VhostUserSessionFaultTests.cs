@@ -25,7 +25,7 @@ public class VhostUserSessionFaultTests
 
     [Theory]
     [MemberData(nameof(MalformedMessages))]
-    public void MalformedMessage_Any_FaultsAndClosesConnection(string description, uint request, uint flags, byte[] payload)
+    public async Task MalformedMessage_Any_FaultsAndClosesConnection(string description, uint request, uint flags, byte[] payload)
     {
         var h = new SessionHarness();
         h.Initialize();
@@ -33,17 +33,17 @@ public class VhostUserSessionFaultTests
         h.Frontend.SendRaw(request, (VhostUserHeaderFlags)flags, payload);
 
         h.WaitForEnd();
-        Assert.Equal(VhostUserSessionEnd.ProtocolError, h.Session.Completion.Result);
+        Assert.Equal(VhostUserSessionEnd.ProtocolError, await h.Session.Completion);
         var fault = Assert.IsType<VhostUserProtocolException>(h.Session.Fault);
         Assert.Equal(request, fault.Request);
         Assert.True(h.Logger.Has(3), description);
-        Assert.StartsWith("protocol error", h.Backend.Disconnected.Task.Result);
+        Assert.StartsWith("protocol error", await h.Backend.Disconnected.Task);
         Assert.False(h.Frontend.Endpoint.TryReceive(out _, out _, out _));
         h.Dispose();
     }
 
     [Fact]
-    public void OversizedPayload_Header_FaultsBeforeReading()
+    public async Task OversizedPayload_Header_FaultsBeforeReading()
     {
         var h = new SessionHarness();
         var header = new byte[VhostUserHeader.Length];
@@ -52,13 +52,13 @@ public class VhostUserSessionFaultTests
         RawSocket.Write(h.Frontend.Endpoint.Socket, header);
 
         h.WaitForEnd();
-        Assert.Equal(VhostUserSessionEnd.ProtocolError, h.Session.Completion.Result);
+        Assert.Equal(VhostUserSessionEnd.ProtocolError, await h.Session.Completion);
         Assert.Contains("exceeds the limit", h.Session.Fault!.Message);
         h.Dispose();
     }
 
     [Fact]
-    public void TruncatedMessage_PeerClosesMidPayload_Faults()
+    public async Task TruncatedMessage_PeerClosesMidPayload_Faults()
     {
         var h = new SessionHarness();
         var message = new byte[VhostUserHeader.Length + 4];
@@ -68,11 +68,11 @@ public class VhostUserSessionFaultTests
         h.Frontend.Dispose();
 
         h.WaitForEnd();
-        Assert.Equal(VhostUserSessionEnd.ProtocolError, h.Session.Completion.Result);
+        Assert.Equal(VhostUserSessionEnd.ProtocolError, await h.Session.Completion);
     }
 
     [Fact]
-    public void SetMemTable_MoreFdsThanRegions_FaultsAndNoFdLeaks()
+    public async Task SetMemTable_MoreFdsThanRegions_FaultsAndNoFdLeaks()
     {
         var h = new SessionHarness();
         h.Initialize();
@@ -83,7 +83,7 @@ public class VhostUserSessionFaultTests
         h.Frontend.SetMemTable([new MemoryRegionDescription(0, 0x10000, 0x1000_0000, 0)], [memfd, extra.Handle]);
 
         h.WaitForEnd();
-        Assert.Equal(VhostUserSessionEnd.ProtocolError, h.Session.Completion.Result);
+        Assert.Equal(VhostUserSessionEnd.ProtocolError, await h.Session.Completion);
         Assert.Contains("expected 1 fds, got 2", h.Session.Fault!.Message);
         Assert.False(h.Backend.Saw("SetMemoryTable"));
         h.Dispose();
@@ -92,7 +92,7 @@ public class VhostUserSessionFaultTests
     }
 
     [Fact]
-    public void SetVringKick_NoFdBitButFdSent_FaultsAndFdClosed()
+    public async Task SetVringKick_NoFdBitButFdSent_FaultsAndFdClosed()
     {
         var h = new SessionHarness();
         h.Initialize();
@@ -104,7 +104,7 @@ public class VhostUserSessionFaultTests
         h.Frontend.SendRaw((uint)VhostUserRequest.SetVringKick, VhostUserHeaderFlags.Version1, payload, [kick.Handle]);
 
         h.WaitForEnd();
-        Assert.Equal(VhostUserSessionEnd.ProtocolError, h.Session.Completion.Result);
+        Assert.Equal(VhostUserSessionEnd.ProtocolError, await h.Session.Completion);
         h.Dispose();
         Assert.Equal(baseline - 4, FdCount.Settled(baseline - 4));
     }

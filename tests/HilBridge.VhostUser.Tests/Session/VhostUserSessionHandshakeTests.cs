@@ -59,7 +59,7 @@ public class VhostUserSessionHandshakeTests
     }
 
     [Fact]
-    public void Disconnect_FrontendCloses_SessionEndsAndBackendToldOnce()
+    public async Task Disconnect_FrontendCloses_SessionEndsAndBackendToldOnce()
     {
         var h = new SessionHarness();
         h.Initialize();
@@ -67,14 +67,14 @@ public class VhostUserSessionHandshakeTests
         h.Frontend.Dispose();
 
         h.WaitForEnd();
-        Assert.Equal(VhostUserSessionEnd.PeerClosed, h.Session.Completion.Result);
-        Assert.Equal("front-end closed the connection", h.Backend.Disconnected.Task.Result);
+        Assert.Equal(VhostUserSessionEnd.PeerClosed, await h.Session.Completion);
+        Assert.Equal("front-end closed the connection", await h.Backend.Disconnected.Task);
         Assert.Single(h.Backend.Calls, c => c.StartsWith("OnDisconnected", StringComparison.Ordinal));
         Assert.False(h.Backend.Channel!.IsOpen);
     }
 
     [Fact]
-    public void Close_FromAnotherThread_SessionEndsAsClosed()
+    public async Task Close_FromAnotherThread_SessionEndsAsClosed()
     {
         using var h = new SessionHarness();
         h.Initialize();
@@ -82,7 +82,7 @@ public class VhostUserSessionHandshakeTests
         h.Session.Close();
 
         h.WaitForEnd();
-        Assert.Equal(VhostUserSessionEnd.Closed, h.Session.Completion.Result);
+        Assert.Equal(VhostUserSessionEnd.Closed, await h.Session.Completion);
     }
 
     [Fact]

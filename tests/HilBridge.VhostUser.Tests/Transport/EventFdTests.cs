@@ -37,7 +37,7 @@ public class EventFdTests
     }
 
     [Fact]
-    public void WaitAndConsume_SignalledFromAnotherThread_Wakes()
+    public async Task WaitAndConsume_SignalledFromAnotherThread_Wakes()
     {
         using var eventFd = EventFd.Create();
         var signaller = Task.Run(() =>
@@ -48,7 +48,7 @@ public class EventFdTests
 
         Assert.True(eventFd.WaitAndConsume(5000, out var value));
         Assert.Equal(5UL, value);
-        signaller.Wait();
+        await signaller;
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public class FdPollTests
     }
 
     [Fact]
-    public void WaitReadable_SignalledLater_WakesBlockedWaiter()
+    public async Task WaitReadable_SignalledLater_WakesBlockedWaiter()
     {
         using var kick = EventFd.Create();
         using var wake = EventFd.Create();
@@ -43,7 +43,7 @@ public class FdPollTests
 
         Assert.Equal(1, FdPoll.WaitReadable([kick, wake], ready, FdPoll.Infinite));
         Assert.True(ready[0]);
-        signaller.Wait();
+        await signaller;
     }
 
     [Fact]

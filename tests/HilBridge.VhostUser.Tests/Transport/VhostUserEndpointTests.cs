@@ -120,7 +120,7 @@ public class VhostUserEndpointTests
     }
 
     [Fact]
-    public void Send_CoalescingAndAnotherThreadSends_CollectedRepliesGoFirst()
+    public async Task Send_CoalescingAndAnotherThreadSends_CollectedRepliesGoFirst()
     {
         var (frontend, backend) = FdPassingTests.Pair();
         using (frontend)
@@ -134,7 +134,7 @@ public class VhostUserEndpointTests
             backend.Send(VhostUserHeader.ForReply(header.Request, U64Payload.Length), U64Bytes(7));
             Assert.Equal(0, Readable(frontend));
 
-            Task.Run(() => backend.Send(VhostUserHeader.ForReply(header.Request, U64Payload.Length), U64Bytes(8))).Wait();
+            await Task.Run(() => backend.Send(VhostUserHeader.ForReply(header.Request, U64Payload.Length), U64Bytes(8)));
 
             Assert.True(frontend.TryReceive(out _, out var first, out var f1));
             Assert.Equal(7UL, U64Payload.Read(first));
@@ -203,7 +203,7 @@ public class VhostUserEndpointTests
     }
 
     [Fact]
-    public void TryReceive_MessageWrittenInPieces_Reassembled()
+    public async Task TryReceive_MessageWrittenInPieces_Reassembled()
     {
         var (sender, receiver) = FdPassingTests.Pair();
         using (sender)
@@ -226,7 +226,7 @@ public class VhostUserEndpointTests
             Assert.Equal((uint)VhostUserRequest.SetFeatures, header.Request);
             Assert.Equal(0x1234UL, U64Payload.Read(payload));
             fds.Dispose();
-            writer.Wait();
+            await writer;
         }
     }
 
@@ -244,7 +244,7 @@ public class VhostUserEndpointTests
     }
 
     [Fact]
-    public void Shutdown_WhileReceiveBlocked_ReceiveReturnsFalse()
+    public async Task Shutdown_WhileReceiveBlocked_ReceiveReturnsFalse()
     {
         var (sender, receiver) = FdPassingTests.Pair();
         using (sender)
@@ -255,8 +255,7 @@ public class VhostUserEndpointTests
 
             receiver.Shutdown();
 
-            Assert.True(blocked.Wait(TimeSpan.FromSeconds(5)));
-            Assert.False(blocked.Result);
+            Assert.False(await blocked.WaitAsync(TimeSpan.FromSeconds(5)));
         }
     }
 
@@ -285,7 +284,7 @@ public class VhostUserEndpointTests
     }
 
     [Fact]
-    public void Send_FromManyThreadsAtOnce_MessagesNeverInterleave()
+    public async Task Send_FromManyThreadsAtOnce_MessagesNeverInterleave()
     {
         const int Threads = 4;
         const int PerThread = 300;
@@ -310,7 +309,7 @@ public class VhostUserEndpointTests
                 Assert.True(payload.IndexOfAnyExcept((byte)header.Request) < 0, "payload bytes from another message");
             }
 
-            Task.WaitAll(writers);
+            await Task.WhenAll(writers);
         }
     }
 }

@@ -61,7 +61,7 @@ public sealed class VhostUserListenerTests : IDisposable
     }
 
     [Fact]
-    public void Accept_AfterACancelledAccept_StillBlocksUntilAClientConnects()
+    public async Task Accept_AfterACancelledAccept_StillBlocksUntilAClientConnects()
     {
         using var listener = VhostUserListener.Bind(SocketPath);
         using (var cancelled = new CancellationTokenSource(20))
@@ -74,12 +74,12 @@ public sealed class VhostUserListenerTests : IDisposable
         Assert.False(accept.IsCompleted);
         using var client = UnixSocket.Connect(SocketPath);
 
-        using var accepted = accept.Result;
+        using var accepted = await accept;
         Assert.NotNull(accepted);
     }
 
     [Fact]
-    public void Accept_ListenerDisposedWhileWaiting_ReturnsNull()
+    public async Task Accept_ListenerDisposedWhileWaiting_ReturnsNull()
     {
         var listener = VhostUserListener.Bind(SocketPath);
         var accept = Task.Run(() => listener.Accept());
@@ -87,8 +87,7 @@ public sealed class VhostUserListenerTests : IDisposable
 
         listener.Dispose();
 
-        Assert.True(accept.Wait(TimeSpan.FromSeconds(5)));
-        Assert.Null(accept.Result);
+        Assert.Null(await accept.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]
