@@ -17,6 +17,9 @@ public sealed class TraceReader : IDisposable
 {
     private const int BufferBytes = TraceFormat.MaxRecordBytes + TraceFormat.MaxFrameOverhead + 64 * 1024;
 
+    // Buffered bytes that hold any frame with a one-byte length (up to 127 payload bytes) whole.
+    private const int ShortFrameWindow = 1 + 127 + 4;
+
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     private byte[] _buffer;
@@ -93,8 +96,7 @@ public sealed class TraceReader : IDisposable
         while (Status == TraceReadStatus.Reading)
         {
             long offset = _consumed;
-            var frame = NextFrame(out string? problem);
-            if (frame.IsEmpty)
+            if (!TryNextFrame(out int payload, out int length, out string? problem))
             {
                 if (problem is not null)
                 {
@@ -113,7 +115,8 @@ public sealed class TraceReader : IDisposable
 
             try
             {
-                RecordCodec.Decode(frame, ref _lastTicks, _index, offset, out entry);
+                // The window runs on past the payload (its checksum, the next frames): see WireReader.
+                RecordCodec.Decode(_buffer.AsSpan(payload), length, ref _lastTicks, _index, offset, out entry);
             }
             catch (InvalidDataException ex)
             {
@@ -177,8 +180,7 @@ public sealed class TraceReader : IDisposable
         }
 
         Consume(TraceFormat.FileHeaderBytes);
-        var frame = NextFrame(out string? problem);
-        if (frame.IsEmpty)
+        if (!TryNextFrame(out int payload, out int length, out string? problem))
         {
             throw new TraceFormatException(problem is null
                 ? "trace has no header record (the file ends after the file header)"
@@ -187,7 +189,7 @@ public sealed class TraceReader : IDisposable
 
         try
         {
-            var header = TraceHeader.Parser.ParseFrom(frame);
+            var header = TraceHeader.Parser.ParseFrom(_buffer.AsSpan(payload, length));
             OptionsCodec.ToOptions(header.Engine); // throws if replay could not rebuild the engine
             return header;
         }
@@ -198,52 +200,73 @@ public sealed class TraceReader : IDisposable
     }
 
     /// <summary>
-    /// The next frame's payload after its checksum was verified, and consumes it; empty at a clean end
-    /// (problem null) or with a problem ("cut short ..." for a partial frame at the end of the file).
+    /// Finds the next frame, verifies its checksum and consumes it: its payload is
+    /// <c>_buffer[payload..(payload + length)]</c>, valid until the next call. False at a clean end (problem
+    /// null) or with a problem ("cut short ..." for a partial frame at the end of the file).
     /// </summary>
-    private ReadOnlySpan<byte> NextFrame(out string? problem)
+    private bool TryNextFrame(out int payload, out int length, out string? problem)
     {
         problem = null;
-        Fill(TraceFormat.MaxFrameOverhead);
         int available = _end - _start;
+        if (available >= ShortFrameWindow && _buffer[_start] < 0x80)
+        {
+            // Most records: a one-byte length and the whole frame already buffered.
+            length = _buffer[_start];
+            return TryTakeFrame(1, length, out payload, out problem);
+        }
+
+        payload = 0;
+        length = 0;
+        Fill(TraceFormat.MaxFrameOverhead);
+        available = _end - _start;
         if (available == 0)
         {
-            return default;
+            return false;
         }
 
         var data = _buffer.AsSpan(_start, available);
-        if (!TryReadLength(data, out ulong length, out int prefix))
+        if (!TryReadLength(data, out ulong declared, out int prefix))
         {
             problem = available < 5 && _eof ? $"cut short: {available} byte(s) of a record length" : "bad record length";
-            return default;
+            return false;
         }
 
-        if (length > TraceFormat.MaxRecordBytes)
+        if (declared > TraceFormat.MaxRecordBytes)
         {
-            problem = $"record length {length} exceeds the {TraceFormat.MaxRecordBytes}-byte limit (corrupt length)";
-            return default;
+            problem = $"record length {declared} exceeds the {TraceFormat.MaxRecordBytes}-byte limit (corrupt length)";
+            return false;
         }
 
-        int frameBytes = prefix + (int)length + 4;
+        length = (int)declared;
+        int frameBytes = prefix + length + 4;
         Fill(frameBytes);
         available = _end - _start;
         if (available < frameBytes)
         {
             problem = $"cut short: {available} of the record's {frameBytes} bytes are present";
-            return default;
+            return false;
         }
 
-        var frame = _buffer.AsSpan(_start, frameBytes);
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(frame[^4..]);
-        uint computed = Crc32C.Compute(frame[..^4]);
+        return TryTakeFrame(prefix, length, out payload, out problem);
+    }
+
+    /// <summary>Checks and consumes the buffered frame at _start (length prefix, payload, CRC32C).</summary>
+    private bool TryTakeFrame(int prefix, int length, out int payload, out string? problem)
+    {
+        var checkedBytes = _buffer.AsSpan(_start, prefix + length);
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(_start + prefix + length, 4));
+        uint computed = Crc32C.Compute(checkedBytes);
         if (stored != computed)
         {
+            payload = 0;
             problem = $"checksum mismatch (stored 0x{stored:x8}, computed 0x{computed:x8}): the record is corrupt";
-            return default;
+            return false;
         }
 
-        Consume(frameBytes);
-        return frame.Slice(prefix, (int)length);
+        payload = _start + prefix;
+        problem = null;
+        Consume(prefix + length + 4);
+        return true;
     }
 
     private static bool TryReadLength(ReadOnlySpan<byte> data, out ulong length, out int prefix)
