@@ -121,6 +121,18 @@ internal static class RecordCodec
     /// <exception cref="InvalidDataException">Malformed payload.</exception>
     public static void Decode(ReadOnlySpan<byte> window, int length, ref long lastTicks, long index, long offset, out TraceEntry entry)
     {
+        entry = default;
+        DecodeInto(window, length, ref lastTicks, index, offset, ref entry);
+    }
+
+    /// <summary>
+    /// <see cref="Decode(ReadOnlySpan{byte}, int, ref long, long, long, out TraceEntry)"/> without clearing
+    /// <paramref name="entry"/> first: it sets Kind, Index, Offset, At and every field of the record's kind,
+    /// and leaves the other kinds' fields as they were.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Malformed payload.</exception>
+    public static void DecodeInto(ReadOnlySpan<byte> window, int length, ref long lastTicks, long index, long offset, ref TraceEntry entry)
+    {
         var r = new WireReader(window, length);
         long dt = 0;
         TraceRecordKind kind = 0;
@@ -152,8 +164,6 @@ internal static class RecordCodec
 
         lastTicks = ticks;
         var at = new DateTimeOffset(ticks, TimeSpan.Zero);
-        // The caller's entry may hold the previous record: clear it (a struct of a few hundred bytes, once).
-        entry = default;
         entry.Kind = kind;
         entry.Index = index;
         entry.Offset = offset;

@@ -29,6 +29,7 @@ public sealed class TraceReader : IDisposable
     private long _consumed;       // file offset of _buffer[_start]
     private long _lastTicks;
     private long _index;
+    private TraceEntry _current;
 
     public TraceReader(Stream stream, bool leaveOpen = false)
     {
@@ -91,8 +92,46 @@ public sealed class TraceReader : IDisposable
     /// <summary>Reads the next record; false at the end or at the first problem (see <see cref="Status"/>).</summary>
     public bool TryRead(out TraceEntry entry)
     {
-        // Decode clears and fills the entry; it is cleared here only on the way out without a record.
-        Unsafe.SkipInit(out entry);
+        entry = default;
+        if (!TryDecodeNext(ref entry))
+        {
+            entry = default;
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The record <see cref="TryReadNext"/> read, in place: the replayer's loop reads a few fields of each
+    /// record and passes its input on by reference, so it copies no entry (a struct of a few hundred bytes).
+    /// </summary>
+    internal ref readonly TraceEntry Current => ref _current;
+
+    /// <summary>
+    /// <see cref="TryRead"/> into <see cref="Current"/>. Decoding a record sets every field of its kind, so only
+    /// a change of kind clears anything: the previous kind's fields, which the new record does not set.
+    /// </summary>
+    internal bool TryReadNext()
+    {
+        var previous = _current.Kind;
+        if (!TryDecodeNext(ref _current))
+        {
+            _current = default;
+            return false;
+        }
+
+        if (_current.Kind != previous)
+        {
+            _current.ClearFieldsOf(previous);
+        }
+
+        return true;
+    }
+
+    // Decodes the next record of a known kind into the fields of its kind (and Kind, Index, Offset, At).
+    private bool TryDecodeNext(ref TraceEntry entry)
+    {
         while (Status == TraceReadStatus.Reading)
         {
             long offset = _consumed;
@@ -109,19 +148,17 @@ public sealed class TraceReader : IDisposable
                         $"no end record after {_index} records: the recording stopped without closing the file (crash or still running)");
                 }
 
-                entry = default;
                 return false;
             }
 
             try
             {
                 // The window runs on past the payload (its checksum, the next frames): see WireReader.
-                RecordCodec.Decode(_buffer.AsSpan(payload), length, ref _lastTicks, _index, offset, out entry);
+                RecordCodec.DecodeInto(_buffer.AsSpan(payload), length, ref _lastTicks, _index, offset, ref entry);
             }
             catch (InvalidDataException ex)
             {
                 Stop(TraceReadStatus.Corrupt, $"record {_index} at byte {offset}: undecodable ({ex.Message})");
-                entry = default;
                 return false;
             }
 
@@ -140,7 +177,6 @@ public sealed class TraceReader : IDisposable
             return true;
         }
 
-        entry = default;
         return false;
     }
 

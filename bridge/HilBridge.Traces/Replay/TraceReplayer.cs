@@ -71,8 +71,9 @@ public static class TraceReplayer
         public ReplayResult Run(CancellationToken ct)
         {
             _driver.Observer = this;
-            while (_mismatch is null && reader.TryRead(out var entry))
+            while (_mismatch is null && reader.TryReadNext())
             {
+                ref readonly var entry = ref reader.Current;
                 if ((entry.Index & 0xFFFF) == 0)
                 {
                     ct.ThrowIfCancellationRequested();
