@@ -18,6 +18,7 @@ public sealed partial class AtsEngine
         var inv = _pool.RentInvalidation().Reset(requestId, iova, AddressMath.InvalidationLast(iova, size), _now, After(_timeout));
         _live.AddLast(inv.LiveNode);
         _timeouts.AddLast(inv.TimeoutNode);
+        _nothingDueBefore = Math.Min(_nothingDueBefore, inv.TimeoutAt.UtcTicks);
         _unacked++;
 
         if (_fence.IsFenced)
@@ -78,7 +79,7 @@ public sealed partial class AtsEngine
         var at = After(delay);
         if (at <= inv.TimeoutAt)
         {
-            _timers.Schedule(at, new TimerItem(kind, inv, inv.Generation, null, default, 0));
+            Schedule(at, new TimerItem(kind, inv, inv.Generation, null, default, 0));
         }
     }
 

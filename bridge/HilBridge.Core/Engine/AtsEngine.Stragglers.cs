@@ -18,7 +18,7 @@ public sealed partial class AtsEngine
             var at = After(_selector.StragglerDelay(spec));
             ulong bytes = Math.Min(spec.Bytes, capture.Entry.BytesFrom(iova));
             _ledger.AddStraggler(capture);
-            _timers.Schedule(at, new TimerItem(TimerKind.Straggler, inv, inv.Generation, capture, spec.Kind, bytes, iova));
+            Schedule(at, new TimerItem(TimerKind.Straggler, inv, inv.Generation, capture, spec.Kind, bytes, iova));
         }
     }
 

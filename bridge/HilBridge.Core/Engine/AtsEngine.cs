@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using HilBridge.Core.Dma;
 
 namespace HilBridge.Core.Engine;
@@ -39,6 +40,11 @@ public sealed partial class AtsEngine
     private readonly List<Invalidation> _holderScratch = new();
     private readonly List<Invalidation> _liveScratch = new();
     private int _unacked;
+
+    // No scheduled timer (live or stale) and no armed timeout is due before this: a lower bound, lowered
+    // when one is added and made exact again when ProcessDue finds nothing due. Until engine time reaches
+    // it, the checks before and after every input cost one comparison.
+    private long _nothingDueBefore = long.MaxValue;
 
     public AtsEngine(EngineOptions options, TimeProvider time)
     {
@@ -99,7 +105,7 @@ public sealed partial class AtsEngine
         get
         {
             DateTimeOffset? next = _timeouts.First?.Value.TimeoutAt;
-            if (_timers.NextDueTicks is long ticks && (next is null || ticks < next.Value.UtcTicks))
+            if (_timers.NextLiveDueTicks is long ticks && (next is null || ticks < next.Value.UtcTicks))
             {
                 next = new DateTimeOffset(ticks, TimeSpan.Zero);
             }
@@ -133,6 +139,9 @@ public sealed partial class AtsEngine
         Settle();
     }
 
+    /// <summary>Whether an effect waits for <see cref="TryTakeEffect"/> (most inputs cause none).</summary>
+    internal bool HasEffects => _effects.Count > 0;
+
     /// <summary>Dequeues the next effect, in production order.</summary>
     public bool TryTakeEffect(out EngineEffect effect) => _effects.TryDequeue(out effect);
 
@@ -150,15 +159,25 @@ public sealed partial class AtsEngine
         ProcessDue();
     }
 
-    /// <summary>Runs what the input just made due (zero delays) and drops stale heads so NextDeadline is exact.</summary>
+    /// <summary>Runs what the input just made due (zero delays).</summary>
     private void Settle() => ProcessDue();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ProcessDue()
+    {
+        if (_now.UtcTicks >= _nothingDueBefore)
+        {
+            ProcessDueNow();
+        }
+    }
+
+    private void ProcessDueNow()
     {
         while (true)
         {
             var timeout = _timeouts.First?.Value;
-            bool timerDue = _timers.TryPeekLive(out var item, out long dueTicks) && dueTicks <= _now.UtcTicks;
+            bool timerLive = _timers.TryPeekLive(out var item, out long dueTicks);
+            bool timerDue = timerLive && dueTicks <= _now.UtcTicks;
 
             // Ties go to the device: a completion (or straggler) due at the very instant of the timeout counts as in time.
             if (timerDue && (timeout is null || dueTicks <= timeout.TimeoutAt.UtcTicks))
@@ -172,6 +191,7 @@ public sealed partial class AtsEngine
             }
             else
             {
+                _nothingDueBefore = Math.Min(timerLive ? dueTicks : long.MaxValue, timeout?.TimeoutAt.UtcTicks ?? long.MaxValue);
                 return;
             }
         }
@@ -192,6 +212,12 @@ public sealed partial class AtsEngine
                 RunStraggler(item);
                 break;
         }
+    }
+
+    private void Schedule(DateTimeOffset at, TimerItem item)
+    {
+        _timers.Schedule(at, item);
+        _nothingDueBefore = Math.Min(_nothingDueBefore, at.UtcTicks);
     }
 
     private DateTimeOffset After(TimeSpan delay) =>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace HilBridge.Core.Engine;
 
 /// <summary>
@@ -61,12 +63,22 @@ public sealed class EngineStepper
         }
 
         Observer?.OnInput(stamped, step.Result);
+        if (Engine.HasEffects)
+        {
+            DeliverEffects();
+        }
+
+        return step;
+    }
+
+    // Apart, so that the inputs without effects (most) do not pay for an effect-sized local in every call.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DeliverEffects()
+    {
         while (Engine.TryTakeEffect(out var effect))
         {
             Observer?.OnEffect(effect);
         }
-
-        return step;
     }
 
     /// <summary>

@@ -11,8 +11,8 @@ internal sealed class TimerQueue
     private readonly PriorityQueue<TimerItem, TimerKey> _items = new();
     private long _sequence;
 
-    /// <summary>Due time (UTC ticks) of the head, stale or not; null when nothing is scheduled.</summary>
-    public long? NextDueTicks => _items.TryPeek(out _, out var key) ? key.UtcTicks : null;
+    /// <summary>Due time (UTC ticks) of the first live item (stale heads are dropped); null when none is scheduled.</summary>
+    public long? NextLiveDueTicks => TryPeekLive(out _, out long dueTicks) ? dueTicks : null;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Schedule(DateTimeOffset at, TimerItem item) =>

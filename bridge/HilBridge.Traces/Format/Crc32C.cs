@@ -18,9 +18,22 @@ public static class Crc32C
             data = data[8..];
         }
 
-        foreach (var b in data)
+        // The tail in at most three steps, not one per byte (most records are a few dozen bytes).
+        if (data.Length >= 4)
         {
-            crc = BitOperations.Crc32C(crc, b);
+            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt32LittleEndian(data));
+            data = data[4..];
+        }
+
+        if (data.Length >= 2)
+        {
+            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt16LittleEndian(data));
+            data = data[2..];
+        }
+
+        if (data.Length == 1)
+        {
+            crc = BitOperations.Crc32C(crc, data[0]);
         }
 
         return ~crc;

@@ -111,12 +111,32 @@ internal static class RecordCodec
 
     /// <summary>Decodes one TraceRecord payload into <paramref name="entry"/>. <paramref name="lastTicks"/> is the previous record's time and is advanced.</summary>
     /// <exception cref="InvalidDataException">Malformed payload.</exception>
-    public static void Decode(ReadOnlySpan<byte> payload, ref long lastTicks, long index, long offset, out TraceEntry entry)
+    public static void Decode(ReadOnlySpan<byte> payload, ref long lastTicks, long index, long offset, out TraceEntry entry) =>
+        Decode(payload, payload.Length, ref lastTicks, index, offset, out entry);
+
+    /// <summary>
+    /// Decodes the payload <c>window[..length]</c>; the window may go on past it (the trace reader's buffer), which
+    /// lets varints be read 8 bytes at a time (see <see cref="WireReader"/>). Nothing past the payload is decoded.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Malformed payload.</exception>
+    public static void Decode(ReadOnlySpan<byte> window, int length, ref long lastTicks, long index, long offset, out TraceEntry entry)
     {
-        var r = new WireReader(payload);
+        entry = default;
+        DecodeInto(window, length, ref lastTicks, index, offset, ref entry);
+    }
+
+    /// <summary>
+    /// <see cref="Decode(ReadOnlySpan{byte}, int, ref long, long, long, out TraceEntry)"/> without clearing
+    /// <paramref name="entry"/> first: it sets Kind, Index, Offset, At and every field of the record's kind,
+    /// and leaves the other kinds' fields as they were.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Malformed payload.</exception>
+    public static void DecodeInto(ReadOnlySpan<byte> window, int length, ref long lastTicks, long index, long offset, ref TraceEntry entry)
+    {
+        var r = new WireReader(window, length);
         long dt = 0;
         TraceRecordKind kind = 0;
-        ReadOnlySpan<byte> body = default;
+        WireReader body = default;
         while (r.TryTag(out int field, out var type))
         {
             if (field == DtField)
@@ -128,7 +148,7 @@ internal static class RecordCodec
             {
                 r.Expect(type, WireType.LengthDelimited, field);
                 kind = (TraceRecordKind)field; // a oneof: the last one wins, as in protobuf
-                body = r.LengthDelimited();
+                body = r.LengthDelimitedReader();
             }
             else
             {
@@ -144,21 +164,19 @@ internal static class RecordCodec
 
         lastTicks = ticks;
         var at = new DateTimeOffset(ticks, TimeSpan.Zero);
-        // The caller's entry may hold the previous record: clear it (a struct of a few hundred bytes, once).
-        entry = default;
         entry.Kind = kind;
         entry.Index = index;
         entry.Offset = offset;
         entry.At = at;
         switch (kind)
         {
-            case TraceRecordKind.Input: DecodeInput(body, ref entry); break;
-            case TraceRecordKind.Effect: entry.Effect = DecodeEffect(body, at); break;
-            case TraceRecordKind.Smmu: entry.Smmu = Parse(SmmuRecord.Parser, body); break;
-            case TraceRecordKind.Guest: entry.Guest = Parse(GuestRecord.Parser, body); break;
-            case TraceRecordKind.RunEnd: entry.RunEnd = Parse(RunEndRecord.Parser, body); break;
-            case TraceRecordKind.End: entry.End = Parse(EndRecord.Parser, body); break;
-            case TraceRecordKind.AckMeasured: entry.Measurement = DecodeAckMeasured(body); break;
+            case TraceRecordKind.Input: DecodeInput(ref body, ref entry); break;
+            case TraceRecordKind.Effect: DecodeEffect(ref body, ref entry); break;
+            case TraceRecordKind.Smmu: entry.Smmu = Parse(SmmuRecord.Parser, body.Rest()); break;
+            case TraceRecordKind.Guest: entry.Guest = Parse(GuestRecord.Parser, body.Rest()); break;
+            case TraceRecordKind.RunEnd: entry.RunEnd = Parse(RunEndRecord.Parser, body.Rest()); break;
+            case TraceRecordKind.End: entry.End = Parse(EndRecord.Parser, body.Rest()); break;
+            case TraceRecordKind.AckMeasured: entry.Measurement = DecodeAckMeasured(ref body); break;
             default: break; // a kind from a newer writer: the caller skips it, the clock is kept
         }
     }
@@ -170,9 +188,8 @@ internal static class RecordCodec
         return entry;
     }
 
-    private static AckMeasurement DecodeAckMeasured(ReadOnlySpan<byte> body)
+    private static AckMeasurement DecodeAckMeasured(ref WireReader r)
     {
-        var r = new WireReader(body);
         ulong id = 0, ticks = 0;
         while (r.TryTag(out int field, out var type))
         {
@@ -187,12 +204,23 @@ internal static class RecordCodec
         return new AckMeasurement(id, TimeSpan.FromTicks(unchecked((long)ticks)));
     }
 
-    private static void DecodeInput(ReadOnlySpan<byte> body, ref TraceEntry entry)
+    private static void DecodeInput(ref WireReader r, ref TraceEntry entry)
     {
-        var r = new WireReader(body);
         ulong kind = 0, iova = 0, size = 0, uaddr = 0, access = 0, purpose = 0, id = 0, result = 0;
         string? reason = null;
         FaultPolicy? policy = null;
+
+        // The fields in the order EncodeInput writes them (zeros are left out), each taken if it comes next:
+        // no dispatch on the field number. Whatever follows (a reason, a policy, another writer's order,
+        // fields this reader does not know) goes through the loop below, in the order of the bytes.
+        r.TryVarintField(1 << 3, ref kind);
+        r.TryVarintField(2 << 3, ref iova);
+        r.TryVarintField(3 << 3, ref size);
+        r.TryVarintField(4 << 3, ref uaddr);
+        r.TryVarintField(5 << 3, ref access);
+        r.TryVarintField(6 << 3, ref purpose);
+        r.TryVarintField(7 << 3, ref id);
+        r.TryVarintField(10 << 3, ref result);
         while (r.TryTag(out int field, out var type))
         {
             switch (field)
@@ -234,7 +262,7 @@ internal static class RecordCodec
             id = (ulong)RecordedFenceOrigin(reason);
         }
 
-        entry.Input = new EngineInput((EngineInputKind)kind, entry.At, iova, size, uaddr, (AccessKind)access, (DmaPurpose)purpose, id,
+        entry.InputSlot = new EngineInput((EngineInputKind)kind, entry.At, iova, size, uaddr, (AccessKind)access, (DmaPurpose)purpose, id,
             string.IsNullOrEmpty(reason) ? null : reason, policy);
         entry.Result = result == 0 ? null : (AccessResult)(result - 1);
     }
@@ -260,13 +288,18 @@ internal static class RecordCodec
         }
     }
 
-    private static EngineEffect DecodeEffect(ReadOnlySpan<byte> body, DateTimeOffset at)
+    private static void DecodeEffect(ref WireReader r, ref TraceEntry entry)
     {
-        var r = new WireReader(body);
         ulong kind = 0, requestId = 0, status = 0, iova = 0, bytes = 0, access = 0, entryId = 0, source = 0, outcome = 0, stragglerId = 0, userAddr = 0;
-        long latency = 0, recovery = 0, sinceAck = 0;
+        ulong latency = 0, recovery = 0, sinceAck = 0;
         uint? streamId = null;
         string? reason = null;
+
+        // As in DecodeInput: the order EncodeEffect writes, as far as an acknowledgement or a timeout goes.
+        r.TryVarintField(1 << 3, ref kind);
+        r.TryVarintField(2 << 3, ref requestId);
+        r.TryVarintField(3 << 3, ref status);
+        r.TryVarintField(4 << 3, ref latency);
         while (r.TryTag(out int field, out var type))
         {
             if (field == 5)
@@ -289,13 +322,13 @@ internal static class RecordCodec
                 case 1: kind = v; break;
                 case 2: requestId = v; break;
                 case 3: status = v; break;
-                case 4: latency = (long)v; break;
-                case 6: recovery = (long)v; break;
+                case 4: latency = v; break;
+                case 6: recovery = v; break;
                 case 7: iova = v; break;
                 case 8: bytes = v; break;
                 case 9: access = v; break;
                 case 10: entryId = v; break;
-                case 11: sinceAck = (long)v; break;
+                case 11: sinceAck = v; break;
                 case 12: source = v; break;
                 case 13: streamId = (uint)v; break;
                 case 14: outcome = v; break;
@@ -309,27 +342,34 @@ internal static class RecordCodec
             throw new InvalidDataException($"effect field out of range (kind {kind}, access {access}, source {source}, outcome {outcome})");
         }
 
+        var at = entry.At;
         var effectKind = (EffectKind)(kind - 1);
-        var effect = new EngineEffect { Kind = effectKind, At = at };
-        return effectKind switch
+        entry.EffectSlot = effectKind switch
         {
-            EffectKind.AckInvalidation => effect with { RequestId = requestId, Status = status, Latency = TimeSpan.FromTicks(latency) },
-            EffectKind.InvalidationTimedOut => effect with { RequestId = requestId },
-            EffectKind.Fenced => effect with { Reason = reason },
-            EffectKind.Unfenced => effect with { Reason = reason, RecoveryTime = TimeSpan.FromTicks(recovery) },
-            EffectKind.Violation => effect with
+            EffectKind.AckInvalidation => new EngineEffect
             {
+                Kind = effectKind, At = at, RequestId = requestId, Status = status, Latency = TimeSpan.FromTicks((long)latency),
+            },
+            EffectKind.InvalidationTimedOut => new EngineEffect { Kind = effectKind, At = at, RequestId = requestId },
+            EffectKind.Fenced => new EngineEffect { Kind = effectKind, At = at, Reason = reason },
+            EffectKind.Unfenced => new EngineEffect { Kind = effectKind, At = at, Reason = reason, RecoveryTime = TimeSpan.FromTicks((long)recovery) },
+            EffectKind.Violation => new EngineEffect
+            {
+                Kind = effectKind,
+                At = at,
                 RequestId = requestId,
-                Violation = new UafViolation(streamId, iova, bytes, (AccessKind)access, entryId, TimeSpan.FromTicks(sinceAck),
+                Violation = new UafViolation(streamId, iova, bytes, (AccessKind)access, entryId, TimeSpan.FromTicks((long)sinceAck),
                     (ViolationSource)(source == 0 ? 0 : source - 1), requestId),
             },
-            EffectKind.StragglerAccess => effect with
+            EffectKind.StragglerAccess => new EngineEffect
             {
+                Kind = effectKind,
+                At = at,
                 RequestId = requestId,
                 Straggler = new StragglerAccess(requestId, iova, bytes, (AccessKind)access, entryId,
                     (StragglerOutcome)(outcome == 0 ? 0 : outcome - 1), stragglerId, userAddr),
             },
-            _ => effect,
+            _ => new EngineEffect { Kind = effectKind, At = at },
         };
     }
 

@@ -44,4 +44,19 @@ public struct TraceEntry
     public EndRecord? End { readonly get; internal set; }
 
     public AckMeasurement Measurement { readonly get; internal set; }
+
+    /// <summary>Resets the fields a record of <paramref name="kind"/> sets (see <see cref="RecordCodec.DecodeInto"/>).</summary>
+    internal void ClearFieldsOf(TraceRecordKind kind)
+    {
+        switch (kind)
+        {
+            case TraceRecordKind.Input: InputSlot = default; Result = null; break;
+            case TraceRecordKind.Effect: EffectSlot = default; break;
+            case TraceRecordKind.Smmu: Smmu = null; break;
+            case TraceRecordKind.Guest: Guest = null; break;
+            case TraceRecordKind.RunEnd: RunEnd = null; break;
+            case TraceRecordKind.End: End = null; break;
+            case TraceRecordKind.AckMeasured: Measurement = default; break;
+        }
+    }
 }

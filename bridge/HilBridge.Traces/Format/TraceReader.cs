@@ -17,6 +17,9 @@ public sealed class TraceReader : IDisposable
 {
     private const int BufferBytes = TraceFormat.MaxRecordBytes + TraceFormat.MaxFrameOverhead + 64 * 1024;
 
+    // Buffered bytes that hold any frame with a one-byte length (up to 127 payload bytes) whole.
+    private const int ShortFrameWindow = 1 + 127 + 4;
+
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     private byte[] _buffer;
@@ -26,6 +29,7 @@ public sealed class TraceReader : IDisposable
     private long _consumed;       // file offset of _buffer[_start]
     private long _lastTicks;
     private long _index;
+    private TraceEntry _current;
 
     public TraceReader(Stream stream, bool leaveOpen = false)
     {
@@ -88,13 +92,50 @@ public sealed class TraceReader : IDisposable
     /// <summary>Reads the next record; false at the end or at the first problem (see <see cref="Status"/>).</summary>
     public bool TryRead(out TraceEntry entry)
     {
-        // Decode clears and fills the entry; it is cleared here only on the way out without a record.
-        Unsafe.SkipInit(out entry);
+        entry = default;
+        if (!TryDecodeNext(ref entry))
+        {
+            entry = default;
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The record <see cref="TryReadNext"/> read, in place: the replayer's loop reads a few fields of each
+    /// record and passes its input on by reference, so it copies no entry (a struct of a few hundred bytes).
+    /// </summary>
+    internal ref readonly TraceEntry Current => ref _current;
+
+    /// <summary>
+    /// <see cref="TryRead"/> into <see cref="Current"/>. Decoding a record sets every field of its kind, so only
+    /// a change of kind clears anything: the previous kind's fields, which the new record does not set.
+    /// </summary>
+    internal bool TryReadNext()
+    {
+        var previous = _current.Kind;
+        if (!TryDecodeNext(ref _current))
+        {
+            _current = default;
+            return false;
+        }
+
+        if (_current.Kind != previous)
+        {
+            _current.ClearFieldsOf(previous);
+        }
+
+        return true;
+    }
+
+    // Decodes the next record of a known kind into the fields of its kind (and Kind, Index, Offset, At).
+    private bool TryDecodeNext(ref TraceEntry entry)
+    {
         while (Status == TraceReadStatus.Reading)
         {
             long offset = _consumed;
-            var frame = NextFrame(out string? problem);
-            if (frame.IsEmpty)
+            if (!TryNextFrame(out int payload, out int length, out string? problem))
             {
                 if (problem is not null)
                 {
@@ -107,18 +148,17 @@ public sealed class TraceReader : IDisposable
                         $"no end record after {_index} records: the recording stopped without closing the file (crash or still running)");
                 }
 
-                entry = default;
                 return false;
             }
 
             try
             {
-                RecordCodec.Decode(frame, ref _lastTicks, _index, offset, out entry);
+                // The window runs on past the payload (its checksum, the next frames): see WireReader.
+                RecordCodec.DecodeInto(_buffer.AsSpan(payload), length, ref _lastTicks, _index, offset, ref entry);
             }
             catch (InvalidDataException ex)
             {
                 Stop(TraceReadStatus.Corrupt, $"record {_index} at byte {offset}: undecodable ({ex.Message})");
-                entry = default;
                 return false;
             }
 
@@ -137,7 +177,6 @@ public sealed class TraceReader : IDisposable
             return true;
         }
 
-        entry = default;
         return false;
     }
 
@@ -177,8 +216,7 @@ public sealed class TraceReader : IDisposable
         }
 
         Consume(TraceFormat.FileHeaderBytes);
-        var frame = NextFrame(out string? problem);
-        if (frame.IsEmpty)
+        if (!TryNextFrame(out int payload, out int length, out string? problem))
         {
             throw new TraceFormatException(problem is null
                 ? "trace has no header record (the file ends after the file header)"
@@ -187,7 +225,7 @@ public sealed class TraceReader : IDisposable
 
         try
         {
-            var header = TraceHeader.Parser.ParseFrom(frame);
+            var header = TraceHeader.Parser.ParseFrom(_buffer.AsSpan(payload, length));
             OptionsCodec.ToOptions(header.Engine); // throws if replay could not rebuild the engine
             return header;
         }
@@ -198,52 +236,73 @@ public sealed class TraceReader : IDisposable
     }
 
     /// <summary>
-    /// The next frame's payload after its checksum was verified, and consumes it; empty at a clean end
-    /// (problem null) or with a problem ("cut short ..." for a partial frame at the end of the file).
+    /// Finds the next frame, verifies its checksum and consumes it: its payload is
+    /// <c>_buffer[payload..(payload + length)]</c>, valid until the next call. False at a clean end (problem
+    /// null) or with a problem ("cut short ..." for a partial frame at the end of the file).
     /// </summary>
-    private ReadOnlySpan<byte> NextFrame(out string? problem)
+    private bool TryNextFrame(out int payload, out int length, out string? problem)
     {
         problem = null;
-        Fill(TraceFormat.MaxFrameOverhead);
         int available = _end - _start;
+        if (available >= ShortFrameWindow && _buffer[_start] < 0x80)
+        {
+            // Most records: a one-byte length and the whole frame already buffered.
+            length = _buffer[_start];
+            return TryTakeFrame(1, length, out payload, out problem);
+        }
+
+        payload = 0;
+        length = 0;
+        Fill(TraceFormat.MaxFrameOverhead);
+        available = _end - _start;
         if (available == 0)
         {
-            return default;
+            return false;
         }
 
         var data = _buffer.AsSpan(_start, available);
-        if (!TryReadLength(data, out ulong length, out int prefix))
+        if (!TryReadLength(data, out ulong declared, out int prefix))
         {
             problem = available < 5 && _eof ? $"cut short: {available} byte(s) of a record length" : "bad record length";
-            return default;
+            return false;
         }
 
-        if (length > TraceFormat.MaxRecordBytes)
+        if (declared > TraceFormat.MaxRecordBytes)
         {
-            problem = $"record length {length} exceeds the {TraceFormat.MaxRecordBytes}-byte limit (corrupt length)";
-            return default;
+            problem = $"record length {declared} exceeds the {TraceFormat.MaxRecordBytes}-byte limit (corrupt length)";
+            return false;
         }
 
-        int frameBytes = prefix + (int)length + 4;
+        length = (int)declared;
+        int frameBytes = prefix + length + 4;
         Fill(frameBytes);
         available = _end - _start;
         if (available < frameBytes)
         {
             problem = $"cut short: {available} of the record's {frameBytes} bytes are present";
-            return default;
+            return false;
         }
 
-        var frame = _buffer.AsSpan(_start, frameBytes);
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(frame[^4..]);
-        uint computed = Crc32C.Compute(frame[..^4]);
+        return TryTakeFrame(prefix, length, out payload, out problem);
+    }
+
+    /// <summary>Checks and consumes the buffered frame at _start (length prefix, payload, CRC32C).</summary>
+    private bool TryTakeFrame(int prefix, int length, out int payload, out string? problem)
+    {
+        var checkedBytes = _buffer.AsSpan(_start, prefix + length);
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(_buffer.AsSpan(_start + prefix + length, 4));
+        uint computed = Crc32C.Compute(checkedBytes);
         if (stored != computed)
         {
+            payload = 0;
             problem = $"checksum mismatch (stored 0x{stored:x8}, computed 0x{computed:x8}): the record is corrupt";
-            return default;
+            return false;
         }
 
-        Consume(frameBytes);
-        return frame.Slice(prefix, (int)length);
+        payload = _start + prefix;
+        problem = null;
+        Consume(prefix + length + 4);
+        return true;
     }
 
     private static bool TryReadLength(ReadOnlySpan<byte> data, out ulong length, out int prefix)

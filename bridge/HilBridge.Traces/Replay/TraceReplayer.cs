@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using HilBridge.Core.Engine;
 using HilBridge.Traces.Analysis;
 using HilBridge.Traces.Format;
@@ -71,63 +72,15 @@ public static class TraceReplayer
         public ReplayResult Run(CancellationToken ct)
         {
             _driver.Observer = this;
-            while (_mismatch is null && reader.TryRead(out var entry))
+            while (_mismatch is null && reader.TryReadNext())
             {
+                ref readonly var entry = ref reader.Current;
                 if ((entry.Index & 0xFFFF) == 0)
                 {
                     ct.ThrowIfCancellationRequested();
                 }
 
-                switch (entry.Kind)
-                {
-                    case TraceRecordKind.Input:
-                        _recorded.AddInput(entry.InputSlot, entry.Result);
-                        if (_pending.TryPeek(out var extra))
-                        {
-                            Fail(entry, "the replay produced an effect that the recording does not have (the next recorded record is an input)",
-                                "input  " + TraceText.Input(entry.Input, entry.Result), Describe(extra));
-                            break;
-                        }
-
-                        AccessResult? result;
-                        try
-                        {
-                            result = _driver.Step(entry.InputSlot).Result;
-                        }
-                        catch (ArgumentException)
-                        {
-                            // The live engine rejected it the same way (it validates before changing state).
-                            _rejected++;
-                            break;
-                        }
-
-                        if (entry.Result is AccessResult recorded && result != recorded)
-                        {
-                            Fail(entry, "BeginAccess result differs", recorded.ToString(), result?.ToString() ?? "none");
-                        }
-
-                        // Formatted only if a mismatch needs it: replay must not pay for a string per input.
-                        _lastInputIndex = entry.Index;
-                        _lastInput = entry.InputSlot;
-                        _lastResult = entry.Result;
-                        break;
-                    case TraceRecordKind.Effect:
-                        _recorded.AddEffect(entry.EffectSlot);
-                        if (!_pending.TryDequeue(out var actual))
-                        {
-                            Fail(entry, "the recording has an effect that the replay did not produce", Describe(entry.Effect), "no effect");
-                        }
-                        else if (!AsRecorded(actual, entry.EffectSlot).Equals(entry.EffectSlot))
-                        {
-                            Fail(entry, "effect differs", Describe(entry.Effect), Describe(actual));
-                        }
-
-                        break;
-                    case TraceRecordKind.RunEnd:
-                        _runEnd = entry.RunEnd;
-                        _atRunEnd = _driver.Engine.Counters.Snapshot();
-                        break;
-                }
+                Replay(entry);
             }
 
             if (_mismatch is null && _pending.TryPeek(out var left))
@@ -141,6 +94,80 @@ public static class TraceReplayer
                 Mismatch = _mismatch,
             };
         }
+
+        /// <summary>
+        /// One record: an input is applied and its result compared, an effect compared with the next one the
+        /// replay produced. A method of its own (not the body of Run's loop, which runs once per replay and so
+        /// would stay in on-stack-replacement code) so that tiered compilation optimizes it as a hot method.
+        /// </summary>
+        private void Replay(in TraceEntry entry)
+        {
+            switch (entry.Kind)
+            {
+                case TraceRecordKind.Input:
+                    ReplayInput(entry);
+                    break;
+                case TraceRecordKind.Effect:
+                    CompareEffect(entry);
+                    break;
+                case TraceRecordKind.RunEnd:
+                    _runEnd = entry.RunEnd;
+                    _atRunEnd = _driver.Engine.Counters.Snapshot();
+                    break;
+            }
+        }
+
+        private void ReplayInput(in TraceEntry entry)
+        {
+            _recorded.AddInput(entry.InputSlot, entry.Result);
+            if (_pending.Count > 0)
+            {
+                FailOnExtraEffect(entry);
+                return;
+            }
+
+            AccessResult? result;
+            try
+            {
+                result = _driver.Step(entry.InputSlot).Result;
+            }
+            catch (ArgumentException)
+            {
+                // The live engine rejected it the same way (it validates before changing state).
+                _rejected++;
+                return;
+            }
+
+            if (entry.Result is AccessResult recorded && result != recorded)
+            {
+                Fail(entry, "BeginAccess result differs", recorded.ToString(), result?.ToString() ?? "none");
+            }
+
+            // Formatted only if a mismatch needs it: replay must not pay for a string per input.
+            _lastInputIndex = entry.Index;
+            _lastInput = entry.InputSlot;
+            _lastResult = entry.Result;
+        }
+
+        // Effects are a tenth of the records: their effect-sized locals stay out of the input path.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void CompareEffect(in TraceEntry entry)
+        {
+            _recorded.AddEffect(entry.EffectSlot);
+            if (!_pending.TryDequeue(out var actual))
+            {
+                Fail(entry, "the recording has an effect that the replay did not produce", Describe(entry.Effect), "no effect");
+            }
+            else if (!AsRecorded(actual, entry.EffectSlot).Equals(entry.EffectSlot))
+            {
+                Fail(entry, "effect differs", Describe(entry.Effect), Describe(actual));
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void FailOnExtraEffect(in TraceEntry entry) =>
+            Fail(entry, "the replay produced an effect that the recording does not have (the next recorded record is an input)",
+                "input  " + TraceText.Input(entry.Input, entry.Result), Describe(_pending.Peek()));
 
         void IEngineObserver.OnInput(in EngineInput input, AccessResult? result) => ((IEngineObserver)_replayed).OnInput(input, result);
 

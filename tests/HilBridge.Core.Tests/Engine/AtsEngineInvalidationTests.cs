@@ -65,6 +65,27 @@ public class AtsEngineInvalidationTests
     }
 
     [Fact]
+    public void NextDeadline_DelayedAnswerSettledByAFence_IsNotReported()
+    {
+        // The 50 ms answer of request 1 goes stale when request 2's refusal fences the device (which settles
+        // request 1 at once). The engine skips its due check while nothing can be due yet, so that stale
+        // answer stays queued: the next deadline must still skip it.
+        var refuseSecondPage = new FaultRule { Iova = new IovaRange(0x2000, 0x2fff), Outcome = FaultOutcome.Refuse };
+        var h = new EngineHarness(Rules.Policy(refuseSecondPage, Rules.Delay(50)));
+        h.Map(0x1000);
+        h.Map(0x2000);
+        var arrival = h.Time.GetUtcNow();
+
+        h.Engine.OnIotlbInvalidate(1, 0x1000, Page);
+        Assert.Equal(arrival + Ms(50), h.Engine.NextDeadline);
+        h.Engine.OnIotlbInvalidate(2, 0x2000, Page);
+
+        Assert.Contains(h.Drain(), e => e.Kind == EffectKind.Fenced);
+        Assert.Equal(0, h.Engine.PendingInvalidations);
+        Assert.Null(h.Engine.NextDeadline);
+    }
+
+    [Fact]
     public void OnIotlbInvalidate_WhileDelayed_EntryIsGoneForNewLookups()
     {
         var h = new EngineHarness(Rules.Policy(Rules.Delay(50)));

@@ -46,6 +46,58 @@ public class RecordCodecTests
     }
 
     [Theory]
+    [MemberData(nameof(Inputs))]
+    public void Decode_WindowGoesOnPastThePayload_SameEntry(EngineInput input, AccessResult? result)
+    {
+        // The trace reader decodes in place, in a window that runs on into the checksum and the next frames.
+        var payload = EncodeInput(input, result);
+        byte[] window = [.. payload, .. Enumerable.Repeat((byte)0xFF, 32)];
+        long alone = TestTraces.Start.UtcTicks, inWindow = alone;
+
+        var expected = RecordCodec.Decode(payload, ref alone, 5, 99);
+        RecordCodec.Decode(window, payload.Length, ref inWindow, 5, 99, out var actual);
+
+        Assert.Equal(expected.Input, actual.Input);
+        Assert.Equal(expected.Result, actual.Result);
+        Assert.Equal(alone, inWindow);
+    }
+
+    [Fact]
+    public void DecodeInput_FieldsOutOfOrderAndRepeated_LastOneWinsAsInProtobuf()
+    {
+        // Another writer's order: result, id, then kind twice (3, then 4) and iova twice; the codec reads the
+        // writer's own order without dispatching on field numbers, and must still read this one as protobuf does.
+        byte[] body = [0x50, 0x01, 0x38, 0x07, 0x08, 0x03, 0x10, 0x80, 0x20, 0x08, 0x04, 0x10, 0x90, 0x20, 0x28, 0x01];
+        byte[] payload = [0x0A, (byte)body.Length, .. body];
+        long last = 0;
+
+        var entry = RecordCodec.Decode(payload, ref last, 0, 0);
+
+        var parsed = TraceRecord.Parser.ParseFrom(payload).Input;
+        Assert.Equal(4U, parsed.Kind);
+        Assert.Equal(new EngineInput(EngineInputKind.EndAccess, new DateTimeOffset(0, TimeSpan.Zero), parsed.Iova, Access: AccessKind.Read, Id: 7), entry.Input);
+        Assert.Equal(0x1010UL, entry.Input.Iova);
+        Assert.Equal(AccessResult.Hit, entry.Result);
+    }
+
+    [Fact]
+    public void DecodeEffect_FieldsOutOfOrderAndRepeated_LastOneWinsAsInProtobuf()
+    {
+        // An acknowledgement with its latency first, then request id 1, its kind, and request id 9.
+        byte[] body = [0x20, 0x32, 0x10, 0x01, 0x08, 0x01, 0x10, 0x09];
+        byte[] payload = [0x12, (byte)body.Length, .. body];
+        long last = 0;
+
+        var effect = RecordCodec.Decode(payload, ref last, 0, 0).Effect;
+
+        var parsed = TraceRecord.Parser.ParseFrom(payload).Effect;
+        Assert.Equal(9UL, parsed.RequestId);
+        Assert.Equal(EffectKind.AckInvalidation, effect.Kind);
+        Assert.Equal(9UL, effect.RequestId);
+        Assert.Equal(TimeSpan.FromTicks(50), effect.Latency);
+    }
+
+    [Theory]
     [InlineData("STE 0x100 refuses translated requests (config Translate, EATS 0)", FenceOrigin.GuestQuarantine)]
     [InlineData("STE 0x100 refuses translated requests (config Abort, EATS 1)", FenceOrigin.GuestBlock)]
     [InlineData("STE 0x100 refuses translated requests (config Invalid, EATS 0)", FenceOrigin.GuestBlock)]

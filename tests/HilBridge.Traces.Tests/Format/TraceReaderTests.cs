@@ -39,6 +39,53 @@ public class TraceReaderTests
     }
 
     [Fact]
+    public void TryReadNext_EveryKindAfterEveryOther_CurrentEqualsTheEntryTryReadReturns()
+    {
+        // The replayer's in-place entry clears only the previous kind's fields: after each kind, each other
+        // kind must look exactly as a freshly cleared entry does.
+        var later = TestTraces.Start.AddHours(1);
+        var input = new EngineInput(EngineInputKind.BeginAccess, later, 0x1000, 64, Access: Core.Dma.AccessKind.Read, Purpose: Core.Dma.DmaPurpose.Payload);
+        var effect = new EngineEffect { Kind = EffectKind.Unfenced, At = later, Reason = "fresh attach", RecoveryTime = TimeSpan.FromSeconds(1) };
+        var writes = new Action<TraceWriter>[]
+        {
+            w => w.WriteInput(input, AccessResult.Hit),
+            w => w.WriteEffect(effect),
+            w => w.WriteAckMeasured(later, new AckMeasurement(7, TimeSpan.FromTicks(90))),
+            w => w.WriteSmmu(later, "smmuv3_cmdq_opcode", "<--- SMMU_CMD_SYNC"),
+            w => w.WriteGuest(later, "round", [new("n", "1")], TimeSpan.FromSeconds(3)),
+            w => w.WriteRunEnd(later, new Proto.RunEndRecord { Outcome = "passed" }),
+        };
+        var bytes = TestTraces.Synthetic(300, extra: w =>
+        {
+            foreach (var first in writes)
+            {
+                foreach (var second in writes)
+                {
+                    first(w);
+                    second(w);
+                }
+            }
+        });
+        var expected = TestTraces.ReadAll(bytes, out var r0);
+        r0.Dispose();
+        Assert.Equal(7, expected.Select(e => e.Kind).Distinct().Count());
+
+        using var reader = new TraceReader(new MemoryStream(bytes));
+        var actual = new List<TraceEntry>();
+        while (reader.TryReadNext())
+        {
+            actual.Add(reader.Current);
+        }
+
+        Assert.Equal(TraceReadStatus.Complete, reader.Status);
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.True(expected[i].Equals(actual[i]), $"record {i} ({expected[i].Kind} after {(i > 0 ? expected[i - 1].Kind : 0)}) differs");
+        }
+    }
+
+    [Fact]
     public void Read_TruncatedAtEveryByteOffset_ReadsEveryWholeRecordThenReportsTheCut()
     {
         var bytes = TestTraces.Small();
