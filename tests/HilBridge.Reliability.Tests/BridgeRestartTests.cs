@@ -39,7 +39,7 @@ public sealed class BridgeRestartTests(ITestOutputHelper output)
         while (restarts < 3 || (resubmitted == 0 && restarts < 8))
         {
             Assert.True(
-                await WaitUntilAsync(() => guest.Bridge.Statistics().Requests >= RequestsPerBridge || guest.Reports.Any(r => r.Kind == "result"), TimeSpan.FromMinutes(3)),
+                await Poll.UntilAsync(() => guest.Bridge.Statistics().Requests >= RequestsPerBridge || guest.Reports.Any(r => r.Kind == "result"), TimeSpan.FromMinutes(3)),
                 $"the guest's I/O stalled on bridge {restarts + 1}: {guest.Bridge.Statistics().Requests} requests in 3 minutes");
             if (guest.Reports.Any(r => r.Kind == "result"))
             {
@@ -54,7 +54,7 @@ public sealed class BridgeRestartTests(ITestOutputHelper output)
             restarts++;
             guest.Log($"restart {restarts} {(caught ? "with a request in flight" : "between requests")}");
             // QEMU reconnects within a second and restarts the device on the new bridge (slower on a loaded machine).
-            Assert.True(await WaitUntilAsync(() => guest.Bridge.Statistics().DeviceStarts > 0, TimeSpan.FromSeconds(90)), "QEMU did not reconnect to the new bridge");
+            Assert.True(await Poll.UntilAsync(() => guest.Bridge.Statistics().DeviceStarts > 0, TimeSpan.FromSeconds(90)), "QEMU did not reconnect to the new bridge");
         }
 
         var result = await guest.WaitForResultAsync(RoundBound);
@@ -122,19 +122,4 @@ public sealed class BridgeRestartTests(ITestOutputHelper output)
     }
 
     private static string Describe(GuestReport r) => $"round {r.Get("n")} verified={r.Get("verified")} write_ok={r.Get("write_ok")} read_ok={r.Get("read_ok")}";
-
-    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-        return condition();
-    }
 }

@@ -46,7 +46,7 @@ public sealed class GuestVisibleAtsFaultTests(ITestOutputHelper output)
             // can miss every window. The bound only catches a guest whose invalidations stopped.
             await Task.Delay(restarts == 0 ? 1500 : 2500);
             Assert.True(
-                await WaitUntilAsync(() => Outstanding(guest.AtsPort!.Statistics()) > 0 || guest.Reports.Any(r => r.Kind == "result"), TimeSpan.FromMinutes(3)),
+                await Poll.UntilAsync(() => Outstanding(guest.AtsPort!.Statistics()) > 0 || guest.Reports.Any(r => r.Kind == "result"), TimeSpan.FromMinutes(3)),
                 $"no invalidation outstanding on bridge {restarts + 1} in 3 minutes: {guest.AtsPort!.Statistics()}");
             if (guest.Reports.Any(r => r.Kind == "result"))
             {
@@ -60,7 +60,7 @@ public sealed class GuestVisibleAtsFaultTests(ITestOutputHelper output)
             guest.RestartBridge();
             restarts++;
             guest.Log($"restart {restarts}: {stats.AtcInvalidations} ATC_INV received, {outstanding} outstanding");
-            Assert.True(await WaitUntilAsync(() => guest.AtsPort!.Statistics().Connections > 0, TimeSpan.FromSeconds(90)), "the SMMU did not reconnect to the new bridge's ATS port");
+            Assert.True(await Poll.UntilAsync(() => guest.AtsPort!.Statistics().Connections > 0, TimeSpan.FromSeconds(90)), "the SMMU did not reconnect to the new bridge's ATS port");
         }
 
         var result = await ResultAsync(guest);
@@ -92,7 +92,7 @@ public sealed class GuestVisibleAtsFaultTests(ITestOutputHelper output)
         using var guest = await BootAsync("hb.mode=verify hb.rounds=30 hb.blocks=256", reconnectSeconds: null);
         Assert.NotNull(await guest.WaitForAsync("start", TimeSpan.FromSeconds(180)));
         // 50 come 3-7 s after the start line on this machine; the bound only catches a guest that stopped.
-        Assert.True(await WaitUntilAsync(() => guest.AtsPort!.Statistics().AtcInvalidations > 50, TimeSpan.FromMinutes(4)), "no ATC invalidations before the kill");
+        Assert.True(await Poll.UntilAsync(() => guest.AtsPort!.Statistics().AtcInvalidations > 50, TimeSpan.FromMinutes(4)), "no ATC invalidations before the kill");
         var before = guest.AtsPort!.Statistics();
         await guest.KillQemuAsync();
         guest.Log($"killed with {before.AtcInvalidations} ATC_INV received, {before.CompletionsSent} completed");
@@ -172,20 +172,5 @@ public sealed class GuestVisibleAtsFaultTests(ITestOutputHelper output)
         // The SMMU's own timeout well above a restart's gap: outstanding invalidations wait for the new bridge.
         var ats = new LiveGuestAts(qemu, new GuestVisibleAtsOptions { AtcInvalidationTimeout = TimeSpan.FromSeconds(20) }, AtsTraceEvents);
         return await LiveGuest.BootAsync(output, workload, reconnectSeconds, new BridgeOptions { Engine = SlowDevice }, ats: ats);
-    }
-
-    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-        return condition();
     }
 }

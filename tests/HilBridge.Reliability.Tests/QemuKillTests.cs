@@ -67,7 +67,7 @@ public sealed class QemuKillTests(ITestOutputHelper output)
         Assert.NotNull(await guest.WaitForAsync("start", TimeSpan.FromSeconds(240)));
         // Mid-I/O: once the guest's workload has reached the bridge (a fixed 800 ms after the start line
         // found 1 request, the boot's partition read, in 2 of 3 CI runs: the guest generates its data first).
-        Assert.True(await WaitUntilAsync(() => guest.Bridge.Statistics().Requests >= WorkloadRequests, TimeSpan.FromMinutes(3)), "the guest's I/O never reached the bridge");
+        Assert.True(await Poll.UntilAsync(() => guest.Bridge.Statistics().Requests >= WorkloadRequests, TimeSpan.FromMinutes(3)), "the guest's I/O never reached the bridge");
         var before = guest.Bridge.Statistics();
 
         guest.Qemu.Kill();
@@ -97,20 +97,6 @@ public sealed class QemuKillTests(ITestOutputHelper output)
         return match.Success ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : -1;
     }
 
-    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-        return condition();
-    }
 
     private void KillQemu(TaskCompletionSource<int> killed)
     {

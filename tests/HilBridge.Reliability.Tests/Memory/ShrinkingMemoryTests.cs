@@ -39,7 +39,7 @@ public sealed class ShrinkingMemoryTests(ITestOutputHelper output) : IDisposable
 
         // The child's log line comes through its stdout pipe, on its own schedule (200 ms was a race under
         // load): waited for, with a bound that only catches a bridge that never logs the refusal.
-        var logged = await WaitUntilAsync(() => _log.Any(line => line.Contains("not sealed against shrinking", StringComparison.Ordinal)) || serve.HasExited, TimeSpan.FromSeconds(30));
+        var logged = await Poll.UntilAsync(() => _log.Any(line => line.Contains("not sealed against shrinking", StringComparison.Ordinal)) || serve.HasExited, TimeSpan.FromSeconds(30));
         Assert.False(serve.HasExited, $"the bridge process died (exit code {(serve.HasExited ? serve.ExitCode : 0)}) when a front-end shrank its memory");
         Assert.True(refused, "the bridge accepted guest memory that can shrink");
         Assert.True(logged, "the refusal was not logged: no \"not sealed against shrinking\"");
@@ -63,20 +63,6 @@ public sealed class ShrinkingMemoryTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("ftruncate", e.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(20);
-        }
-        return condition();
-    }
 
     private void Log(string line)
     {
