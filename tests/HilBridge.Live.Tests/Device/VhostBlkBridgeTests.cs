@@ -53,9 +53,11 @@ public sealed class VhostBlkBridgeTests
 
         Assert.Equal((byte)0, status);
         var expected = new ulong[] { 0x3000, 0x4000, 0x5000, 0x6000, 0x7000, 0x8000 }.Select(o => FrontendHarness.IovaBase + o).ToList();
-        // The chain's pages, in order, each once. A miss for the used ring's page came first once in a CI run
-        // (1 of about 10 runs; why is not known yet): it does not change what this test is about.
-        Assert.Equal(expected, asked.Select(a => a & ~0xfffUL).Where(p => p >= FrontendHarness.IovaBase + FrontendHarness.HeaderOffset).ToList());
+        // The chain's pages, in order, each once, before any page is asked for again. A miss for the used ring's
+        // page came first once in a CI run (why is not known yet), and on a loaded machine a page whose answer
+        // took longer than the gate's 1 s forget window is asked again after them: neither changes what this
+        // test is about (a device asking one page at a time would ask the header's page twice among the first six).
+        Assert.Equal(expected, asked.Select(a => a & ~0xfffUL).Where(p => p >= FrontendHarness.IovaBase + FrontendHarness.HeaderOffset).Take(expected.Count).ToList());
     }
 
     [Fact]
